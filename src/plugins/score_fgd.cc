@@ -1,0 +1,151 @@
+#include "src/plugins/score_fgd.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "manychip/status.h"
+
+namespace manychip::plugins {
+namespace {
+
+absl::StatusOr<int64_t> ParseField(absl::string_view text, int task, absl::string_view field,
+                                   int64_t min_value) {
+  int64_t v = 0;
+  if (!absl::SimpleAtoi(text, &v)) {
+    return absl::InvalidArgumentError(absl::StrCat("target_workload[", task, "].", field,
+                                                   ": not an integer, got '", text, "'"));
+  }
+  if (v < min_value) {
+    return absl::InvalidArgumentError(absl::StrCat("target_workload[", task, "].", field,
+                                                   ": must be >= ", min_value, ", got ", v));
+  }
+  return v;
+}
+
+bool ModelAccepted(const FragTask& task, int32_t model) {
+  if (task.models.empty()) return true;
+  return std::binary_search(task.models.begin(), task.models.end(), model);
+}
+
+}  // namespace
+
+absl::StatusOr<FragWorkload> ParseFragWorkload(absl::string_view text) {
+  FragWorkload w;
+  int i = 0;
+  for (absl::string_view part : absl::StrSplit(text, ';', absl::SkipWhitespace())) {
+    std::vector<absl::string_view> f = absl::StrSplit(part, ':');
+    if (f.size() != 4 && f.size() != 5) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "target_workload[", i, "]: expected cpu_milli:gpu_milli:gpu_count:weight[:models], got '",
+          part, "'"));
+    }
+    FragTask t;
+    MC_ASSIGN_OR_RETURN(t.cpu_milli, ParseField(f[0], i, "cpu_milli", 0));
+    MC_ASSIGN_OR_RETURN(t.gpu_milli, ParseField(f[1], i, "gpu_milli", 0));
+    MC_ASSIGN_OR_RETURN(int64_t count, ParseField(f[2], i, "gpu_count", 0));
+    MC_ASSIGN_OR_RETURN(t.weight, ParseField(f[3], i, "weight", 1));
+    if (t.gpu_milli > 1000) {
+      return absl::InvalidArgumentError(absl::StrCat("target_workload[", i,
+                                                     "].gpu_milli: must be <= 1000, got ",
+                                                     t.gpu_milli));
+    }
+    if ((count == 0) != (t.gpu_milli == 0) || count > 1024) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "target_workload[", i, "].gpu_count: must be 1..1024 with gpu_milli > 0, or 0 with ",
+          "gpu_milli 0, got ", count, " with gpu_milli ", t.gpu_milli));
+    }
+    t.gpu_count = static_cast<int32_t>(count);
+    if (f.size() == 5) {
+      for (absl::string_view m : absl::StrSplit(f[4], '|', absl::SkipEmpty())) {
+        MC_ASSIGN_OR_RETURN(int64_t idx, ParseField(m, i, "models", 0));
+        t.models.push_back(static_cast<int32_t>(idx));
+      }
+      std::sort(t.models.begin(), t.models.end());
+      t.models.erase(std::unique(t.models.begin(), t.models.end()), t.models.end());
+    }
+    if (__builtin_add_overflow(w.total_weight, t.weight, &w.total_weight)) {
+      return absl::InvalidArgumentError("target_workload: total weight overflows");
+    }
+    w.tasks.push_back(std::move(t));
+    ++i;
+  }
+  if (w.tasks.empty()) {
+    return absl::InvalidArgumentError("target_workload: empty, expected at least one task");
+  }
+  return w;
+}
+
+std::string FormatFragWorkload(const FragWorkload& workload) {
+  std::vector<std::string> parts;
+  parts.reserve(workload.tasks.size());
+  for (const FragTask& t : workload.tasks) {
+    std::string s = absl::StrCat(t.cpu_milli, ":", t.gpu_milli, ":", t.gpu_count, ":", t.weight);
+    if (!t.models.empty()) absl::StrAppend(&s, ":", absl::StrJoin(t.models, "|"));
+    parts.push_back(std::move(s));
+  }
+  return absl::StrJoin(parts, ";");
+}
+
+int64_t TaskFrag(const FragTask& task, int32_t model, int64_t cpu_left,
+                 absl::Span<const int64_t> free) {
+  int64_t idle = 0;
+  for (int64_t r : free) idle += r;
+  // CPU-only tasks: all idle GPU is fragment whether or not the task fits,
+  // as in the paper's code (classes XL and XR).
+  if (task.gpu_milli == 0) return idle;
+  if (free.empty() || !ModelAccepted(task, model)) return idle;  // NoAccess
+  int32_t fit = 0;
+  int64_t small = 0;
+  for (int64_t r : free) {
+    if (r >= task.gpu_milli) {
+      ++fit;
+    } else {
+      small += r;
+    }
+  }
+  if (fit >= task.gpu_count && cpu_left >= task.cpu_milli) return small;  // Q3
+  return idle;  // Q1, Q2, Q4
+}
+
+int64_t WeightedFrag(const FragWorkload& workload, int32_t model, int64_t cpu_left,
+                     absl::Span<const int64_t> free) {
+  int64_t sum = 0;
+  for (const FragTask& t : workload.tasks) sum += t.weight * TaskFrag(t, model, cpu_left, free);
+  return sum;
+}
+
+int64_t FgdScore(int64_t weighted_before, int64_t weighted_after, int64_t total_weight) {
+  if (total_weight <= 0) return 50;
+  const double delta = static_cast<double>(weighted_after - weighted_before) /
+                       static_cast<double>(total_weight);
+  const double sig = 1.0 / (1.0 + std::exp(delta / 1000.0));  // sigmoid(-delta/1000)
+  return static_cast<int64_t>(100.0 * sig);
+}
+
+FragCache::FragCache(const FragWorkload* workload) : workload_(workload) {
+  for (const FragTask& t : workload->tasks) cpu_thresholds_.push_back(t.cpu_milli);
+  std::sort(cpu_thresholds_.begin(), cpu_thresholds_.end());
+  cpu_thresholds_.erase(std::unique(cpu_thresholds_.begin(), cpu_thresholds_.end()),
+                        cpu_thresholds_.end());
+}
+
+int64_t FragCache::Get(int32_t model, int64_t cpu_left, absl::Span<const int64_t> free) {
+  key_.assign(free.begin(), free.end());
+  std::sort(key_.begin(), key_.end());
+  const int64_t cpu_bucket =
+      std::upper_bound(cpu_thresholds_.begin(), cpu_thresholds_.end(), cpu_left) -
+      cpu_thresholds_.begin();
+  key_.push_back(cpu_bucket);
+  key_.push_back(model);
+  auto it = memo_.find(key_);
+  if (it != memo_.end()) return it->second;
+  const int64_t v = WeightedFrag(*workload_, model, cpu_left, free);
+  memo_.emplace(key_, v);
+  return v;
+}
+
+}  // namespace manychip::plugins
