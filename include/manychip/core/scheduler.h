@@ -1,0 +1,121 @@
+#pragma once
+
+// Scheduler: the one scheduling core that the daemon, the simulator and the
+// tests drive. It owns the cluster state, the queue and the plugin framework.
+//
+// Threading: one owner thread. The core has no locks; every call must come
+// from the same thread (the daemon posts to its core io_context, the
+// simulator and tests call directly). Time comes from the injected Clock.
+// Same inputs and seed give the same placements, bit for bit.
+//
+// Flow: Submit/Cancel/ReportTaskExit/node events change the state; RunCycle
+// tries pending jobs in queue order (priority, tenant fair share, FIFO),
+// places each gang entirely within one flavor or not at all, preempts lower
+// priority work when allowed, and returns the new bindings plus the tasks to
+// stop. Unschedulable jobs back off and are retried when capacity changes.
+//
+//   SchedulerOptions o{.catalog = catalog, .adapters = &registry, .clock = &clock,
+//                      .profile = DefaultProfile()};
+//   MC_ASSIGN_OR_RETURN(std::unique_ptr<Scheduler> s, Scheduler::Create(std::move(o)));
+//   MC_RETURN_IF_ERROR(s->AddNode(node));
+//   MC_RETURN_IF_ERROR(s->Submit(job));
+//   CycleResult r = s->RunCycle();   // r.placed -> launch, r.to_stop -> stop
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "manychip/adapters/device_adapter.h"
+#include "manychip/clock.h"
+#include "manychip/core/catalog.h"
+#include "manychip/core/cluster_state.h"
+#include "manychip/core/explain.h"
+#include "manychip/core/job.h"
+#include "manychip/core/node.h"
+#include "manychip/core/profile.h"
+
+namespace manychip {
+
+class AdapterRegistry;
+
+struct SchedulerOptions {
+  std::shared_ptr<const Catalog> catalog;
+  const AdapterRegistry* adapters = nullptr;  // may be null: generic whole-card choice
+  const Clock* clock = nullptr;
+  ProfileSpec profile = DefaultProfile();
+  uint64_t seed = 42;
+  // Extra plugins (tests, embedders); merged into BuiltinPlugins().
+  std::shared_ptr<PluginRegistry> extra_plugins;
+};
+
+// One task placed on one node.
+struct Binding {
+  TaskRef task;
+  int32_t flavor = 0;
+  std::string flavor_name;
+  std::string node;
+  std::vector<int32_t> devices;
+  MilliDevices share;             // per device: 1000 whole, < 1000 fractional
+  Visibility visibility;          // from the vendor adapter; empty without one
+};
+
+struct CycleResult {
+  std::vector<Binding> placed;
+  std::vector<TaskRef> to_stop;   // preempted, failed over, or unhealthy device
+};
+
+enum class JobState : uint8_t { kPending, kRunning, kSucceeded, kFailed, kCancelled };
+absl::string_view JobStateName(JobState s);
+
+struct JobView {
+  JobSpec spec;
+  JobState state = JobState::kPending;
+  std::vector<int32_t> chosen_flavor;   // per task group; -1 while pending
+  std::vector<Binding> bindings;
+  std::string last_reject;              // one-line summary of the last failed attempt
+  absl::Time submitted;
+  absl::Time started;                   // InfinitePast while pending
+  int32_t attempts = 0;
+  int32_t preemptions = 0;
+};
+
+class Scheduler {
+ public:
+  static absl::StatusOr<std::unique_ptr<Scheduler>> Create(SchedulerOptions options);
+  virtual ~Scheduler() = default;
+
+  virtual absl::Status AddNode(NodeSpec node) = 0;
+  // Stops (to_stop of the next cycle) and requeues the node's tasks.
+  virtual absl::Status RemoveNode(absl::string_view name) = 0;
+  // Not ready = lost: its tasks are stopped and their jobs requeued.
+  virtual absl::Status SetNodeReady(absl::string_view name, bool ready) = 0;
+  // Cordon (false) / uncordon (true); running tasks stay.
+  virtual absl::Status SetNodeSchedulable(absl::string_view name, bool schedulable) = 0;
+  // An unhealthy device leaves the allocatable pool; its tasks are reported
+  // in to_stop and their jobs requeued.
+  virtual absl::Status SetDeviceHealth(absl::string_view node, int32_t device, bool healthy,
+                                       absl::string_view reason) = 0;
+  virtual absl::Status SetTenantQuota(TenantQuotaSpec quota) = 0;
+
+  // InvalidArgument on a malformed job (field path named); AlreadyExists.
+  virtual absl::Status Submit(JobSpec job) = 0;
+  virtual absl::Status Cancel(absl::string_view job_id) = 0;
+  virtual absl::Status ReportTaskExit(const TaskRef& task, bool succeeded) = 0;
+  // Daemon restart: re-assume a running task exactly as it was bound.
+  virtual absl::Status RestoreBinding(const Binding& binding) = 0;
+
+  virtual CycleResult RunCycle() = 0;
+
+  virtual absl::StatusOr<JobView> GetJob(absl::string_view id) const = 0;
+  // Submission order.
+  virtual std::vector<JobView> ListJobs() const = 0;
+  virtual absl::StatusOr<Explanation> Explain(absl::string_view job_id) const = 0;
+  virtual const ClusterState& cluster() const = 0;
+};
+
+}  // namespace manychip
