@@ -62,8 +62,15 @@ struct ChooseResult {
 // How a process is made to see its devices, like a kubelet device plugin's
 // ContainerAllocateResponse: env for the process runtime and the container
 // runtime, plus device nodes and mounts.
+//
+// `env` is for a process the agent starts directly on the host: the process
+// selector carries host ids (e.g. ASCEND_RT_VISIBLE_DEVICES=4,5) next to the
+// container-runtime selector. `container_env` is for a launch through a
+// container runtime: the runtime selector with physical ids, and the process
+// selector renumbered as the container sees it (0..k-1).
 struct Visibility {
   std::map<std::string, std::string> env;  // e.g. CUDA_VISIBLE_DEVICES=0,1
+  std::map<std::string, std::string> container_env;
   std::vector<std::string> device_nodes;   // e.g. /dev/nvidia0, /dev/nvidiactl
   std::vector<std::string> mounts;         // host paths the runtime must mount
 };
@@ -116,6 +123,13 @@ class DeviceAdapter {
   // needs driver >= 525). Returns ok, or FailedPrecondition with the reason.
   virtual absl::Status CheckStack(const NodeSpec& node, absl::string_view stack,
                                   absl::string_view min_version) const = 0;
+
+  // Hardware partition profiles (MIG, vNPU templates, vXPU tiers) of one of
+  // this vendor's models: the catalog's list when it has one, else the
+  // adapter's built-in table for the model (empty if none is known).
+  virtual std::vector<PartitionProfileSpec> PartitionProfiles(const DeviceModelSpec& model) const {
+    return model.partitions;
+  }
 };
 
 }  // namespace manychip

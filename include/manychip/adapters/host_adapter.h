@@ -26,6 +26,9 @@ struct HostInfo {
 
 struct HostProbeOptions {
   std::string proc_root = "/proc";       // tests point this at a fixture tree
+  // Arch whose adapter probes; empty = the running host's (uname). Tests set
+  // it with a fixture proc tree of another arch.
+  std::string arch;
 };
 
 class HostAdapter {

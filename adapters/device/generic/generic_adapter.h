@@ -1,0 +1,48 @@
+#pragma once
+
+// GenericDeviceAdapter: whole cards without topology, for vendors with no
+// specific adapter yet (Cambricon, Hygon, MetaX, Biren, Moore Threads,
+// Enflame, Iluvatar, Zhonghao). Discovers by PCI scan of the vendor's PCI ids
+// (and the catalog's), or by an nvidia-smi-style CSV tool where the vendor
+// ships one (mthreads-gmi). Choose picks any free cards, NUMA-packed; shares
+// are refused (kUnsupported). Visibility uses the vendor's documented
+// selectors and device nodes (VENDORS.md §1a); unknown ones are left out
+// rather than invented.
+//
+// Thread-safety: immutable; all methods const.
+
+#include <string>
+#include <vector>
+
+#include "adapters/device/vendor_adapter_base.h"
+
+namespace manychip {
+
+struct GenericVendorSpec {
+  std::string vendor;                       // catalog vendor key
+  std::vector<std::string> pci_vendor_ids;
+  std::string process_env;                  // e.g. "MLU_VISIBLE_DEVICES"; "" = unknown
+  std::string container_env;                // e.g. "CAMBRICON_VISIBLE_DEVICES"
+  std::string device_node_pattern;          // "/dev/cambricon_dev{}" ({} = physical id)
+  std::vector<std::string> shared_nodes;    // "/dev/cambricon_ctl", ...
+  std::string csv_tool;                     // "mthreads-gmi"; "" = PCI only
+};
+
+class GenericDeviceAdapter final : public VendorAdapterBase {
+ public:
+  explicit GenericDeviceAdapter(GenericVendorSpec spec)
+      : VendorAdapterBase(spec.vendor, spec.pci_vendor_ids, /*allows_sharing=*/false),
+        spec_(std::move(spec)) {}
+
+  absl::StatusOr<DiscoveredDevices> Discover(const Catalog& catalog,
+                                             const DiscoverOptions& options) const override;
+  Visibility VisibilityFor(const NodeSpec& node, absl::Span<const int32_t> devices) const override;
+
+ private:
+  GenericVendorSpec spec_;
+};
+
+// The built-in list of generic vendors.
+std::vector<GenericVendorSpec> GenericVendors();
+
+}  // namespace manychip

@@ -1,0 +1,33 @@
+#pragma once
+
+// NvidiaDeviceAdapter: NVIDIA GPUs (A800, H20, H100, ...).
+//
+// Discover: NVML via dlopen (nvml_library.h); no libnvidia-ml.so.1 = no GPUs,
+// not an error. Boards: "hgx-8" (8 GPUs on NVSwitch: any 1-8, NUMA halves
+// preferred), "pcie" (any subset, NUMA-packed). Visibility:
+// CUDA_VISIBLE_DEVICES (process) and NVIDIA_VISIBLE_DEVICES (container
+// runtime) carry GPU UUIDs when known, else NVML indexes; device nodes
+// /dev/nvidiaN plus /dev/nvidiactl, /dev/nvidia-uvm, /dev/nvidia-uvm-tools.
+// Stacks: "nvidia-driver", "cuda" (CUDA 11/12/13 need driver >= 450/525/580).
+//
+// Thread-safety: immutable; all methods const.
+
+#include "adapters/device/vendor_adapter_base.h"
+
+namespace manychip {
+
+class NvidiaDeviceAdapter final : public VendorAdapterBase {
+ public:
+  NvidiaDeviceAdapter() : VendorAdapterBase("nvidia", {"10de"}, /*allows_sharing=*/true) {}
+
+  absl::StatusOr<DiscoveredDevices> Discover(const Catalog& catalog,
+                                             const DiscoverOptions& options) const override;
+  Visibility VisibilityFor(const NodeSpec& node, absl::Span<const int32_t> devices) const override;
+  // "cuda": a required CUDA version is met when the node's driver branch is
+  // at least the minimum for that CUDA major (minor-version compatibility).
+  absl::Status CheckStack(const NodeSpec& node, absl::string_view stack,
+                          absl::string_view min_version) const override;
+  std::vector<PartitionProfileSpec> PartitionProfiles(const DeviceModelSpec& model) const override;
+};
+
+}  // namespace manychip
