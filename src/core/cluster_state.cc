@@ -280,8 +280,9 @@ const Allocation* ClusterState::FindAllocation(AllocationId id) const {
   return it == allocations_.end() ? nullptr : &it->second;
 }
 
-std::vector<AllocationId> ClusterState::AllocationsOnNode(NodeIndex n) const {
-  if (n < 0 || n >= node_count()) return {};
+const std::vector<AllocationId>& ClusterState::AllocationsOnNode(NodeIndex n) const {
+  static const std::vector<AllocationId>* const kEmpty = new std::vector<AllocationId>();
+  if (n < 0 || n >= node_count()) return *kEmpty;
   return node_allocs_[n];
 }
 

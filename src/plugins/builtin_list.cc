@@ -1,10 +1,35 @@
 #include "src/plugins/builtin_list.h"
 
+#include "src/plugins/arch_filter.h"
+#include "src/plugins/binpack_score.h"
+#include "src/plugins/cluster_topology.h"
+#include "src/plugins/device_topology.h"
+#include "src/plugins/gang.h"
+#include "src/plugins/preemption.h"
+#include "src/plugins/queue_sort.h"
+#include "src/plugins/resource_fit.h"
+#include "src/plugins/spread_score.h"
+#include "src/plugins/stack_filter.h"
+#include "src/plugins/taints_filter.h"
+#include "src/plugins/throughput_score.h"
+
 namespace manychip::plugins {
 
 // One line per plugin: {"name", &NewPlugin}. Keep it sorted by name.
 const std::vector<BuiltinEntry>& BuiltinList() {
   static const auto* list = new std::vector<BuiltinEntry>{
+      {"arch", &NewArchFilter},
+      {"binpack", &NewBinpackScore},
+      {"cluster_topology", &NewClusterTopology},
+      {"device_topology", &NewDeviceTopology},
+      {"gang", &NewGangPermit},
+      {"preemption", &NewPreemption},
+      {"queue_sort", &NewPriorityFifoSort},
+      {"resource_fit", &NewResourceFit},
+      {"spread", &NewSpreadScore},
+      {"stack", &NewStackFilter},
+      {"taints", &NewTaintsFilter},
+      {"throughput", &NewThroughputScore},
   };
   return *list;
 }

@@ -151,7 +151,7 @@ class ClusterState {
   absl::StatusOr<NodeIndex> FindNode(absl::string_view name) const;
   const Allocation* FindAllocation(AllocationId id) const;
   // Allocation ids on a node / device, ascending (= assumption order).
-  std::vector<AllocationId> AllocationsOnNode(NodeIndex node) const;
+  const std::vector<AllocationId>& AllocationsOnNode(NodeIndex node) const;
   std::vector<AllocationId> AllocationsOnDevice(NodeIndex node, int32_t device) const;
 
   NodeView view(NodeIndex node) const;

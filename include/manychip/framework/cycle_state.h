@@ -50,6 +50,8 @@ class CycleState {
   int32_t group() const { return group_; }
   int32_t flavor_index() const { return flavor_; }
   int32_t task() const { return task_; }
+  // The scheduler reuses one CycleState for all tasks of a gang attempt.
+  void set_task(int32_t task) { task_ = task; }
   const TaskGroupSpec& task_group() const { return job_->task_groups[group_]; }
   const FlavorSpec& flavor() const { return task_group().flavors[flavor_]; }
   const DemandSpec& demand() const { return flavor().demand; }

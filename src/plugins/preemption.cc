@@ -1,0 +1,155 @@
+#include "src/plugins/preemption.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/container/inlined_vector.h"
+#include "src/plugins/plugin_util.h"
+
+namespace manychip::plugins {
+namespace {
+
+struct VictimJob {
+  const std::string* job_id;
+  int32_t priority;
+  int64_t newest;  // highest allocation sequence on the node
+  absl::InlinedVector<const Allocation*, 4> allocations;
+};
+
+// Whether `d` fits on `node` once the victims in `use` are gone.
+bool FitsWithout(const NodeView& node, const DemandSpec& d, const std::vector<VictimJob>& victims,
+                 const std::vector<bool>& use) {
+  int64_t cpu = node.free_cpu().raw();
+  int64_t mem = node.free_memory().raw();
+  auto free = node.device_free();
+  auto free_mem = node.device_free_memory();
+  absl::InlinedVector<int64_t, 16> dev(free.size()), dmem(free.size());
+  for (size_t i = 0; i < free.size(); ++i) {
+    dev[i] = free[i].raw();
+    dmem[i] = free_mem[i].raw();
+  }
+  const auto& specs = node.spec().devices;
+  for (size_t v = 0; v < victims.size(); ++v) {
+    if (!use[v]) continue;
+    for (const Allocation* a : victims[v].allocations) {
+      const AllocationRequest& r = a->request;
+      cpu += r.cpu.raw();
+      mem += r.memory.raw();
+      for (int32_t x : r.devices) {
+        dev[x] += r.share.raw();
+        dmem[x] += r.share.raw() == kMilliPerDevice ? specs[x].memory.raw() : r.device_memory.raw();
+      }
+    }
+  }
+  if (cpu < d.cpu.raw() || mem < d.memory.raw()) return false;
+  if (d.is_cpu_only()) return true;
+  if (d.is_fractional()) {
+    for (size_t i = 0; i < dev.size(); ++i) {
+      if (node.device_healthy(static_cast<int32_t>(i)) && dev[i] >= d.devices.raw() &&
+          dmem[i] >= d.device_memory.raw()) {
+        return true;
+      }
+    }
+    return false;
+  }
+  int32_t whole = 0;
+  for (size_t i = 0; i < dev.size(); ++i) {
+    if (node.device_healthy(static_cast<int32_t>(i)) && dev[i] == kMilliPerDevice) ++whole;
+  }
+  return whole >= d.card_count();
+}
+
+}  // namespace
+
+absl::StatusOr<PreemptionPlan> Preemption::PostFilter(CycleState& state) const {
+  const ClusterState& cluster = *handle_.cluster;
+  const int32_t prio = state.job().priority;
+  const DemandSpec& d = state.demand();
+  PreemptionPlan best;
+  size_t best_count = SIZE_MAX;
+  int32_t best_max_prio = INT32_MAX;
+  std::vector<VictimJob> victims;
+  std::vector<bool> use;
+  for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
+    const NodeRuntime& rt = cluster.runtime(n);
+    if (!rt.alive) continue;
+    if (!d.is_cpu_only() && !ModelAccepted(state.flavor(), rt.model)) continue;
+    if (state.restricted() && !state.allowed().Test(n)) continue;
+    const auto& ids = cluster.AllocationsOnNode(n);
+    if (ids.empty()) continue;
+    NodeView view = cluster.view(n);
+    // Cheap bound first: could the node hold the task with everything gone?
+    if (!d.is_cpu_only() && !d.is_fractional() &&
+        static_cast<int32_t>(view.spec().devices.size()) < d.card_count()) {
+      continue;
+    }
+    victims.clear();
+    for (AllocationId id : ids) {
+      const Allocation* a = cluster.FindAllocation(id);
+      if (a == nullptr || !a->request.preemptible || a->request.priority >= prio) continue;
+      auto it = std::find_if(victims.begin(), victims.end(), [&](const VictimJob& v) {
+        return *v.job_id == a->request.task.job_id;
+      });
+      if (it == victims.end()) {
+        victims.push_back(VictimJob{&a->request.task.job_id, a->request.priority, a->sequence, {}});
+        it = victims.end() - 1;
+      }
+      it->newest = std::max(it->newest, a->sequence);
+      it->allocations.push_back(a);
+    }
+    if (victims.empty()) continue;
+    // A node that cannot beat the best plan even with one victim is skipped.
+    if (best_count == 1 && victims.front().priority >= best_max_prio) {
+      bool any_lower = false;
+      for (const VictimJob& v : victims) any_lower = any_lower || v.priority < best_max_prio;
+      if (!any_lower) continue;
+    }
+    if (!arch_.Filter(state, view).fit() || !taints_.Filter(state, view).fit()) continue;
+    if (!state.flavor().required_stacks.empty() && !stack_.Filter(state, view).fit()) continue;
+    std::sort(victims.begin(), victims.end(), [](const VictimJob& a, const VictimJob& b) {
+      if (a.priority != b.priority) return a.priority < b.priority;
+      return a.newest > b.newest;
+    });
+    use.assign(victims.size(), false);
+    size_t taken = 0;
+    for (; taken < victims.size(); ++taken) {
+      use[taken] = true;
+      if (FitsWithout(view, d, victims, use)) break;
+    }
+    if (taken == victims.size()) continue;  // even all victims are not enough
+    // Reprieve: highest priority first, keep a victim if it is not needed.
+    for (size_t v = taken + 1; v-- > 0;) {
+      use[v] = false;
+      if (!FitsWithout(view, d, victims, use)) use[v] = true;
+    }
+    size_t count = 0;
+    int32_t max_prio = INT32_MIN;
+    for (size_t v = 0; v < victims.size(); ++v) {
+      if (!use[v]) continue;
+      ++count;
+      max_prio = std::max(max_prio, victims[v].priority);
+    }
+    if (count < best_count || (count == best_count && max_prio < best_max_prio)) {
+      best_count = count;
+      best_max_prio = max_prio;
+      best.node = n;
+      best.victim_jobs.clear();
+      for (size_t v = 0; v < victims.size(); ++v) {
+        if (use[v]) best.victim_jobs.push_back(*victims[v].job_id);
+      }
+      std::sort(best.victim_jobs.begin(), best.victim_jobs.end());
+    }
+  }
+  if (best.node == kNoNode) {
+    return absl::NotFoundError("no set of lower-priority preemptible jobs frees enough");
+  }
+  return best;
+}
+
+absl::StatusOr<std::unique_ptr<Plugin>> NewPreemption(const PluginArgs& args,
+                                                      const FrameworkHandle& handle) {
+  MC_RETURN_IF_ERROR(args.CheckKnown({}));
+  return std::unique_ptr<Plugin>(new Preemption(handle));
+}
+
+}  // namespace manychip::plugins
