@@ -1,5 +1,21 @@
 #include "manychip/core/scheduler.h"
 
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "manychip/adapters/adapter_registry.h"
+#include "manychip/core/job_validation.h"
+#include "manychip/framework/registry.h"
+#include "spdlog/spdlog.h"
+#include "src/core/quota.h"
+#include "src/plugins/gang.h"
+#include "src/plugins/plugin_util.h"
+#include "src/plugins/throughput_score.h"
+
 namespace manychip {
 
 absl::string_view JobStateName(JobState s) {
@@ -13,8 +29,1245 @@ absl::string_view JobStateName(JobState s) {
   return "UNKNOWN";
 }
 
+namespace {
+
+using internal::Usage;
+
+struct ScorePluginEntry {
+  ScorePlugin* plugin;
+  int64_t weight;
+};
+
+struct JobRecord {
+  JobSpec spec;
+  JobState state = JobState::kPending;
+  int64_t sequence = 0;
+  absl::Time submitted;
+  absl::Time started = absl::InfinitePast();
+  std::vector<int32_t> chosen_flavor;             // per group
+  std::vector<std::vector<AllocationId>> allocs;  // per group, per task; 0 = none
+  std::vector<std::vector<bool>> finished;        // per group, per task
+  int32_t live_tasks = 0;
+  Usage charged;
+  std::string last_reject;
+  std::vector<FlavorExplanation> last_flavors;
+  int32_t attempts = 0;
+  int32_t preemptions = 0;
+  // Back-off: retried once an event happened after the failure and the
+  // back-off passed, or after backoff_max as a safety net.
+  bool backing_off = false;
+  uint64_t fail_generation = 0;
+  absl::Time failed_at;
+  absl::Duration backoff = absl::ZeroDuration();
+};
+
+// A job evicted during an attempt, kept so the attempt can roll back.
+struct EvictedJob {
+  std::string job_id;
+  JobState state;
+  absl::Time started;
+  std::vector<int32_t> chosen_flavor;
+  std::vector<std::vector<bool>> finished;
+  Usage charged;
+  // (group, task, request, bound)
+  std::vector<std::tuple<int32_t, int32_t, AllocationRequest, bool>> tasks;
+};
+
+// EASY-backfill reservation of the first blocked job.
+struct Reservation {
+  bool active = false;
+  int32_t priority = 0;
+  std::vector<int32_t> models;  // sorted
+  absl::Time shadow = absl::InfiniteFuture();
+  int64_t extra_milli = 0;      // capacity left at the shadow time beyond the head's need
+};
+
+class FrameworkScheduler final : public Scheduler {
+ public:
+  explicit FrameworkScheduler(SchedulerOptions options)
+      : options_(std::move(options)), cluster_(options_.catalog.get()),
+        rng_(options_.profile.seed.value_or(options_.seed)) {}
+
+  absl::Status Init();
+
+  absl::Status AddNode(NodeSpec node) override;
+  absl::Status RemoveNode(absl::string_view name) override;
+  absl::Status SetNodeReady(absl::string_view name, bool ready) override;
+  absl::Status SetNodeSchedulable(absl::string_view name, bool schedulable) override;
+  absl::Status SetDeviceHealth(absl::string_view node, int32_t device, bool healthy,
+                               absl::string_view reason) override;
+  absl::Status SetTenantQuota(TenantQuotaSpec quota) override;
+  absl::Status Submit(JobSpec job) override;
+  absl::Status Cancel(absl::string_view job_id) override;
+  absl::Status ReportTaskExit(const TaskRef& task, bool succeeded) override;
+  absl::Status RestoreBinding(const Binding& binding) override;
+  CycleResult RunCycle() override;
+  absl::StatusOr<JobView> GetJob(absl::string_view id) const override;
+  std::vector<JobView> ListJobs() const override;
+  absl::StatusOr<Explanation> Explain(absl::string_view job_id) const override;
+  const ClusterState& cluster() const override { return cluster_; }
+
+ private:
+  // Placement.
+  bool Eligible(const JobRecord& j, absl::Time now) const;
+  bool TryJob(JobRecord& j, Reservation& reservation, bool is_blocked_head_candidate);
+  bool PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt,
+                  std::vector<AllocationId>& placed, std::vector<EvictedJob>& evicted,
+                  FlavorExplanation& ex);
+  NodeIndex FindNode(CycleState& cs, FlavorExplanation* ex);
+  bool RunPreFilters(CycleState& cs, std::vector<bool>& skip, FlavorExplanation* ex,
+                     int32_t nodes);
+  // Returns the rejecting plugin index or -1; sets *decision.
+  int FilterNode(CycleState& cs, const std::vector<bool>& skip, const NodeView& v,
+                 Decision* decision) const;
+  absl::StatusOr<AllocationId> Reserve(CycleState& cs, NodeIndex node);
+  std::vector<int64_t> FlavorChoiceScores(const JobRecord& j, int32_t g) const;
+  int64_t FreeMilliOfModels(const std::vector<int32_t>& models, bool fractional) const;
+  bool BackfillAllows(const JobRecord& j, const FlavorSpec& f, const Reservation& r) const;
+  Reservation MakeReservation(const JobRecord& head) const;
+
+  // Jobs and capacity.
+  EvictedJob EvictJob(JobRecord& j, JobState new_state);
+  void RestoreEvicted(const EvictedJob& e);
+  void Release(JobRecord& j, JobState new_state, bool stop_tasks);
+  void FailOver(const std::vector<AllocationId>& ids);
+  void CommitJob(JobRecord& j, CycleResult& out);
+  Binding MakeBinding(const JobRecord& j, int32_t g, int32_t t, const Allocation& a) const;
+  JobView ToView(const JobRecord& j) const;
+  Usage ChargeOf(const JobRecord& j) const;
+  int64_t DominantSharePpm(const std::string& tenant) const;
+  const TenantQuotaSpec* Quota(const std::string& tenant) const;
+  void MarkFailed(JobRecord& j, absl::Time now);
+  JobRecord* FindJob(absl::string_view id);
+
+  SchedulerOptions options_;
+  ClusterState cluster_;
+  std::mt19937_64 rng_;
+  FrameworkHandle handle_;
+  std::vector<std::unique_ptr<Plugin>> plugins_;
+  const QueueSortPlugin* queue_sort_ = nullptr;
+  std::vector<const PreFilterPlugin*> prefilters_;
+  std::vector<const FilterPlugin*> filters_;
+  std::vector<std::string> filter_names_;
+  std::vector<int> prefilter_for_filter_;  // filter index -> prefilter index or -1
+  std::vector<const PostFilterPlugin*> postfilters_;
+  std::vector<ScorePluginEntry> scorers_;
+  std::vector<const PermitPlugin*> permits_;
+  plugins::GangTracker gangs_;
+
+  absl::flat_hash_map<std::string, std::unique_ptr<JobRecord>> jobs_;
+  std::map<int64_t, JobRecord*> by_sequence_;  // all jobs, submission order
+  std::map<int64_t, JobRecord*> pending_;
+  std::map<std::string, TenantQuotaSpec> quotas_;
+  std::map<std::string, Usage> tenant_usage_;
+  int64_t next_sequence_ = 1;
+  uint64_t event_generation_ = 1;
+  std::vector<TaskRef> pending_stops_;
+  // Cluster totals for DRF.
+  int64_t total_cpu_ = 0, total_memory_ = 0, total_devices_ = 0;
+};
+
+absl::Status FrameworkScheduler::Init() {
+  handle_.catalog = options_.catalog.get();
+  handle_.adapters = options_.adapters;
+  handle_.cluster = &cluster_;
+  handle_.clock = options_.clock;
+  handle_.rng = &rng_;
+  PluginRegistry registry = BuiltinPlugins();
+  if (options_.extra_plugins != nullptr) {
+    PluginRegistry extra;
+    // Registries own move-only factories; the shared one is consumed once.
+    MC_RETURN_IF_ERROR(registry.Merge(std::move(*options_.extra_plugins)));
+  }
+  std::set<std::string> seen;
+  for (const PluginArgs& args : options_.profile.plugins) {
+    if (!seen.insert(args.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("plugins.", args.name, ": listed twice in profile '",
+                       options_.profile.name, "'"));
+    }
+    MC_ASSIGN_OR_RETURN(std::unique_ptr<Plugin> p, registry.Create(args, handle_));
+    Plugin* raw = p.get();
+    plugins_.push_back(std::move(p));
+    int64_t weight = args.weight;
+    if (auto* q = dynamic_cast<QueueSortPlugin*>(raw); q != nullptr && queue_sort_ == nullptr) {
+      queue_sort_ = q;
+    }
+    int pre = -1;
+    if (auto* x = dynamic_cast<PreFilterPlugin*>(raw)) {
+      pre = static_cast<int>(prefilters_.size());
+      prefilters_.push_back(x);
+    }
+    if (auto* x = dynamic_cast<FilterPlugin*>(raw)) {
+      filters_.push_back(x);
+      filter_names_.emplace_back(raw->name());
+      prefilter_for_filter_.push_back(pre);
+    }
+    if (auto* x = dynamic_cast<PostFilterPlugin*>(raw)) postfilters_.push_back(x);
+    if (auto* x = dynamic_cast<ScorePlugin*>(raw); x != nullptr && weight > 0) {
+      scorers_.push_back({x, weight});
+    }
+    if (auto* x = dynamic_cast<PermitPlugin*>(raw)) permits_.push_back(x);
+  }
+  if (queue_sort_ == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "profile '", options_.profile.name, "'.plugins: needs a QueueSort plugin (queue_sort)"));
+  }
+  if (options_.profile.max_feasible_nodes < 0) {
+    return absl::InvalidArgumentError("profile.max_feasible_nodes: must be >= 0");
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------- events --
+
+absl::Status FrameworkScheduler::AddNode(NodeSpec node) {
+  MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.AddNode(std::move(node)));
+  const NodeSpec& s = cluster_.spec(n);
+  total_cpu_ += s.cpu.raw();
+  total_memory_ += s.memory.raw();
+  for (const DeviceSpec& d : s.devices) total_devices_ += d.healthy ? kMilliPerDevice : 0;
+  ++event_generation_;
+  return absl::OkStatus();
+}
+
+void FrameworkScheduler::FailOver(const std::vector<AllocationId>& ids) {
+  std::set<std::string> jobs;  // ordered: deterministic
+  for (AllocationId id : ids) {
+    const Allocation* a = cluster_.FindAllocation(id);
+    if (a != nullptr) jobs.insert(a->request.task.job_id);
+  }
+  for (const std::string& id : jobs) {
+    JobRecord* j = FindJob(id);
+    if (j == nullptr) continue;
+    // The gang restarts whole: every task stops, the job queues again.
+    Release(*j, JobState::kPending, /*stop_tasks=*/true);
+    j->last_reject = "requeued after node or device failure";
+  }
+}
+
+absl::Status FrameworkScheduler::RemoveNode(absl::string_view name) {
+  MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.FindNode(name));
+  FailOver(cluster_.AllocationsOnNode(n));
+  const NodeSpec& s = cluster_.spec(n);
+  total_cpu_ -= s.cpu.raw();
+  total_memory_ -= s.memory.raw();
+  for (const DeviceSpec& d : s.devices) total_devices_ -= d.healthy ? kMilliPerDevice : 0;
+  return cluster_.RemoveNode(n);
+}
+
+absl::Status FrameworkScheduler::SetNodeReady(absl::string_view name, bool ready) {
+  MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.FindNode(name));
+  if (!ready) FailOver(cluster_.AllocationsOnNode(n));
+  if (ready && !cluster_.runtime(n).ready) ++event_generation_;
+  return cluster_.SetReady(n, ready);
+}
+
+absl::Status FrameworkScheduler::SetNodeSchedulable(absl::string_view name, bool schedulable) {
+  MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.FindNode(name));
+  if (schedulable && !cluster_.runtime(n).schedulable) ++event_generation_;
+  return cluster_.SetSchedulable(n, schedulable);
+}
+
+absl::Status FrameworkScheduler::SetDeviceHealth(absl::string_view node, int32_t device,
+                                                 bool healthy, absl::string_view reason) {
+  MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.FindNode(node));
+  if (device < 0 || device >= cluster_.runtime(n).device_count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("device: node '", node, "' has no device ", device));
+  }
+  bool was = cluster_.spec(n).devices[device].healthy;
+  if (!healthy && was) FailOver(cluster_.AllocationsOnDevice(n, device));
+  MC_RETURN_IF_ERROR(cluster_.SetDeviceHealth(n, device, healthy, reason));
+  if (was != healthy) {
+    total_devices_ += healthy ? kMilliPerDevice : -kMilliPerDevice;
+    if (healthy) ++event_generation_;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FrameworkScheduler::SetTenantQuota(TenantQuotaSpec quota) {
+  if (quota.tenant.empty()) return absl::InvalidArgumentError("quota.tenant: must not be empty");
+  if (quota.weight < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("quota.weight: must be >= 0, got ", quota.weight));
+  }
+  if (quota.weight == 0) quota.weight = 1;
+  static const char* kFixed[] = {"cpu", "memory", "devices", "h20e"};
+  for (const auto* m : {&quota.guaranteed, &quota.max}) {
+    const char* field = m == &quota.max ? "max" : "guaranteed";
+    for (const auto& [key, v] : *m) {
+      bool known = std::find(std::begin(kFixed), std::end(kFixed), key) != std::end(kFixed);
+      if (key.rfind("device:", 0) == 0) {
+        known = options_.catalog->Find(key.substr(7)) != nullptr;
+      } else if (key.rfind("vendor:", 0) == 0) {
+        known = key.size() > 7;
+      }
+      if (!known) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("quota.", field, ".", key, ": unknown resource key"));
+      }
+      if (v < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("quota.", field, ".", key, ": must be >= 0, got ", v));
+      }
+    }
+  }
+  // Canonicalize device:<alias> to the model id so charges match.
+  std::map<std::string, int64_t> g, mx;
+  for (auto [src, dst] : {std::pair{&quota.guaranteed, &g}, std::pair{&quota.max, &mx}}) {
+    for (const auto& [key, v] : *src) {
+      if (key.rfind("device:", 0) == 0) {
+        (*dst)[absl::StrCat("device:", options_.catalog->Find(key.substr(7))->id)] = v;
+      } else {
+        (*dst)[key] = v;
+      }
+    }
+  }
+  quota.guaranteed = std::move(g);
+  quota.max = std::move(mx);
+  quotas_[quota.tenant] = std::move(quota);
+  ++event_generation_;
+  return absl::OkStatus();
+}
+
+absl::Status FrameworkScheduler::Submit(JobSpec job) {
+  MC_RETURN_IF_ERROR(ValidateJob(*options_.catalog, job));
+  if (jobs_.contains(job.id)) {
+    return absl::AlreadyExistsError(absl::StrCat("job '", job.id, "' already exists"));
+  }
+  auto rec = std::make_unique<JobRecord>();
+  rec->spec = std::move(job);
+  rec->sequence = next_sequence_++;
+  rec->submitted = options_.clock->Now();
+  size_t groups = rec->spec.task_groups.size();
+  rec->chosen_flavor.assign(groups, -1);
+  rec->allocs.resize(groups);
+  rec->finished.resize(groups);
+  JobRecord* raw = rec.get();
+  jobs_[raw->spec.id] = std::move(rec);
+  by_sequence_[raw->sequence] = raw;
+  pending_[raw->sequence] = raw;
+  return absl::OkStatus();
+}
+
+JobRecord* FrameworkScheduler::FindJob(absl::string_view id) {
+  auto it = jobs_.find(id);
+  return it == jobs_.end() ? nullptr : it->second.get();
+}
+
+absl::Status FrameworkScheduler::Cancel(absl::string_view job_id) {
+  JobRecord* j = FindJob(job_id);
+  if (j == nullptr) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
+  if (j->state == JobState::kPending) {
+    pending_.erase(j->sequence);
+    j->state = JobState::kCancelled;
+    return absl::OkStatus();
+  }
+  if (j->state != JobState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat("job '", job_id, "' is already ",
+                                                      JobStateName(j->state)));
+  }
+  Release(*j, JobState::kCancelled, /*stop_tasks=*/true);
+  return absl::OkStatus();
+}
+
+absl::Status FrameworkScheduler::ReportTaskExit(const TaskRef& task, bool succeeded) {
+  JobRecord* j = FindJob(task.job_id);
+  if (j == nullptr) return absl::NotFoundError(absl::StrCat("job '", task.job_id, "' not found"));
+  if (j->state != JobState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job '", task.job_id, "' is ", JobStateName(j->state), ", not RUNNING"));
+  }
+  if (task.group < 0 || task.group >= static_cast<int32_t>(j->allocs.size()) || task.task < 0 ||
+      task.task >= static_cast<int32_t>(j->allocs[task.group].size()) ||
+      j->allocs[task.group][task.task] == 0) {
+    return absl::NotFoundError(absl::StrCat("task ", task.job_id, "/", task.group, "/",
+                                            task.task, " is not running"));
+  }
+  if (!succeeded) {
+    Release(*j, JobState::kFailed, /*stop_tasks=*/true);
+    // The task that exited needs no stop.
+    pending_stops_.erase(std::remove(pending_stops_.begin(), pending_stops_.end(), task),
+                         pending_stops_.end());
+    return absl::OkStatus();
+  }
+  AllocationId id = j->allocs[task.group][task.task];
+  const Allocation* a = cluster_.FindAllocation(id);
+  if (a != nullptr) {
+    internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
+                               j->spec.kind, a->request, -1, j->charged);
+    internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
+                               j->spec.kind, a->request, -1, tenant_usage_[j->spec.tenant]);
+  }
+  MC_RETURN_IF_ERROR(cluster_.Forget(id));
+  j->allocs[task.group][task.task] = 0;
+  j->finished[task.group][task.task] = true;
+  ++event_generation_;
+  if (--j->live_tasks == 0) j->state = JobState::kSucceeded;
+  return absl::OkStatus();
+}
+
+absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
+  JobRecord* j = FindJob(b.task.job_id);
+  if (j == nullptr) {
+    return absl::NotFoundError(absl::StrCat("binding.task.job_id: job '", b.task.job_id,
+                                            "' not found (submit it first)"));
+  }
+  const JobSpec& spec = j->spec;
+  if (b.task.group < 0 || b.task.group >= static_cast<int32_t>(spec.task_groups.size())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("binding.task.group: no group ", b.task.group));
+  }
+  const TaskGroupSpec& g = spec.task_groups[b.task.group];
+  if (b.flavor < 0 || b.flavor >= static_cast<int32_t>(g.flavors.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("binding.flavor: no flavor ", b.flavor));
+  }
+  int32_t cur = j->chosen_flavor[b.task.group];
+  if (cur >= 0 && cur != b.flavor) {
+    return absl::InvalidArgumentError(absl::StrCat("binding.flavor: group ", b.task.group,
+                                                   " already runs flavor ", cur));
+  }
+  const FlavorSpec& f = g.flavors[b.flavor];
+  if (b.task.task < 0 || b.task.task >= f.replicas) {
+    return absl::InvalidArgumentError(absl::StrCat("binding.task.task: no task ", b.task.task));
+  }
+  if (j->state != JobState::kPending && j->state != JobState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job '", spec.id, "' is ", JobStateName(j->state)));
+  }
+  auto& allocs = j->allocs[b.task.group];
+  if (allocs.size() < static_cast<size_t>(f.replicas)) {
+    allocs.resize(f.replicas, 0);
+    j->finished[b.task.group].resize(f.replicas, false);
+  }
+  if (allocs[b.task.task] != 0) {
+    return absl::AlreadyExistsError(absl::StrCat("binding.task: task ", b.task.task,
+                                                 " of job '", spec.id, "' already bound"));
+  }
+  MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.FindNode(b.node));
+  AllocationRequest r;
+  r.task = b.task;
+  r.node = n;
+  r.devices = b.devices;
+  std::sort(r.devices.begin(), r.devices.end());
+  r.share = r.devices.empty() ? MilliDevices::Zero() : f.demand.is_fractional()
+                                                          ? f.demand.devices
+                                                          : MilliDevices::FromRaw(kMilliPerDevice);
+  r.device_memory = f.demand.device_memory;
+  r.cpu = f.demand.cpu;
+  r.memory = f.demand.memory;
+  r.priority = spec.priority;
+  r.preemptible = spec.preemptible;
+  MC_ASSIGN_OR_RETURN(AllocationId id, cluster_.Assume(r));
+  MC_RETURN_IF_ERROR(cluster_.Bind(id));
+  allocs[b.task.task] = id;
+  j->chosen_flavor[b.task.group] = b.flavor;
+  ++j->live_tasks;
+  const Allocation* a = cluster_.FindAllocation(id);
+  internal::ChargeAllocation(*options_.catalog, cluster_.runtime(n).model, spec.kind, a->request,
+                             +1, j->charged);
+  internal::ChargeAllocation(*options_.catalog, cluster_.runtime(n).model, spec.kind, a->request,
+                             +1, tenant_usage_[spec.tenant]);
+  if (j->state == JobState::kPending) {
+    pending_.erase(j->sequence);
+    j->state = JobState::kRunning;
+    j->started = options_.clock->Now();
+  }
+  return absl::OkStatus();
+}
+
+// --------------------------------------------------------------- release --
+
+EvictedJob FrameworkScheduler::EvictJob(JobRecord& j, JobState new_state) {
+  EvictedJob e;
+  e.job_id = j.spec.id;
+  e.state = j.state;
+  e.started = j.started;
+  e.chosen_flavor = j.chosen_flavor;
+  e.finished = j.finished;
+  e.charged = j.charged;
+  for (int32_t g = 0; g < static_cast<int32_t>(j.allocs.size()); ++g) {
+    for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
+      AllocationId id = j.allocs[g][t];
+      if (id == 0) continue;
+      const Allocation* a = cluster_.FindAllocation(id);
+      if (a == nullptr) continue;
+      e.tasks.emplace_back(g, t, a->request, a->bound);
+      absl::Status s = cluster_.Forget(id);
+      MC_CHECK(s.ok());
+    }
+  }
+  Usage& tenant = tenant_usage_[j.spec.tenant];
+  for (const auto& [k, v] : j.charged) tenant[k] -= v;
+  j.charged.clear();
+  for (auto& v : j.allocs) std::fill(v.begin(), v.end(), 0);
+  j.live_tasks = 0;
+  j.state = new_state;
+  if (new_state == JobState::kPending) {
+    j.chosen_flavor.assign(j.chosen_flavor.size(), -1);
+    for (auto& v : j.finished) std::fill(v.begin(), v.end(), false);
+    j.started = absl::InfinitePast();
+    j.backing_off = false;
+    pending_[j.sequence] = &j;
+  }
+  ++event_generation_;
+  return e;
+}
+
+void FrameworkScheduler::RestoreEvicted(const EvictedJob& e) {
+  JobRecord* j = FindJob(e.job_id);
+  MC_CHECK(j != nullptr);
+  pending_.erase(j->sequence);
+  j->state = e.state;
+  j->started = e.started;
+  j->chosen_flavor = e.chosen_flavor;
+  j->finished = e.finished;
+  for (const auto& [g, t, req, bound] : e.tasks) {
+    absl::StatusOr<AllocationId> id = cluster_.Assume(req);
+    MC_CHECK(id.ok());  // the attempt freed exactly this capacity first
+    if (bound) MC_CHECK(cluster_.Bind(*id).ok());
+    j->allocs[g][t] = *id;
+    ++j->live_tasks;
+  }
+  j->charged = e.charged;
+  Usage& tenant = tenant_usage_[j->spec.tenant];
+  for (const auto& [k, v] : e.charged) tenant[k] += v;
+}
+
+void FrameworkScheduler::Release(JobRecord& j, JobState new_state, bool stop_tasks) {
+  if (stop_tasks) {
+    for (int32_t g = 0; g < static_cast<int32_t>(j.allocs.size()); ++g) {
+      for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
+        if (j.allocs[g][t] != 0) pending_stops_.push_back(TaskRef{j.spec.id, g, t});
+      }
+    }
+  }
+  EvictJob(j, new_state);
+}
+
+// ------------------------------------------------------------------ queue --
+
+const TenantQuotaSpec* FrameworkScheduler::Quota(const std::string& tenant) const {
+  auto it = quotas_.find(tenant);
+  return it == quotas_.end() ? nullptr : &it->second;
+}
+
+int64_t FrameworkScheduler::DominantSharePpm(const std::string& tenant) const {
+  auto it = tenant_usage_.find(tenant);
+  if (it == tenant_usage_.end()) return 0;
+  auto get = [&](const char* k) {
+    auto u = it->second.find(k);
+    return u == it->second.end() ? int64_t{0} : u->second;
+  };
+  int64_t share = 0;
+  if (total_cpu_ > 0) share = std::max(share, get("cpu") * 1000000 / total_cpu_);
+  if (total_memory_ > 0) share = std::max(share, get("memory") * 1000000 / total_memory_);
+  if (total_devices_ > 0) share = std::max(share, get("devices") * 1000000 / total_devices_);
+  const TenantQuotaSpec* q = Quota(tenant);
+  return share / (q == nullptr ? 1 : std::max(1, q->weight));
+}
+
+bool FrameworkScheduler::Eligible(const JobRecord& j, absl::Time now) const {
+  if (!j.backing_off) return true;
+  if (now >= j.failed_at + options_.profile.backoff_max) return true;
+  return event_generation_ != j.fail_generation && now >= j.failed_at + j.backoff;
+}
+
+void FrameworkScheduler::MarkFailed(JobRecord& j, absl::Time now) {
+  j.backing_off = true;
+  j.failed_at = now;
+  j.fail_generation = event_generation_;
+  j.backoff = j.backoff == absl::ZeroDuration()
+                  ? options_.profile.backoff_initial
+                  : std::min(j.backoff * 2, options_.profile.backoff_max);
+}
+
+CycleResult FrameworkScheduler::RunCycle() {
+  CycleResult out;
+  const absl::Time now = options_.clock->Now();
+  // Jobs in queue order, then per priority level interleaved by tenant fair
+  // share (DRF): the tenant below its guarantee, then with the lowest
+  // weighted dominant share, goes next; ties by tenant name.
+  std::vector<JobRecord*> order;
+  order.reserve(pending_.size());
+  for (const auto& [seq, j] : pending_) {
+    if (Eligible(*j, now)) order.push_back(j);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](const JobRecord* a, const JobRecord* b) {
+    return queue_sort_->Less(QueuedJobInfo{&a->spec, a->sequence, a->submitted},
+                             QueuedJobInfo{&b->spec, b->sequence, b->submitted});
+  });
+  Reservation reservation;
+  size_t i = 0;
+  while (i < order.size()) {
+    size_t end = i;
+    while (end < order.size() && order[end]->spec.priority == order[i]->spec.priority) ++end;
+    std::map<std::string, std::vector<JobRecord*>> by_tenant;
+    for (size_t k = end; k-- > i;) by_tenant[order[k]->spec.tenant].push_back(order[k]);
+    // Each vector is reversed: back() is the tenant's head.
+    while (!by_tenant.empty()) {
+      auto pick = by_tenant.end();
+      std::tuple<int, int64_t> best_key{2, 0};
+      for (auto it = by_tenant.begin(); it != by_tenant.end(); ++it) {
+        const TenantQuotaSpec* q = Quota(it->first);
+        auto u = tenant_usage_.find(it->first);
+        bool below = q != nullptr && internal::BelowGuarantee(*q, u == tenant_usage_.end() ? Usage{}
+                                                                                  : u->second);
+        std::tuple<int, int64_t> key{below ? 0 : 1, DominantSharePpm(it->first)};
+        if (pick == by_tenant.end() || key < best_key) {
+          pick = it;
+          best_key = key;
+        }
+      }
+      JobRecord* j = pick->second.back();
+      pick->second.pop_back();
+      if (pick->second.empty()) by_tenant.erase(pick);
+      ++j->attempts;
+      if (TryJob(*j, reservation, true)) {
+        CommitJob(*j, out);
+      } else {
+        MarkFailed(*j, now);
+      }
+    }
+    i = end;
+  }
+  out.to_stop = std::move(pending_stops_);
+  pending_stops_.clear();
+  return out;
+}
+
+// -------------------------------------------------------------- placement --
+
+int64_t FrameworkScheduler::FreeMilliOfModels(const std::vector<int32_t>& models,
+                                              bool fractional) const {
+  int64_t milli = 0;
+  for (int32_t m : models) {
+    for (int32_t k = 1; k <= cluster_.MaxDevicesPerNode(m); ++k) {
+      milli += k * kMilliPerDevice * cluster_.NodesWithFreeWhole(m, k).Count();
+    }
+    if (fractional) {
+      for (int32_t b = 1; b < ClusterState::kShareBuckets - 1; ++b) {
+        milli += b * 100 * cluster_.NodesWithShareBucket(m, b).Count();
+      }
+    }
+  }
+  return milli;
+}
+
+std::vector<int64_t> FrameworkScheduler::FlavorChoiceScores(const JobRecord& j,
+                                                            int32_t g) const {
+  const TaskGroupSpec& group = j.spec.task_groups[g];
+  std::vector<int64_t> out(group.flavors.size(), 0);
+  if (group.flavors.size() == 1) return out;
+  const TenantQuotaSpec* q = Quota(j.spec.tenant);
+  auto u = tenant_usage_.find(j.spec.tenant);
+  bool below = q != nullptr &&
+               internal::BelowGuarantee(*q, u == tenant_usage_.end() ? Usage{} : u->second);
+  for (size_t f = 0; f < group.flavors.size(); ++f) {
+    const FlavorSpec& fl = group.flavors[f];
+    // Normalized throughput (milli reference cards) x the part of the
+    // flavor's need that is free now x a guarantee bonus.
+    int64_t thr = plugins::FlavorThroughput(*options_.catalog, fl, j.spec.kind);
+    int64_t need = fl.demand.devices.raw() * fl.replicas;
+    int64_t free_ratio = 1000;
+    if (need > 0) {
+      int64_t free = FreeMilliOfModels(fl.device_models, fl.demand.is_fractional());
+      free_ratio = std::min<int64_t>(1000, free * 1000 / need);
+    }
+    out[f] = thr * free_ratio / 1000 * (below ? 1000 : 900) / 1000;
+  }
+  return out;
+}
+
+Reservation FrameworkScheduler::MakeReservation(const JobRecord& head) const {
+  Reservation r;
+  r.active = true;
+  r.priority = head.spec.priority;
+  int64_t need = 0;
+  for (const TaskGroupSpec& g : head.spec.task_groups) {
+    const FlavorSpec& f = g.flavors.front();
+    need += f.demand.devices.raw() * f.replicas;
+    r.models.insert(r.models.end(), f.device_models.begin(), f.device_models.end());
+  }
+  std::sort(r.models.begin(), r.models.end());
+  r.models.erase(std::unique(r.models.begin(), r.models.end()), r.models.end());
+  int64_t free = FreeMilliOfModels(r.models, true);
+  // Running jobs release their cards at started + duration (unknown
+  // duration: never, for planning purposes).
+  std::vector<std::pair<absl::Time, int64_t>> releases;
+  for (const auto& [seq, j] : by_sequence_) {
+    if (j->state != JobState::kRunning) continue;
+    int64_t milli = 0;
+    for (const auto& v : j->allocs) {
+      for (AllocationId id : v) {
+        if (id == 0) continue;
+        const Allocation* a = cluster_.FindAllocation(id);
+        if (a == nullptr) continue;
+        int32_t model = cluster_.runtime(a->request.node).model;
+        if (std::binary_search(r.models.begin(), r.models.end(), model)) {
+          milli += a->request.share.raw() * static_cast<int64_t>(a->request.devices.size());
+        }
+      }
+    }
+    if (milli == 0) continue;
+    absl::Time end = j->spec.duration > absl::ZeroDuration() ? j->started + j->spec.duration
+                                                             : absl::InfiniteFuture();
+    releases.emplace_back(end, milli);
+  }
+  std::stable_sort(releases.begin(), releases.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (free >= need) {
+    r.shadow = options_.clock->Now();
+    r.extra_milli = free - need;
+    return r;
+  }
+  for (const auto& [end, milli] : releases) {
+    if (end == absl::InfiniteFuture()) break;
+    free += milli;
+    if (free >= need) {
+      r.shadow = end;
+      r.extra_milli = free - need;
+      return r;
+    }
+  }
+  r.shadow = absl::InfiniteFuture();
+  r.extra_milli = 0;
+  return r;
+}
+
+bool FrameworkScheduler::BackfillAllows(const JobRecord& j, const FlavorSpec& f,
+                                        const Reservation& r) const {
+  if (!r.active || f.demand.is_cpu_only()) return true;
+  bool overlap = false;
+  for (int32_t m : f.device_models) {
+    overlap = overlap || std::binary_search(r.models.begin(), r.models.end(), m);
+  }
+  if (!overlap) return true;
+  absl::Time now = options_.clock->Now();
+  if (j.spec.duration > absl::ZeroDuration() && r.shadow != absl::InfiniteFuture() &&
+      now + j.spec.duration <= r.shadow) {
+    return true;  // done before the head could start anyway
+  }
+  return f.demand.devices.raw() * f.replicas <= r.extra_milli;
+}
+
+bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
+  const int32_t groups = static_cast<int32_t>(j.spec.task_groups.size());
+  std::vector<AllocationId> placed;
+  std::vector<EvictedJob> evicted;
+  std::vector<int32_t> chosen(groups, -1);
+  std::vector<FlavorExplanation> explain;
+  bool ok = true;
+  bool backfill_blocked = false;
+  std::vector<std::vector<AllocationId>> group_allocs(groups);
+  for (int32_t g = 0; g < groups && ok; ++g) {
+    const TaskGroupSpec& group = j.spec.task_groups[g];
+    std::vector<int64_t> scores = FlavorChoiceScores(j, g);
+    std::vector<int32_t> order(group.flavors.size());
+    for (size_t f = 0; f < order.size(); ++f) order[f] = static_cast<int32_t>(f);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int32_t a, int32_t b) { return scores[a] > scores[b]; });
+    bool group_ok = false;
+    for (int pass = 0; pass < 2 && !group_ok; ++pass) {
+      // Pass 0 places without preemption in every flavor; pass 1 preempts.
+      bool preempt = pass == 1;
+      if (preempt && (postfilters_.empty() || reservation.active)) break;
+      for (int32_t f : order) {
+        FlavorExplanation ex;
+        ex.group = g;
+        ex.group_name = group.name;
+        ex.flavor = f;
+        ex.flavor_name = group.flavors[f].name;
+        ex.choice_score = scores[f];
+        const FlavorSpec& fl = group.flavors[f];
+        if (!BackfillAllows(j, fl, reservation)) {
+          ex.outcome = RejectReason::kBackfillBlocked;
+          backfill_blocked = true;
+          if (!preempt) explain.push_back(std::move(ex));
+          continue;
+        }
+        std::vector<AllocationId> mine;
+        size_t evicted_before = evicted.size();
+        if (PlaceGroup(j, g, f, preempt, mine, evicted, ex)) {
+          // Tenant max quota, judged on what was actually placed.
+          const TenantQuotaSpec* q = Quota(j.spec.tenant);
+          if (q != nullptr && !q->max.empty()) {
+            Usage add;
+            for (const auto& v : group_allocs) {
+              for (AllocationId id : v) {
+                const Allocation* a = cluster_.FindAllocation(id);
+                internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
+                                           j.spec.kind, a->request, +1, add);
+              }
+            }
+            for (AllocationId id : mine) {
+              const Allocation* a = cluster_.FindAllocation(id);
+              internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
+                                         j.spec.kind, a->request, +1, add);
+            }
+            auto u = tenant_usage_.find(j.spec.tenant);
+            std::string key = internal::ExceedsMax(
+                *q, u == tenant_usage_.end() ? Usage{} : u->second, add);
+            if (!key.empty()) {
+              for (AllocationId id : mine) MC_CHECK(cluster_.Forget(id).ok());
+              for (size_t e = evicted.size(); e-- > evicted_before;) RestoreEvicted(evicted[e]);
+              evicted.resize(evicted_before);
+              ex.outcome = RejectReason::kQuotaExceeded;
+              ex.detail = absl::StrCat("max ", key);
+              if (!preempt) explain.push_back(std::move(ex));
+              continue;
+            }
+          }
+          ex.outcome = RejectReason::kNone;
+          ex.detail = "placed";
+          explain.push_back(std::move(ex));
+          group_allocs[g] = std::move(mine);
+          chosen[g] = f;
+          group_ok = true;
+          break;
+        }
+        if (!preempt) explain.push_back(std::move(ex));
+      }
+    }
+    ok = group_ok;
+  }
+  j.last_flavors = std::move(explain);
+  if (ok) {
+    for (int32_t g = 0; g < groups; ++g) {
+      j.chosen_flavor[g] = chosen[g];
+      const FlavorSpec& f = j.spec.task_groups[g].flavors[chosen[g]];
+      j.allocs[g].assign(f.replicas, 0);
+      j.finished[g].assign(f.replicas, false);
+      for (AllocationId id : group_allocs[g]) {
+        const Allocation* a = cluster_.FindAllocation(id);
+        j.allocs[g][a->request.task.task] = id;
+      }
+    }
+    for (const EvictedJob& e : evicted) {
+      JobRecord* v = FindJob(e.job_id);
+      ++v->preemptions;
+      v->last_reject = absl::StrCat("preempted by ", j.spec.id);
+      for (const auto& [g, t, req, bound] : e.tasks) {
+        if (bound) pending_stops_.push_back(TaskRef{e.job_id, g, t});
+      }
+    }
+    j.last_reject.clear();
+    return true;
+  }
+  for (auto& v : group_allocs) {
+    for (AllocationId id : v) MC_CHECK(cluster_.Forget(id).ok());
+  }
+  for (size_t e = evicted.size(); e-- > 0;) RestoreEvicted(evicted[e]);
+  // Summarize the failure; the first blocked job (not merely blocked by
+  // backfill or quota) reserves capacity for EASY backfill.
+  std::string summary;
+  bool capacity_blocked = false;
+  for (const FlavorExplanation& ex : j.last_flavors) {
+    if (!summary.empty()) absl::StrAppend(&summary, "; ");
+    absl::StrAppend(&summary, ex.flavor_name.empty() ? "flavor" : ex.flavor_name, ": ");
+    if (ex.outcome == RejectReason::kQuotaExceeded || ex.outcome == RejectReason::kBackfillBlocked) {
+      absl::StrAppend(&summary, RejectReasonName(ex.outcome), " ", ex.detail);
+    } else {
+      capacity_blocked = true;
+      absl::StrAppend(&summary, FormatReasonCounts(ex));
+      if (ex.outcome != RejectReason::kNone) {
+        absl::StrAppend(&summary, " (", RejectReasonName(ex.outcome), " ", ex.detail, ")");
+      }
+    }
+  }
+  j.last_reject = summary;
+  if (options_.profile.backfill && !reservation.active && capacity_blocked &&
+      !backfill_blocked) {
+    bool needs_devices = false;
+    for (const TaskGroupSpec& g : j.spec.task_groups) {
+      needs_devices = needs_devices || !g.flavors.front().demand.is_cpu_only();
+    }
+    if (needs_devices) reservation = MakeReservation(j);
+  }
+  return false;
+}
+
+bool FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt,
+                                    std::vector<AllocationId>& placed,
+                                    std::vector<EvictedJob>& evicted, FlavorExplanation& ex) {
+  const TaskGroupSpec& group = j.spec.task_groups[g];
+  const FlavorSpec& flavor = group.flavors[f];
+  const int32_t replicas = flavor.replicas;
+  int32_t min_available = group.min_available > 0 ? std::min(group.min_available, replicas)
+                                                  : replicas;
+  CycleState cs(&j.spec, g, f, 0);
+  std::vector<NodeIndex> gang_nodes;
+  gang_nodes.reserve(replicas);
+  cs.SetGang({}, replicas);
+  std::string key = absl::StrCat(j.spec.id, "/", g);
+  absl::Duration timeout = permits_.empty() ? absl::ZeroDuration() : permits_.front()->Timeout();
+  gangs_.Begin(key, min_available, options_.clock->Now() + timeout);
+  size_t evicted_before = evicted.size();
+  for (int32_t t = 0; t < replicas; ++t) {
+    cs.set_task(t);
+    cs.ClearProposals();
+    NodeIndex node = FindNode(cs, t == 0 ? &ex : nullptr);
+    if (node == kNoNode && allow_preempt && j.spec.priority > 0) {
+      for (const PostFilterPlugin* p : postfilters_) {
+        absl::StatusOr<PreemptionPlan> plan = p->PostFilter(cs);
+        if (!plan.ok()) continue;
+        for (const std::string& victim : plan->victim_jobs) {
+          JobRecord* v = FindJob(victim);
+          if (v == nullptr || v->state != JobState::kRunning || v == &j) continue;
+          evicted.push_back(EvictJob(*v, JobState::kPending));
+        }
+        cs.ClearProposals();
+        node = FindNode(cs, nullptr);
+        break;
+      }
+    }
+    if (node == kNoNode) break;
+    absl::StatusOr<AllocationId> id = Reserve(cs, node);
+    if (!id.ok()) {
+      spdlog::warn("reserve failed for {}: {}", key, id.status().ToString());
+      break;
+    }
+    placed.push_back(*id);
+    gangs_.Reserve(key, *id);
+    gang_nodes.push_back(node);
+    cs.SetGang(gang_nodes, replicas);
+  }
+  int32_t reserved = gangs_.Reserved(key);
+  bool permitted = true;
+  for (const PermitPlugin* p : permits_) {
+    Decision d = p->Permit(cs, reserved);
+    // A gang is resolved within its attempt: kWait at the end of the attempt
+    // means the gang is incomplete.
+    if (d.verdict != Verdict::kFit) permitted = false;
+  }
+  if (permits_.empty() && reserved < min_available) permitted = false;
+  if (permitted) {
+    gangs_.Finish(key);
+    return true;
+  }
+  for (AllocationId id : gangs_.Abort(key)) MC_CHECK(cluster_.Forget(id).ok());
+  placed.clear();
+  for (size_t e = evicted.size(); e-- > evicted_before;) RestoreEvicted(evicted[e]);
+  evicted.resize(evicted_before);
+  ex.outcome = RejectReason::kGangIncomplete;
+  ex.detail = absl::StrCat(reserved, "/", min_available, " tasks placed");
+  return false;
+}
+
+bool FrameworkScheduler::RunPreFilters(CycleState& cs, std::vector<bool>& skip,
+                                       FlavorExplanation* ex, int32_t nodes) {
+  std::vector<bool> pre_skip(prefilters_.size(), false);
+  for (size_t p = 0; p < prefilters_.size(); ++p) {
+    Decision d = prefilters_[p]->PreFilter(cs);
+    if (d.verdict == Verdict::kSkip) {
+      pre_skip[p] = true;
+      continue;
+    }
+    if (!d.fit()) {
+      if (ex != nullptr) {
+        ex->reasons.assign(1, {d.reason, nodes});
+        ex->by_plugin[std::string(prefilters_[p]->name())] += nodes;
+        ex->nodes_total = nodes;
+        ex->detail = d.detail;
+      }
+      return false;
+    }
+  }
+  skip.assign(filters_.size(), false);
+  for (size_t f = 0; f < filters_.size(); ++f) {
+    int pre = prefilter_for_filter_[f];
+    skip[f] = pre >= 0 && pre_skip[pre];
+  }
+  return true;
+}
+
+int FrameworkScheduler::FilterNode(CycleState& cs, const std::vector<bool>& skip,
+                                   const NodeView& v, Decision* decision) const {
+  for (size_t f = 0; f < filters_.size(); ++f) {
+    if (skip[f]) continue;
+    Decision d = filters_[f]->Filter(cs, v);
+    if (!d.fit()) {
+      *decision = std::move(d);
+      return static_cast<int>(f);
+    }
+  }
+  return -1;
+}
+
+NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
+  const int32_t live = cluster_.live_node_count();
+  std::vector<bool> skip;
+  if (!RunPreFilters(cs, skip, ex, live)) return kNoNode;
+  const DemandSpec& d = cs.demand();
+  const size_t limit = options_.profile.max_feasible_nodes > 0
+                           ? static_cast<size_t>(options_.profile.max_feasible_nodes)
+                           : SIZE_MAX;
+  std::vector<NodeIndex> feasible;
+  int64_t reason_counts[kRejectReasonCount] = {};
+  std::vector<int32_t> plugin_counts(filters_.size(), 0);
+  int32_t visited = 0;
+  Decision decision;
+  auto visit = [&](NodeIndex n) {
+    if (cs.restricted() && !cs.allowed().Test(n)) return true;
+    if (!cluster_.runtime(n).alive) return true;
+    ++visited;
+    NodeView v = cluster_.view(n);
+    int rejected = FilterNode(cs, skip, v, &decision);
+    if (rejected >= 0) {
+      ++reason_counts[static_cast<int>(decision.reason)];
+      ++plugin_counts[rejected];
+      return true;
+    }
+    feasible.push_back(n);
+    return feasible.size() < limit;
+  };
+  // Candidates come from the free-capacity indexes: only nodes whose free
+  // whole cards (or largest free share) can hold the task, tightest first.
+  if (d.is_cpu_only()) {
+    for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
+      if (!visit(n)) break;
+    }
+  } else if (d.is_fractional()) {
+    bool go = true;
+    for (int32_t b = static_cast<int32_t>(d.devices.raw() / 100);
+         go && b < ClusterState::kShareBuckets; ++b) {
+      for (int32_t m : cs.flavor().device_models) {
+        if (!(go = cluster_.NodesWithShareBucket(m, b).ForEachFrom(0, visit))) break;
+      }
+    }
+  } else {
+    bool go = true;
+    int32_t max_k = 0;
+    for (int32_t m : cs.flavor().device_models) {
+      max_k = std::max(max_k, cluster_.MaxDevicesPerNode(m));
+    }
+    for (int32_t k = d.card_count(); go && k <= max_k; ++k) {
+      for (int32_t m : cs.flavor().device_models) {
+        if (!(go = cluster_.NodesWithFreeWhole(m, k).ForEachFrom(0, visit))) break;
+      }
+    }
+  }
+  if (ex != nullptr) {
+    ex->nodes_total = live;
+    ex->nodes_feasible = static_cast<int32_t>(feasible.size());
+    int64_t not_visited = live - visited;
+    if (!d.is_cpu_only() && not_visited > 0 && feasible.size() < limit) {
+      // Nodes the index skipped lack the free cards or share.
+      reason_counts[static_cast<int>(d.is_fractional() ? RejectReason::kInsufficientShare
+                                                       : RejectReason::kInsufficientDevices)] +=
+          not_visited;
+      ex->by_plugin["capacity_index"] += static_cast<int32_t>(not_visited);
+    }
+    ex->reasons.clear();
+    for (int r = 0; r < kRejectReasonCount; ++r) {
+      if (reason_counts[r] > 0) {
+        ex->reasons.emplace_back(static_cast<RejectReason>(r),
+                                 static_cast<int32_t>(reason_counts[r]));
+      }
+    }
+    std::stable_sort(ex->reasons.begin(), ex->reasons.end(),
+                     [](const auto& a, const auto& b) { return a.second > b.second; });
+    for (size_t f = 0; f < filters_.size(); ++f) {
+      if (plugin_counts[f] > 0) ex->by_plugin[filter_names_[f]] += plugin_counts[f];
+    }
+  }
+  if (feasible.empty()) return kNoNode;
+  if (feasible.size() == 1 || scorers_.empty()) {
+    return *std::min_element(feasible.begin(), feasible.end());
+  }
+  std::vector<int64_t> total(feasible.size(), 0);
+  std::vector<int64_t> scores(feasible.size(), 0);
+  for (const ScorePluginEntry& s : scorers_) {
+    for (size_t i = 0; i < feasible.size(); ++i) {
+      scores[i] = std::clamp<int64_t>(s.plugin->Score(cs, cluster_.view(feasible[i])), 0, 100);
+    }
+    s.plugin->NormalizeScore(cs, feasible, absl::MakeSpan(scores));
+    for (size_t i = 0; i < feasible.size(); ++i) {
+      total[i] += s.weight * std::clamp<int64_t>(scores[i], 0, 100);
+    }
+  }
+  size_t best = 0;
+  for (size_t i = 1; i < feasible.size(); ++i) {
+    if (total[i] > total[best] || (total[i] == total[best] && feasible[i] < feasible[best])) {
+      best = i;
+    }
+  }
+  return feasible[best];
+}
+
+absl::StatusOr<AllocationId> FrameworkScheduler::Reserve(CycleState& cs, NodeIndex node) {
+  const DemandSpec& d = cs.demand();
+  AllocationRequest r;
+  r.task = TaskRef{cs.job().id, cs.group(), cs.task()};
+  r.node = node;
+  r.cpu = d.cpu;
+  r.memory = d.memory;
+  r.priority = cs.job().priority;
+  r.preemptible = cs.job().preemptible;
+  if (!d.is_cpu_only()) {
+    const DeviceProposal* p = cs.Proposal(node);
+    if (p != nullptr) {
+      r.devices = p->devices;
+    } else {
+      ChooseResult c = plugins::ChooseGeneric(cluster_.view(node), d);
+      if (!c.ok) return absl::InternalError(absl::StrCat("no devices for a feasible node: ", c.detail));
+      r.devices = std::move(c.devices);
+    }
+    std::sort(r.devices.begin(), r.devices.end());
+    r.share = d.is_fractional() ? d.devices : MilliDevices::FromRaw(kMilliPerDevice);
+    r.device_memory = d.is_fractional() ? d.device_memory : MiB::Zero();
+  }
+  return cluster_.Assume(std::move(r));
+}
+
+Binding FrameworkScheduler::MakeBinding(const JobRecord& j, int32_t g, int32_t t,
+                                        const Allocation& a) const {
+  Binding b;
+  b.task = TaskRef{j.spec.id, g, t};
+  b.flavor = j.chosen_flavor[g];
+  b.flavor_name = j.spec.task_groups[g].flavors[b.flavor].name;
+  b.node = cluster_.spec(a.request.node).name;
+  b.devices = a.request.devices;
+  b.share = a.request.share;
+  if (options_.adapters != nullptr && !b.devices.empty()) {
+    NodeView v = cluster_.view(a.request.node);
+    if (const DeviceAdapter* ad = plugins::AdapterForNode(handle_, v)) {
+      b.visibility = ad->VisibilityFor(v.spec(), b.devices);
+    }
+  }
+  return b;
+}
+
+void FrameworkScheduler::CommitJob(JobRecord& j, CycleResult& out) {
+  pending_.erase(j.sequence);
+  j.state = JobState::kRunning;
+  j.started = options_.clock->Now();
+  j.backing_off = false;
+  j.backoff = absl::ZeroDuration();
+  j.live_tasks = 0;
+  Usage& tenant = tenant_usage_[j.spec.tenant];
+  for (int32_t g = 0; g < static_cast<int32_t>(j.allocs.size()); ++g) {
+    for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
+      AllocationId id = j.allocs[g][t];
+      if (id == 0) continue;
+      MC_CHECK(cluster_.Bind(id).ok());
+      const Allocation* a = cluster_.FindAllocation(id);
+      int32_t model = cluster_.runtime(a->request.node).model;
+      internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1,
+                                 j.charged);
+      internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1, tenant);
+      ++j.live_tasks;
+      out.placed.push_back(MakeBinding(j, g, t, *a));
+    }
+  }
+}
+
+// ------------------------------------------------------------------ views --
+
+JobView FrameworkScheduler::ToView(const JobRecord& j) const {
+  JobView v;
+  v.spec = j.spec;
+  v.state = j.state;
+  v.chosen_flavor = j.chosen_flavor;
+  for (int32_t g = 0; g < static_cast<int32_t>(j.allocs.size()); ++g) {
+    for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
+      if (j.allocs[g][t] == 0) continue;
+      const Allocation* a = cluster_.FindAllocation(j.allocs[g][t]);
+      if (a != nullptr) v.bindings.push_back(MakeBinding(j, g, t, *a));
+    }
+  }
+  v.last_reject = j.last_reject;
+  v.submitted = j.submitted;
+  v.started = j.started;
+  v.attempts = j.attempts;
+  v.preemptions = j.preemptions;
+  return v;
+}
+
+absl::StatusOr<JobView> FrameworkScheduler::GetJob(absl::string_view id) const {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job '", id, "' not found"));
+  return ToView(*it->second);
+}
+
+std::vector<JobView> FrameworkScheduler::ListJobs() const {
+  std::vector<JobView> out;
+  out.reserve(by_sequence_.size());
+  for (const auto& [seq, j] : by_sequence_) out.push_back(ToView(*j));
+  return out;
+}
+
+absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id) const {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
+  const JobRecord& j = *it->second;
+  Explanation e;
+  e.job_id = j.spec.id;
+  e.state = std::string(JobStateName(j.state));
+  if (j.state != JobState::kPending) {
+    e.summary = j.state == JobState::kRunning ? "placed" : "finished";
+    return e;
+  }
+  e.summary = j.last_reject.empty() ? "not yet tried" : j.last_reject;
+  const int32_t live = cluster_.live_node_count();
+  auto* self = const_cast<FrameworkScheduler*>(this);  // prefilters memoize; no job state changes
+  for (int32_t g = 0; g < static_cast<int32_t>(j.spec.task_groups.size()); ++g) {
+    const TaskGroupSpec& group = j.spec.task_groups[g];
+    for (int32_t f = 0; f < static_cast<int32_t>(group.flavors.size()); ++f) {
+      FlavorExplanation ex;
+      ex.group = g;
+      ex.group_name = group.name;
+      ex.flavor = f;
+      ex.flavor_name = group.flavors[f].name;
+      for (const FlavorExplanation& last : j.last_flavors) {
+        if (last.group == g && last.flavor == f) {
+          ex.outcome = last.outcome;
+          ex.detail = last.detail;
+          ex.choice_score = last.choice_score;
+        }
+      }
+      CycleState cs(&j.spec, g, f, 0);
+      cs.SetGang({}, group.flavors[f].replicas);
+      std::vector<bool> skip;
+      ex.nodes_total = live;
+      if (!self->RunPreFilters(cs, skip, &ex, live)) {
+        e.flavors.push_back(std::move(ex));
+        continue;
+      }
+      int64_t counts[kRejectReasonCount] = {};
+      Decision decision;
+      for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
+        if (!cluster_.runtime(n).alive) continue;
+        int rejected = FilterNode(cs, skip, cluster_.view(n), &decision);
+        if (rejected < 0) {
+          ++ex.nodes_feasible;
+          continue;
+        }
+        ++counts[static_cast<int>(decision.reason)];
+        ++ex.by_plugin[filter_names_[rejected]];
+      }
+      for (int r = 0; r < kRejectReasonCount; ++r) {
+        if (counts[r] > 0) {
+          ex.reasons.emplace_back(static_cast<RejectReason>(r), static_cast<int32_t>(counts[r]));
+        }
+      }
+      std::stable_sort(ex.reasons.begin(), ex.reasons.end(),
+                       [](const auto& a, const auto& b) { return a.second > b.second; });
+      e.flavors.push_back(std::move(ex));
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(SchedulerOptions options) {
-  return absl::UnimplementedError("Scheduler::Create: landing next");
+  if (options.catalog == nullptr) return absl::InvalidArgumentError("options.catalog: required");
+  if (options.clock == nullptr) return absl::InvalidArgumentError("options.clock: required");
+  auto s = std::make_unique<FrameworkScheduler>(std::move(options));
+  MC_RETURN_IF_ERROR(s->Init());
+  return std::unique_ptr<Scheduler>(std::move(s));
 }
 
 }  // namespace manychip

@@ -1,0 +1,33 @@
+#pragma once
+
+// Tenant quota accounting: what an allocation charges to its tenant, per
+// resource key (see TenantQuotaSpec in profile.h), and the guaranteed / max
+// checks. Integer only; "h20e" charges milli-devices times the model's
+// normalized factor for the job's kind, divided by 1000.
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "manychip/core/catalog.h"
+#include "manychip/core/cluster_state.h"
+#include "manychip/core/job.h"
+#include "manychip/core/profile.h"
+
+namespace manychip::internal {
+
+using Usage = std::map<std::string, int64_t>;
+
+// Adds (sign = +1) or removes (-1) one allocation's charge on a node of
+// device model `model` (-1: CPU-only node).
+void ChargeAllocation(const Catalog& catalog, int32_t model, JobKind kind,
+                      const AllocationRequest& request, int sign, Usage& usage);
+
+// First key of `quota.max` that `used + add` would exceed, or "" if none.
+std::string ExceedsMax(const TenantQuotaSpec& quota, const Usage& used, const Usage& add);
+
+// True if every guaranteed key is still above the tenant's use (the tenant
+// is within its guarantee and goes first under contention).
+bool BelowGuarantee(const TenantQuotaSpec& quota, const Usage& used);
+
+}  // namespace manychip::internal
