@@ -8,6 +8,12 @@
 #include "src/plugins/preemption.h"
 #include "src/plugins/queue_sort.h"
 #include "src/plugins/resource_fit.h"
+#include "src/plugins/score_best_fit.h"
+#include "src/plugins/score_dot_product.h"
+#include "src/plugins/score_fgd.h"
+#include "src/plugins/score_gpu_clustering.h"
+#include "src/plugins/score_gpu_packing.h"
+#include "src/plugins/score_random.h"
 #include "src/plugins/spread_score.h"
 #include "src/plugins/stack_filter.h"
 #include "src/plugins/taints_filter.h"
@@ -19,12 +25,18 @@ namespace manychip::plugins {
 const std::vector<BuiltinEntry>& BuiltinList() {
   static const auto* list = new std::vector<BuiltinEntry>{
       {"arch", &NewArchFilter},
+      {"best_fit", &NewBestFitScore},
       {"binpack", &NewBinpackScore},
       {"cluster_topology", &NewClusterTopology},
       {"device_topology", &NewDeviceTopology},
+      {"dot_product", &NewDotProductScore},
+      {"fgd", &NewFgdScore},
       {"gang", &NewGangPermit},
+      {"gpu_clustering", &NewGpuClusteringScore},
+      {"gpu_packing", &NewGpuPackingScore},
       {"preemption", &NewPreemption},
       {"queue_sort", &NewPriorityFifoSort},
+      {"random", &NewRandomScore},
       {"resource_fit", &NewResourceFit},
       {"spread", &NewSpreadScore},
       {"stack", &NewStackFilter},

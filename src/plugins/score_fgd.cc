@@ -127,6 +127,7 @@ int64_t FgdScore(int64_t weighted_before, int64_t weighted_after, int64_t total_
 }
 
 FragCache::FragCache(const FragWorkload* workload) : workload_(workload) {
+  MC_CHECK(workload != nullptr);
   for (const FragTask& t : workload->tasks) cpu_thresholds_.push_back(t.cpu_milli);
   std::sort(cpu_thresholds_.begin(), cpu_thresholds_.end());
   cpu_thresholds_.erase(std::unique(cpu_thresholds_.begin(), cpu_thresholds_.end()),
@@ -146,6 +147,83 @@ int64_t FragCache::Get(int32_t model, int64_t cpu_left, absl::Span<const int64_t
   const int64_t v = WeightedFrag(*workload_, model, cpu_left, free);
   memo_.emplace(key_, v);
   return v;
+}
+
+FgdChoice FgdEvaluate(const GpuNode& node, const GpuAsk& ask, FragCache& cache, bool quantized) {
+  FgdChoice out;
+  if (!GpusFit(node, ask)) return out;
+  const int64_t total = cache.total_weight();
+  const int64_t before = cache.Get(node.model, node.cpu_left, node.free);
+  std::vector<int64_t> after_free(node.free.begin(), node.free.end());
+  if (ask.sharing()) {
+    for (size_t g = 0; g < node.free.size(); ++g) {
+      if (node.free[g] < ask.milli) continue;
+      after_free[g] -= ask.milli;
+      const int64_t after = cache.Get(node.model, node.cpu_left - ask.cpu, after_free);
+      after_free[g] += ask.milli;
+      const int64_t delta = after - before;
+      const int64_t score = FgdScore(before, after, total);
+      const bool better = !out.fit || (quantized ? score > out.score : delta < out.weighted_delta);
+      if (better) {
+        out.fit = true;
+        out.score = score;
+        out.weighted_delta = delta;
+        out.gpus.assign(1, static_cast<int32_t>(g));
+      }
+    }
+    return out;
+  }
+  out.gpus = PickBestFitGpus(node, ask);
+  ApplyAsk(after_free, ask, out.gpus);
+  const int64_t after = cache.Get(node.model, node.cpu_left - ask.cpu, after_free);
+  out.fit = true;
+  out.weighted_delta = after - before;
+  out.score = FgdScore(before, after, total);
+  return out;
+}
+
+FgdScorePlugin::FgdScorePlugin(FragWorkload workload, bool quantized)
+    : workload_(std::make_unique<FragWorkload>(std::move(workload))),
+      quantized_(quantized),
+      cache_(workload_.get()) {}
+
+int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
+  const GpuAsk ask = AskOf(state.demand());
+  const GpuNode g = NodeOf(node, buf_);
+  const size_t n = static_cast<size_t>(node.index());
+  if (memo_.size() <= n) memo_.resize(n + 1);
+  NodeMemo& m = memo_[n];
+  if (m.cpu_left != g.cpu_left || !std::equal(m.free.begin(), m.free.end(), g.free.begin(),
+                                              g.free.end())) {
+    m.cpu_left = g.cpu_left;
+    m.free.assign(g.free.begin(), g.free.end());
+    m.by_ask.clear();
+  }
+  const AskKey key{ask.cpu, ask.milli, ask.count};
+  auto it = m.by_ask.find(key);
+  if (it == m.by_ask.end()) {
+    it = m.by_ask.emplace(key, FgdEvaluate(g, ask, cache_, quantized_)).first;
+  }
+  const FgdChoice& c = it->second;
+  if (!c.fit) return 0;
+  if (!ask.cpu_only()) state.ProposeDevices(node.index(), c.gpus, static_cast<int32_t>(c.score));
+  return c.score;
+}
+
+absl::StatusOr<std::unique_ptr<Plugin>> NewFgdScore(const PluginArgs& args,
+                                                    const FrameworkHandle& handle) {
+  MC_RETURN_IF_ERROR(args.CheckKnown({"target_workload", "quantized"}));
+  const std::string text = args.GetString("target_workload", "");
+  if (text.empty()) {
+    return absl::InvalidArgumentError(
+        "plugins.fgd.args.target_workload: required (cpu_milli:gpu_milli:gpu_count:weight;...)");
+  }
+  absl::StatusOr<FragWorkload> w = ParseFragWorkload(text);
+  if (!w.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("plugins.fgd.args.", w.status().message()));
+  }
+  MC_ASSIGN_OR_RETURN(bool quantized, args.GetBool("quantized", true));
+  return std::unique_ptr<Plugin>(new FgdScorePlugin(*std::move(w), quantized));
 }
 
 }  // namespace manychip::plugins

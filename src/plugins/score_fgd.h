@@ -27,6 +27,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "manychip/framework/registry.h"
+#include "src/plugins/score_gpu_share.h"
 
 namespace manychip::plugins {
 
@@ -82,6 +84,7 @@ class FragCache {
   explicit FragCache(const FragWorkload* workload);
   int64_t Get(int32_t model, int64_t cpu_left, absl::Span<const int64_t> free);
   size_t size() const { return memo_.size(); }
+  int64_t total_weight() const { return workload_->total_weight; }
 
  private:
   const FragWorkload* workload_;
@@ -89,5 +92,61 @@ class FragCache {
   absl::flat_hash_map<std::vector<int64_t>, int64_t> memo_;
   std::vector<int64_t> key_;
 };
+
+// FGD's evaluation of one node for one task: the fragmentation change of
+// the best GPU choice. Sharing tasks try every GPU that fits and keep the one
+// with the highest quantised score (`quantized`) or the lowest exact change
+// (otherwise), the lowest index on ties; whole-GPU and CPU-only tasks have one
+// outcome. `fit` is false when the GPUs cannot hold the task.
+struct FgdChoice {
+  bool fit = false;
+  int64_t score = 0;           // FgdScore, 0..100
+  int64_t weighted_delta = 0;  // (F_after - F_before) x total_weight
+  std::vector<int32_t> gpus;
+};
+FgdChoice FgdEvaluate(const GpuNode& node, const GpuAsk& ask, FragCache& cache, bool quantized);
+
+// Score plugin "fgd". Args:
+//   target_workload  (required) the typical tasks, in ParseFragWorkload form;
+//                    the simulator derives it from a trace (TypicalWorkload).
+//   quantized        (default true) rank GPUs within a node by the integer
+//                    score, as the paper; false ranks by the exact change.
+// Proposes the chosen GPU(s) of every node it scores. Results are memoised
+// per node until the node's free CPU or GPUs change, and fragmentation values
+// per node state (FragCache), so the cost per task is a lookup for every node
+// whose state has not changed since the same task shape was last scored.
+class FgdScorePlugin final : public ScorePlugin {
+ public:
+  FgdScorePlugin(FragWorkload workload, bool quantized);
+  absl::string_view name() const override { return "fgd"; }
+  int64_t Score(CycleState& state, const NodeView& node) const override;
+
+ private:
+  struct AskKey {
+    int64_t cpu, milli;
+    int32_t count;
+    bool operator==(const AskKey&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const AskKey& k) {
+      return H::combine(std::move(h), k.cpu, k.milli, k.count);
+    }
+  };
+  struct NodeMemo {
+    int64_t cpu_left = -1;
+    std::vector<int64_t> free;
+    absl::flat_hash_map<AskKey, FgdChoice> by_ask;
+  };
+
+  std::unique_ptr<FragWorkload> workload_;  // stable address for cache_
+  bool quantized_;
+  // Memoisation only: Score is logically const.
+  mutable FragCache cache_;
+  mutable std::vector<NodeMemo> memo_;  // by NodeIndex
+  mutable std::vector<int64_t> buf_;
+};
+static_assert(std::is_base_of_v<ScorePlugin, FgdScorePlugin>);
+
+absl::StatusOr<std::unique_ptr<Plugin>> NewFgdScore(const PluginArgs& args,
+                                                    const FrameworkHandle& handle);
 
 }  // namespace manychip::plugins
