@@ -1,0 +1,167 @@
+// manychip-agent: the sample node agent.
+//
+//   manychip-agent --server 127.0.0.1:7070 --node gpu-1 --inventory x86-h20.json --workdir /tmp/a
+//   manychip-agent --discover --dry-run [--sysfs_root DIR]     # print what this host has
+//
+// With --inventory the node is simulated by the fake adapter (any vendor,
+// any arch); the file is re-read every --health_poll so editing a device's
+// "health" simulates a failing card. With --discover the real host and
+// device adapters are asked.
+//
+// Exit status: 0 after SIGINT/SIGTERM, 1 if the daemon refuses the node or
+// the inventory is invalid, 2 on bad flags.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "adapters/builtin.h"
+#include "adapters/device/fake/fake_adapter.h"
+#include "adapters/discovery.h"
+#include "manychip/codec/json.h"
+#include "manychip/codec/model.h"
+#include "manychip/service/agent.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:7070", "manychipd address");
+ABSL_FLAG(std::string, node, "", "node name (overrides the inventory's)");
+ABSL_FLAG(std::string, inventory, "", "simulated node inventory (v1::Node JSON)");
+ABSL_FLAG(bool, discover, false, "discover the real host and devices");
+ABSL_FLAG(bool, dry_run, false, "print the inventory as JSON and exit");
+ABSL_FLAG(std::string, sysfs_root, "/sys", "sysfs root for --discover (tests use a fixture)");
+ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
+ABSL_FLAG(std::string, workdir, "", "where task stdout/stderr files go");
+ABSL_FLAG(std::string, token_file, "", "file holding this node's token");
+ABSL_FLAG(std::string, tls_ca, "", "CA of the daemon's certificate (PEM): set = TLS");
+ABSL_FLAG(std::string, tls_cert, "", "client certificate for mTLS (PEM)");
+ABSL_FLAG(std::string, tls_key, "", "client key for mTLS (PEM)");
+ABSL_FLAG(absl::Duration, backoff_initial, absl::Milliseconds(200), "first reconnect delay");
+ABSL_FLAG(absl::Duration, backoff_max, absl::Seconds(10), "longest reconnect delay");
+ABSL_FLAG(absl::Duration, health_poll, absl::Seconds(5), "how often device health is re-read");
+ABSL_FLAG(absl::Duration, stop_grace, absl::Seconds(5), "SIGTERM -> SIGKILL for tasks at exit");
+
+namespace {
+
+int Fail(const absl::Status& s, int code) {
+  spdlog::error("manychip-agent: {}", s.ToString());
+  return code;
+}
+
+absl::StatusOr<manychip::v1::Node> LoadInventory(const manychip::Catalog& catalog,
+                                                 const std::string& node_name) {
+  manychip::NodeSpec spec;
+  if (const std::string inv = absl::GetFlag(FLAGS_inventory); !inv.empty()) {
+    auto s = manychip::LoadFakeNode(inv, catalog);
+    if (!s.ok()) return s.status();
+    spec = *std::move(s);
+  } else {
+    manychip::AdapterRegistry registry;
+    if (absl::Status s = manychip::RegisterBuiltinAdapters(registry); !s.ok()) return s;
+    manychip::DiscoverOptions d;
+    d.sysfs_root = absl::GetFlag(FLAGS_sysfs_root);
+    auto s = manychip::DiscoverNode(registry, catalog, d, {}, node_name);
+    if (!s.ok()) return s.status();
+    spec = *std::move(s);
+  }
+  if (!node_name.empty()) spec.name = node_name;
+  return manychip::codec::NodeToProto(spec, catalog);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("manychip node agent");
+  absl::ParseCommandLine(argc, argv);
+  const bool discover = absl::GetFlag(FLAGS_discover);
+  const bool has_inventory = !absl::GetFlag(FLAGS_inventory).empty();
+  if (discover == has_inventory) {
+    std::cerr << "manychip-agent: give exactly one of --inventory FILE or --discover\n";
+    return 2;
+  }
+  auto catalog = manychip::codec::LoadCatalogFile(absl::GetFlag(FLAGS_catalog));
+  if (!catalog.ok()) return Fail(catalog.status(), 2);
+  const std::string node_name =
+      absl::GetFlag(FLAGS_node).empty() && discover ? "localhost" : absl::GetFlag(FLAGS_node);
+  auto inventory = LoadInventory(*catalog, node_name);
+  if (!inventory.ok()) return Fail(inventory.status(), 1);
+  if (absl::GetFlag(FLAGS_dry_run)) {
+    auto json = manychip::codec::ToJson(*inventory);
+    if (!json.ok()) return Fail(json.status(), 1);
+    std::cout << *json << "\n";
+    return 0;
+  }
+
+  manychip::AgentOptions o;
+  o.server = absl::GetFlag(FLAGS_server);
+  o.inventory = *inventory;
+  o.workdir = absl::GetFlag(FLAGS_workdir);
+  o.tls_ca = absl::GetFlag(FLAGS_tls_ca);
+  o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key = absl::GetFlag(FLAGS_tls_key);
+  o.backoff_initial = absl::GetFlag(FLAGS_backoff_initial);
+  o.backoff_max = absl::GetFlag(FLAGS_backoff_max);
+  o.stop_grace = absl::GetFlag(FLAGS_stop_grace);
+  if (const std::string f = absl::GetFlag(FLAGS_token_file); !f.empty()) {
+    std::ifstream in(f);
+    if (!in || !std::getline(in, o.token) || o.token.empty()) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat("--token_file ", f, ": no token")), 2);
+    }
+  }
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto agent = manychip::Agent::Create(o);
+  if (!agent.ok()) return Fail(agent.status(), 2);
+  manychip::Agent* a = agent->get();
+  absl::Notification stop;
+  std::thread waiter([&set, a, &stop] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("manychip-agent: signal {}, stopping tasks", sig);
+    stop.Notify();
+    a->Shutdown();
+  });
+  waiter.detach();
+
+  // Device health: re-read the inventory (or re-discover) and report changes.
+  std::thread health([&] {
+    std::map<int32_t, bool> healthy;
+    for (const auto& d : o.inventory.devices()) healthy[d.index()] = d.health() != manychip::v1::UNHEALTHY;
+    while (!stop.WaitForNotificationWithTimeout(absl::GetFlag(FLAGS_health_poll))) {
+      auto now = LoadInventory(*catalog, o.inventory.name());
+      if (!now.ok()) {
+        spdlog::warn("health poll: {}", now.status().ToString());
+        continue;
+      }
+      for (const auto& d : now->devices()) {
+        const bool h = d.health() != manychip::v1::UNHEALTHY;
+        if (healthy.contains(d.index()) && healthy[d.index()] != h) {
+          spdlog::info("device {} is now {}", d.index(), h ? "healthy" : "UNHEALTHY");
+          a->ReportDeviceHealth(d.index(), h, d.health_reason());
+        }
+        healthy[d.index()] = h;
+      }
+    }
+  });
+
+  absl::Status s = (*agent)->Run();
+  stop.Notify();
+  health.join();
+  agent->reset();
+  if (!s.ok()) return Fail(s, 1);
+  return 0;
+}

@@ -1,0 +1,122 @@
+// manychipd: the manychip scheduler daemon.
+//
+//   manychipd --listen 127.0.0.1:7070 --state manychip.db --catalog devices.json
+//
+// Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot start (the reason is
+// logged), 2 on bad flags.
+
+#include <signal.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "manychip/service/server.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
+ABSL_FLAG(std::string, state, "manychip.db", "SQLite state file, or :memory:");
+ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
+ABSL_FLAG(std::string, profile, "", "scheduler profile JSON (default profile if empty)");
+ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
+ABSL_FLAG(int64_t, seed, 42, "scheduler seed");
+ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(5), "agent heartbeat interval");
+ABSL_FLAG(absl::Duration, node_grace, absl::Seconds(40),
+          "no heartbeat for this long: node NotReady, its tasks fail over");
+ABSL_FLAG(absl::Duration, cycle_interval, absl::Milliseconds(200), "scheduling tick");
+ABSL_FLAG(absl::Duration, stop_grace, absl::Seconds(10), "SIGTERM -> SIGKILL on task stop");
+ABSL_FLAG(int32_t, max_evictions_per_minute, 10,
+          "unhealthy-device evictions allowed per minute (flapping guard)");
+ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
+ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
+ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mutual TLS");
+ABSL_FLAG(std::string, tenant_tokens, "", "JSON file {token: tenant}");
+ABSL_FLAG(std::string, node_tokens, "", "JSON file {token: node name}");
+ABSL_FLAG(std::string, admin_token_file, "", "file holding the admin token");
+
+namespace {
+
+manychip::Server* g_server = nullptr;
+
+int Fail(const absl::Status& s, int code) {
+  spdlog::error("manychipd: {}", s.ToString());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("manychip scheduler daemon");
+  absl::ParseCommandLine(argc, argv);
+  manychip::ServerOptions o;
+  o.listen = absl::GetFlag(FLAGS_listen);
+  o.state_path = absl::GetFlag(FLAGS_state);
+  o.catalog_path = absl::GetFlag(FLAGS_catalog);
+  o.profile_path = absl::GetFlag(FLAGS_profile);
+  o.seed = static_cast<uint64_t>(absl::GetFlag(FLAGS_seed));
+  o.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
+  o.node_grace = absl::GetFlag(FLAGS_node_grace);
+  o.cycle_interval = absl::GetFlag(FLAGS_cycle_interval);
+  o.stop_grace = absl::GetFlag(FLAGS_stop_grace);
+  o.max_evictions_per_minute = absl::GetFlag(FLAGS_max_evictions_per_minute);
+  o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  o.tls_key = absl::GetFlag(FLAGS_tls_key);
+  o.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  if (const std::string f = absl::GetFlag(FLAGS_tenant_tokens); !f.empty()) {
+    auto t = manychip::LoadTokenFile(f);
+    if (!t.ok()) return Fail(t.status(), 2);
+    o.tenant_tokens = *std::move(t);
+  }
+  if (const std::string f = absl::GetFlag(FLAGS_node_tokens); !f.empty()) {
+    auto t = manychip::LoadTokenFile(f);
+    if (!t.ok()) return Fail(t.status(), 2);
+    o.node_tokens = *std::move(t);
+  }
+  if (const std::string f = absl::GetFlag(FLAGS_admin_token_file); !f.empty()) {
+    std::ifstream in(f);
+    if (!in || !std::getline(in, o.admin_token) || o.admin_token.size() < 16) {
+      return Fail(absl::InvalidArgumentError(absl::StrCat(
+                      "--admin_token_file ", f, ": needs one line with a token of >= 16 chars")),
+                  2);
+    }
+  }
+
+  // Signals are turned into a Shutdown on a normal thread: gRPC and the
+  // controller cannot be stopped from inside a signal handler.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto server = manychip::Server::Start(o);
+  if (!server.ok()) return Fail(server.status(), 1);
+  g_server = server->get();
+  if (const std::string f = absl::GetFlag(FLAGS_port_file); !f.empty()) {
+    const std::string tmp = f + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << (*server)->port() << "\n";
+    }
+    std::rename(tmp.c_str(), f.c_str());  // readers never see a half-written file
+  }
+  std::thread waiter([&set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    spdlog::info("manychipd: signal {}, shutting down", sig);
+    g_server->Shutdown();
+  });
+  (*server)->Wait();
+  waiter.detach();
+  server->reset();
+  spdlog::info("manychipd: stopped");
+  return 0;
+}

@@ -1,0 +1,86 @@
+#pragma once
+
+// Server: manychipd embedded as a library — the gRPC Scheduler and
+// AgentGateway services over one scheduling core and one StateStore.
+//
+// Threading: gRPC callback threads parse and validate requests, then post
+// to the core's single "scheduler" thread, which owns the Scheduler, the
+// node sessions and the store; they never block on it (STYLE.md §7).
+//
+// Security: with `tls_cert`/`tls_key` the server speaks TLS, with
+// `tls_client_ca` it requires client certificates (mTLS; a node's
+// certificate must name the node). Without TLS it refuses any listen
+// address other than loopback. Tokens (all optional; none = open loopback
+// mode where every caller is admin):
+//  - tenant tokens: the caller sees and changes only that tenant's jobs;
+//  - the admin token: everything, plus DrainNode/UncordonNode/ListNodes;
+//  - node tokens: an agent may only register and speak as its own node.
+//
+// Ownership: Server owns everything it creates; Shutdown() stops the
+// services, ends agent sessions and joins the core thread.
+//
+//   ServerOptions o;
+//   o.listen = "127.0.0.1:0";
+//   o.state_path = "/tmp/manychip.db";
+//   o.catalog_path = "examples/catalog/devices.json";
+//   MC_ASSIGN_OR_RETURN(std::unique_ptr<Server> server, Server::Start(o));
+//   printf("port %d\n", server->port());
+//   server->Wait();   // until Shutdown() from another thread or a signal handler
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace manychip {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:7070";
+  std::string state_path;          // SQLite file; ":memory:" for a throwaway state
+  std::string catalog_path;        // v1::Catalog JSON
+  std::string profile_path;        // v1::SchedulerProfile JSON; empty = default
+  uint64_t seed = 42;
+
+  absl::Duration heartbeat_interval = absl::Seconds(5);
+  absl::Duration node_grace = absl::Seconds(40);    // no heartbeat this long: NotReady
+  absl::Duration cycle_interval = absl::Milliseconds(200);
+  absl::Duration stop_grace = absl::Seconds(10);    // SIGTERM -> SIGKILL on the agent
+  // Device isolations that may evict tasks, per minute; more wait their turn
+  // (and are dropped if the device recovers first).
+  int32_t max_evictions_per_minute = 10;
+  int32_t max_message_bytes = 4 << 20;
+
+  // TLS (PEM file paths); all empty = plaintext, loopback only.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;       // set = mutual TLS
+
+  std::map<std::string, std::string> tenant_tokens;  // token -> tenant
+  std::map<std::string, std::string> node_tokens;    // token -> node name
+  std::string admin_token;
+};
+
+// Reads a token file: JSON object {"<token>": "<tenant or node name>", ...}.
+absl::StatusOr<std::map<std::string, std::string>> LoadTokenFile(const std::string& path);
+
+class Server {
+ public:
+  // Validates the options, opens the store, restores its state and starts
+  // listening. InvalidArgument for bad options (naming the flag),
+  // FailedPrecondition / DataLoss from the store, Unavailable if the port
+  // cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  virtual ~Server() = default;
+
+  // The bound port (useful with port 0).
+  virtual int port() const = 0;
+  // Blocks until Shutdown() is called.
+  virtual void Wait() = 0;
+  // Idempotent; safe from any thread except a gRPC callback.
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace manychip

@@ -1,0 +1,67 @@
+#include "src/service/auth.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/security/auth_context.h"
+
+namespace manychip::internal {
+
+Authenticator::Authenticator(std::map<std::string, std::string> tenant_tokens,
+                             std::map<std::string, std::string> node_tokens,
+                             std::string admin_token, bool mtls)
+    : tenant_tokens_(std::move(tenant_tokens)),
+      node_tokens_(std::move(node_tokens)),
+      admin_token_(std::move(admin_token)),
+      mtls_(mtls) {}
+
+std::string Authenticator::BearerToken(const grpc::ServerContextBase& ctx) {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find("authorization");
+  if (it == md.end()) return "";
+  absl::string_view v(it->second.data(), it->second.size());
+  if (!absl::ConsumePrefix(&v, "Bearer ")) return "";
+  return std::string(v);
+}
+
+absl::StatusOr<Caller> Authenticator::ClientCaller(const grpc::ServerContextBase& ctx) const {
+  if (open()) return Caller{.admin = true, .tenant = ""};
+  const std::string token = BearerToken(ctx);
+  if (token.empty()) {
+    return absl::UnauthenticatedError("missing `authorization: Bearer <token>` metadata");
+  }
+  // Token comparison is not constant-time; tokens are looked up in a map,
+  // which leaks no more than a failed lookup does.
+  if (!admin_token_.empty() && token == admin_token_) return Caller{.admin = true, .tenant = ""};
+  auto it = tenant_tokens_.find(token);
+  if (it == tenant_tokens_.end()) return absl::UnauthenticatedError("unknown token");
+  return Caller{.admin = false, .tenant = it->second};
+}
+
+absl::Status Authenticator::CheckNode(const grpc::ServerContextBase& ctx,
+                                      absl::string_view node) const {
+  if (!node_tokens_.empty()) {
+    const std::string token = BearerToken(ctx);
+    if (token.empty()) return absl::UnauthenticatedError("missing node token");
+    auto it = node_tokens_.find(token);
+    if (it == node_tokens_.end()) return absl::UnauthenticatedError("unknown node token");
+    if (it->second != node) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "this token belongs to node ", it->second, "; it may not speak for node ", node));
+    }
+    return absl::OkStatus();
+  }
+  if (mtls_) {
+    std::shared_ptr<const grpc::AuthContext> auth = ctx.auth_context();
+    for (const grpc::string_ref& id : auth->GetPeerIdentity()) {
+      if (absl::string_view(id.data(), id.size()) == node) return absl::OkStatus();
+    }
+    return absl::PermissionDeniedError(
+        absl::StrCat("the client certificate does not name node ", node));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace manychip::internal

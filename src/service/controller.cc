@@ -1,0 +1,924 @@
+#include "src/service/controller.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "boost/asio/post.hpp"
+#include "google/protobuf/util/message_differencer.h"
+#include "manychip/codec/model.h"
+#include "manychip/status.h"
+#include "spdlog/spdlog.h"
+
+namespace manychip::internal {
+namespace {
+
+v1::JobPhase PhaseOf(JobState s) {
+  switch (s) {
+    case JobState::kPending: return v1::PENDING;
+    case JobState::kRunning: return v1::RUNNING;
+    case JobState::kSucceeded: return v1::SUCCEEDED;
+    case JobState::kFailed: return v1::FAILED;
+    case JobState::kCancelled: return v1::CANCELLED;
+  }
+  return v1::JOB_PHASE_UNSPECIFIED;
+}
+
+bool IsFinal(v1::JobPhase p) { return p == v1::SUCCEEDED || p == v1::FAILED || p == v1::CANCELLED; }
+
+// Inventory equality ignoring what changes at run time (health, cordon).
+bool SameInventory(v1::Node a, v1::Node b) {
+  for (v1::Node* n : {&a, &b}) {
+    n->set_unschedulable(false);
+    for (v1::Device& d : *n->mutable_devices()) {
+      d.clear_health();
+      d.clear_health_reason();
+    }
+  }
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+constexpr absl::string_view kJobPrefix = "job-";
+
+}  // namespace
+
+bool Controller::JobEntry::finished() const { return IsFinal(status.phase()); }
+
+Controller::Controller(ControllerOptions options, std::shared_ptr<const Catalog> catalog,
+                       std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store)
+    : options_(options),
+      catalog_(std::move(catalog)),
+      scheduler_(std::move(scheduler)),
+      store_(std::move(store)),
+      work_(boost::asio::make_work_guard(io_)),
+      timer_(io_) {
+  eviction_tokens_milli_ = int64_t{options_.max_evictions_per_minute} * 1000;
+}
+
+Controller::~Controller() { Stop(); }
+
+void Controller::Start() {
+  last_refill_ = clock_.Now();
+  ArmTimer();
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+void Controller::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::asio::post(io_, [this] {
+    timer_.cancel();
+    for (auto& [name, n] : nodes_) {
+      if (n.link) n.link->Close(absl::UnavailableError("manychipd is shutting down"));
+    }
+    work_.reset();
+    io_.stop();
+  });
+  if (thread_.joinable()) thread_.join();
+}
+
+void Controller::Post(const char* what, std::function<void()> fn) {
+  boost::asio::post(io_, [what, fn = std::move(fn)] {
+    const auto start = std::chrono::steady_clock::now();
+    fn();
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (took > std::chrono::milliseconds(100)) {
+      spdlog::warn("controller post {} took {} ms", what,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
+    }
+  });
+}
+
+void Controller::ArmTimer() {
+  timer_.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(options_.cycle_interval)));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    Tick();
+    ArmTimer();
+  });
+}
+
+int64_t Controller::NowMs() const { return absl::ToUnixMillis(clock_.Now()); }
+
+// ---------------------------------------------------------------- restore --
+
+absl::Status Controller::Restore() {
+  MC_ASSIGN_OR_RETURN(StoreSnapshot snap, store_->Load());
+  const absl::Time now = clock_.Now();
+  for (const NodeRecord& rec : snap.nodes) {
+    auto spec = codec::NodeFromProto(rec.node, *catalog_);
+    if (!spec.ok()) {
+      spdlog::error("restore: dropping stored node {}: {}", rec.node.name(), spec.status().ToString());
+      continue;
+    }
+    NodeEntry& n = nodes_[rec.node.name()];
+    n.proto = rec.node;
+    n.schedulable = rec.schedulable;
+    // A node gets one grace period from the restart to reconnect.
+    n.ready = true;
+    n.last_heartbeat = now;
+    MC_RETURN_IF_ERROR(scheduler_->AddNode(*std::move(spec)));
+    if (!n.schedulable) MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(rec.node.name(), false));
+    for (const v1::Device& d : rec.node.devices()) {
+      if (d.health() == v1::UNHEALTHY) {
+        MC_RETURN_IF_ERROR(scheduler_->SetDeviceHealth(rec.node.name(), d.index(), false,
+                                                       d.health_reason()));
+        n.isolated.insert(d.index());
+      }
+    }
+  }
+  std::map<std::string, std::vector<const BindingRecord*>> by_job;
+  for (const BindingRecord& b : snap.bindings) by_job[b.job_id].push_back(&b);
+
+  for (const v1::JobStatus& st : snap.jobs) {
+    const std::string& id = st.job().id();
+    if (absl::StartsWith(id, kJobPrefix)) {
+      int64_t seq = 0;
+      if (absl::SimpleAtoi(id.substr(kJobPrefix.size()), &seq)) {
+        next_job_seq_ = std::max(next_job_seq_, seq + 1);
+      }
+    }
+    auto spec = codec::JobFromProto(st.job(), *catalog_);
+    if (!spec.ok()) {
+      spdlog::error("restore: job {} no longer validates: {}", id, spec.status().ToString());
+      continue;
+    }
+    JobEntry& job = jobs_[id];
+    job.status = st;
+    job.spec = *spec;
+    for (const BindingRecord* b : by_job[id]) {
+      TaskEntry t;
+      t.status = b->task;
+      // Task ids are "<job>/<group name>/<index>".
+      for (size_t g = 0; g < job.spec.task_groups.size(); ++g) {
+        if (b->task.group() == job.spec.task_groups[g].name) t.ref.group = static_cast<int32_t>(g);
+      }
+      t.ref.job_id = id;
+      t.ref.task = b->task.index();
+      job.tasks[b->task.task_id()] = std::move(t);
+    }
+    if (job.finished()) continue;
+    MC_RETURN_IF_ERROR(scheduler_->Submit(job.spec));
+    for (auto& [task_id, t] : job.tasks) {
+      if (!t.active()) continue;
+      Binding b;
+      b.task = t.ref;
+      b.node = t.status.node();
+      b.flavor_name = t.status.flavor();
+      const TaskGroupSpec& group = job.spec.task_groups[t.ref.group];
+      for (size_t f = 0; f < group.flavors.size(); ++f) {
+        if (group.flavors[f].name == b.flavor_name) b.flavor = static_cast<int32_t>(f);
+      }
+      const DemandSpec& demand = group.flavors[b.flavor].demand;
+      b.share = demand.is_fractional() ? demand.devices
+                                       : MilliDevices::FromRaw(kMilliPerDevice);
+      b.devices.assign(t.status.devices().begin(), t.status.devices().end());
+      for (const auto& [k, v] : t.status.env()) b.visibility.env[k] = v;
+      if (absl::Status s = scheduler_->RestoreBinding(b); !s.ok()) {
+        spdlog::error("restore: task {} on {} cannot be restored: {}", task_id, b.node, s.ToString());
+        t.status.set_phase(v1::TASK_LOST);
+        t.status.set_message(absl::StrCat("lost at restart: ", s.message()));
+        MarkTask(task_id);
+        MarkJob(id, "task lost at restart");
+      }
+    }
+    SyncJobPhase(id);
+  }
+  spdlog::info("restored {} jobs, {} bindings, {} nodes (event seq {})", jobs_.size(),
+               snap.bindings.size(), nodes_.size(), snap.last_event_seq);
+  cycle_requested_ = true;
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------------------ persistence --
+
+void Controller::MarkJob(const std::string& id, std::string reason) {
+  dirty_jobs_.insert(id);
+  pending_notify_[id] = std::move(reason);
+}
+
+void Controller::MarkTask(const std::string& task_id) { dirty_tasks_.insert(task_id); }
+void Controller::MarkNode(const std::string& node) { dirty_nodes_.insert(node); }
+
+void Controller::AddEvent(std::string kind, std::string subject, std::string detail) {
+  pending_events_.push_back({.seq = 0,
+                             .unix_ms = NowMs(),
+                             .kind = std::move(kind),
+                             .subject = std::move(subject),
+                             .detail = std::move(detail)});
+}
+
+void Controller::SendTo(const std::string& node, v1::ControllerMessage msg) {
+  pending_sends_.emplace_back(node, std::move(msg));
+}
+
+Controller::TaskEntry* Controller::FindTask(const std::string& task_id) {
+  const std::string job_id = task_id.substr(0, task_id.find('/'));
+  auto j = jobs_.find(job_id);
+  if (j == jobs_.end()) return nullptr;
+  auto t = j->second.tasks.find(task_id);
+  return t == j->second.tasks.end() ? nullptr : &t->second;
+}
+
+absl::Status Controller::Flush() {
+  StoreWrite w;
+  for (const std::string& id : dirty_jobs_) {
+    auto it = jobs_.find(id);
+    if (it != jobs_.end()) w.put_jobs.push_back(it->second.status);
+  }
+  for (const std::string& tid : dirty_tasks_) {
+    if (TaskEntry* t = FindTask(tid)) {
+      w.put_bindings.push_back({.job_id = t->ref.job_id, .task = t->status});
+    }
+  }
+  for (const std::string& name : dirty_nodes_) {
+    auto it = nodes_.find(name);
+    if (it == nodes_.end()) continue;
+    w.put_nodes.push_back({.node = it->second.proto, .schedulable = it->second.schedulable});
+  }
+  w.events = pending_events_;
+  if (!w.empty()) {
+    if (absl::Status s = store_->Write(w); !s.ok()) {
+      spdlog::error("state store write failed, will retry: {}", s.ToString());
+      return s;
+    }
+  }
+  dirty_jobs_.clear();
+  dirty_tasks_.clear();
+  dirty_nodes_.clear();
+  pending_events_.clear();
+
+  auto sends = std::move(pending_sends_);
+  pending_sends_.clear();
+  for (auto& [node, msg] : sends) {
+    auto it = nodes_.find(node);
+    // A node without a session gets its launches when it reconnects (Reconcile).
+    if (it != nodes_.end() && it->second.link) it->second.link->Send(msg);
+  }
+  auto notify = std::move(pending_notify_);
+  pending_notify_.clear();
+  if (!watchers_.empty()) {
+    for (const auto& [id, reason] : notify) {
+      auto it = jobs_.find(id);
+      if (it == jobs_.end()) continue;
+      v1::JobEvent ev;
+      *ev.mutable_status() = WithTasks(it->second);
+      ev.set_reason(reason);
+      for (Watcher& w : watchers_) {
+        if (!w.link) continue;
+        if (!w.job_id.empty() && w.job_id != id) continue;
+        if (!Visible(w.caller, it->second)) continue;
+        if (!w.link->Send(ev)) w.link.reset();
+      }
+    }
+    std::erase_if(watchers_, [](const Watcher& w) { return !w.link; });
+  }
+  return absl::OkStatus();
+}
+
+// ------------------------------------------------------------------- jobs --
+
+bool Controller::Visible(const Caller& caller, const JobEntry& job) const {
+  return caller.admin || caller.tenant == job.status.job().tenant();
+}
+
+std::string Controller::TaskId(const JobEntry& job, const TaskRef& ref) const {
+  return absl::StrCat(ref.job_id, "/", job.spec.task_groups[ref.group].name, "/", ref.task);
+}
+
+absl::StatusOr<std::string> Controller::SubmitJob(const Caller& caller, JobSpec spec) {
+  if (!caller.admin && spec.tenant != caller.tenant) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "job.tenant: the caller's token is for tenant \"", caller.tenant, "\", not \"",
+        spec.tenant, "\""));
+  }
+  if (spec.id.empty()) {
+    do {
+      spec.id = absl::StrFormat("%s%06d", kJobPrefix, next_job_seq_++);
+    } while (jobs_.contains(spec.id));
+  } else if (jobs_.contains(spec.id)) {
+    return absl::AlreadyExistsError(absl::StrCat("job.id: job ", spec.id, " already exists"));
+  }
+  const std::string id = spec.id;
+  JobEntry job;
+  *job.status.mutable_job() = codec::JobToProto(spec, *catalog_);
+  job.status.set_phase(v1::PENDING);
+  job.status.set_submit_time_unix_ms(NowMs());
+  job.spec = std::move(spec);
+  jobs_[id] = std::move(job);
+  MarkJob(id, "submitted");
+  AddEvent("job.submitted", id, jobs_[id].status.job().tenant());
+  // Durable before acknowledged: if the write fails the job never existed.
+  if (absl::Status s = Flush(); !s.ok()) {
+    jobs_.erase(id);
+    dirty_jobs_.erase(id);
+    pending_notify_.erase(id);
+    std::erase_if(pending_events_, [&](const EventRecord& e) { return e.subject == id; });
+    return absl::UnavailableError(absl::StrCat("job not accepted: ", s.message()));
+  }
+  if (absl::Status s = scheduler_->Submit(jobs_[id].spec); !s.ok()) {
+    JobEntry& j = jobs_[id];
+    j.status.set_phase(v1::FAILED);
+    j.status.set_message(absl::StrCat("rejected by the scheduler: ", s.message()));
+    j.status.set_finish_time_unix_ms(NowMs());
+    MarkJob(id, "rejected");
+    (void)Flush();
+    return s;
+  }
+  cycle_requested_ = true;
+  return id;
+}
+
+absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const std::string& id) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || !Visible(caller, it->second)) {
+    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  }
+  JobEntry& job = it->second;
+  if (job.finished()) return job.status.phase();
+  MC_RETURN_IF_ERROR(scheduler_->Cancel(id));
+  for (auto& [tid, t] : job.tasks) {
+    if (t.active()) StopTask(t.ref, v1::TASK_STOPPED, "job cancelled");
+  }
+  AddEvent("job.cancelled", id, "");
+  SyncJobPhase(id);
+  if (!job.finished()) {
+    // The core had not finished it; the cancel is still final for us.
+    job.status.set_phase(v1::CANCELLED);
+    job.status.set_finish_time_unix_ms(NowMs());
+    MarkJob(id, "cancelled");
+  }
+  MC_RETURN_IF_ERROR(Flush());
+  return job.status.phase();
+}
+
+v1::JobStatus Controller::WithTasks(const JobEntry& job) const {
+  v1::JobStatus out = job.status;
+  for (const auto& [tid, t] : job.tasks) *out.add_tasks() = t.status;
+  return out;
+}
+
+absl::StatusOr<v1::JobStatus> Controller::GetJob(const Caller& caller, const std::string& id) const {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || !Visible(caller, it->second)) {
+    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  }
+  return WithTasks(it->second);
+}
+
+std::vector<v1::JobStatus> Controller::ListJobs(const Caller& caller, v1::JobPhase phase,
+                                                const std::string& tenant) const {
+  std::vector<v1::JobStatus> out;
+  for (const auto& [id, job] : jobs_) {
+    if (!Visible(caller, job)) continue;
+    if (!tenant.empty() && job.status.job().tenant() != tenant) continue;
+    if (phase != v1::JOB_PHASE_UNSPECIFIED && job.status.phase() != phase) continue;
+    out.push_back(WithTasks(job));
+  }
+  return out;
+}
+
+absl::StatusOr<v1::ExplainResponse> Controller::Explain(const Caller& caller,
+                                                        const std::string& id) const {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end() || !Visible(caller, it->second)) {
+    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+  }
+  const JobEntry& job = it->second;
+  v1::ExplainResponse out;
+  out.set_job_id(id);
+  for (const auto& [tid, t] : job.tasks) {
+    if (t.status.node().empty()) continue;
+    out.add_lines(absl::StrCat(tid, " -> ", t.status.node(), " devices [",
+                               absl::StrJoin(t.status.devices(), ","), "] flavor ",
+                               t.status.flavor(), " (", v1::TaskPhase_Name(t.status.phase()), ")"));
+  }
+  if (job.finished()) {
+    out.set_text(absl::StrCat(v1::JobPhase_Name(job.status.phase()), ": ", job.status.message()));
+    return out;
+  }
+  MC_ASSIGN_OR_RETURN(Explanation e, scheduler_->Explain(id));
+  out.set_text(e.summary);
+  for (const FlavorExplanation& f : e.flavors) {
+    out.add_lines(absl::StrCat("group ", f.group_name, " flavor ", f.flavor_name, ": ",
+                               FormatReasonCounts(f), f.detail.empty() ? "" : " - ", f.detail));
+  }
+  return out;
+}
+
+void Controller::SyncJobPhase(const std::string& id) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return;
+  JobEntry& job = it->second;
+  if (job.finished()) return;
+  auto view = scheduler_->GetJob(id);
+  if (!view.ok()) return;
+  const v1::JobPhase phase = PhaseOf(view->state);
+  std::string message = view->last_reject;
+  if (phase != job.status.phase() || message != job.status.message()) {
+    const v1::JobPhase before = job.status.phase();
+    job.status.set_phase(phase);
+    job.status.set_message(message);
+    if (IsFinal(phase)) job.status.set_finish_time_unix_ms(NowMs());
+    MarkJob(id, absl::StrCat(v1::JobPhase_Name(before), " -> ", v1::JobPhase_Name(phase)));
+    if (phase != before) AddEvent("job.phase", id, v1::JobPhase_Name(phase));
+  }
+  if (job.finished()) {
+    for (auto& [tid, t] : job.tasks) {
+      if (t.active()) StopTask(t.ref, v1::TASK_STOPPED, "job finished");
+    }
+  }
+}
+
+// ----------------------------------------------------------------- cycles --
+
+void Controller::Tick() {
+  const absl::Time now = clock_.Now();
+  CheckLiveness();
+  ProcessIsolations();
+  if (cycle_requested_ || now - last_cycle_ > absl::Seconds(1)) RunCycle();
+  if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !dirty_nodes_.empty() ||
+      !pending_events_.empty() || !pending_sends_.empty()) {
+    (void)Flush();
+  }
+}
+
+void Controller::RunCycle() {
+  cycle_requested_ = false;
+  last_cycle_ = clock_.Now();
+  CycleResult r = scheduler_->RunCycle();
+  std::set<std::string> touched;
+  for (const TaskRef& ref : r.to_stop) {
+    auto j = jobs_.find(ref.job_id);
+    if (j == jobs_.end()) continue;
+    TaskEntry* t = FindTask(TaskId(j->second, ref));
+    if (t != nullptr && t->active()) {
+      auto n = nodes_.find(t->status.node());
+      const bool lost = n == nodes_.end() || !n->second.ready;
+      StopTask(ref, lost ? v1::TASK_LOST : v1::TASK_STOPPED,
+               lost ? "node not ready" : "stopped by the scheduler");
+    }
+    touched.insert(ref.job_id);
+  }
+  for (const Binding& b : r.placed) {
+    ApplyBinding(b);
+    touched.insert(b.task.job_id);
+  }
+  for (const std::string& id : touched) SyncJobPhase(id);
+  // Pending jobs' reasons change without placements.
+  for (auto& [id, job] : jobs_) {
+    if (job.status.phase() == v1::PENDING) SyncJobPhase(id);
+  }
+  if (!r.placed.empty() || !r.to_stop.empty()) (void)Flush();
+}
+
+void Controller::ApplyBinding(const Binding& b) {
+  auto j = jobs_.find(b.task.job_id);
+  if (j == jobs_.end()) {
+    spdlog::error("scheduler placed unknown job {}", b.task.job_id);
+    return;
+  }
+  JobEntry& job = j->second;
+  const std::string tid = TaskId(job, b.task);
+  TaskEntry& t = job.tasks[tid];
+  const int32_t attempt = t.status.attempt() + 1;
+  t.ref = b.task;
+  t.status.Clear();
+  t.status.set_task_id(tid);
+  t.status.set_group(job.spec.task_groups[b.task.group].name);
+  t.status.set_index(b.task.task);
+  t.status.set_phase(v1::TASK_BOUND);
+  t.status.set_node(b.node);
+  for (int32_t d : b.devices) t.status.add_devices(d);
+  for (const auto& [k, v] : b.visibility.env) (*t.status.mutable_env())[k] = v;
+  t.status.set_attempt(attempt);
+  t.status.set_flavor(b.flavor_name);
+  MarkTask(tid);
+  MarkJob(job.spec.id, absl::StrCat("task ", tid, " placed on ", b.node));
+  AddEvent("task.bound", tid,
+           absl::StrCat(b.node, " devices [", absl::StrJoin(b.devices, ","), "] attempt ", attempt));
+  v1::ControllerMessage msg;
+  *msg.mutable_launch() = MakeLaunch(job, t);
+  SendTo(b.node, std::move(msg));
+}
+
+v1::LaunchTask Controller::MakeLaunch(const JobEntry& job, const TaskEntry& t) const {
+  const TaskGroupSpec& group = job.spec.task_groups[t.ref.group];
+  v1::LaunchTask l;
+  l.set_task_id(t.status.task_id());
+  l.set_job_id(job.spec.id);
+  l.set_attempt(t.status.attempt());
+  l.set_command(group.command);
+  for (const std::string& a : group.args) l.add_args(a);
+  auto& env = *l.mutable_env();
+  for (const auto& [k, v] : group.env) env[k] = v;
+  // Device visibility wins over anything the job set.
+  for (const auto& [k, v] : t.status.env()) env[k] = v;
+  env["MANYCHIP_JOB_ID"] = job.spec.id;
+  env["MANYCHIP_TASK_ID"] = t.status.task_id();
+  env["MANYCHIP_TASK_GROUP"] = group.name;
+  env["MANYCHIP_TASK_INDEX"] = absl::StrCat(t.ref.task);
+  env["MANYCHIP_NODE"] = t.status.node();
+  env["MANYCHIP_ATTEMPT"] = absl::StrCat(t.status.attempt());
+  env["MANYCHIP_DEVICES"] = absl::StrJoin(t.status.devices(), ",");
+  for (int32_t d : t.status.devices()) l.add_devices(d);
+  return l;
+}
+
+void Controller::StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::string& reason) {
+  auto j = jobs_.find(ref.job_id);
+  if (j == jobs_.end()) return;
+  const std::string tid = TaskId(j->second, ref);
+  TaskEntry* t = FindTask(tid);
+  if (t == nullptr || !t->active()) return;
+  const std::string node = t->status.node();
+  t->status.set_phase(phase);
+  t->status.set_message(reason);
+  MarkTask(tid);
+  MarkJob(ref.job_id, absl::StrCat("task ", tid, " ", reason));
+  AddEvent(phase == v1::TASK_LOST ? "task.lost" : "task.stopped", tid, reason);
+  v1::ControllerMessage msg;
+  msg.mutable_stop()->set_task_id(tid);
+  msg.mutable_stop()->set_grace_ms(absl::ToInt64Milliseconds(options_.stop_grace));
+  msg.mutable_stop()->set_reason(reason);
+  SendTo(node, std::move(msg));
+}
+
+// ------------------------------------------------------------------ nodes --
+
+v1::NodeStatus Controller::NodeStatusOf(const std::string& name, const NodeEntry& n) const {
+  v1::NodeStatus s;
+  *s.mutable_node() = n.proto;
+  s.mutable_node()->set_unschedulable(!n.schedulable);
+  s.set_condition(n.ready ? v1::READY : v1::NOT_READY);
+  s.set_schedulable(n.schedulable);
+  s.set_last_heartbeat_unix_ms(absl::ToUnixMillis(n.last_heartbeat));
+  s.set_total_milli_devices(int64_t{n.proto.devices_size()} * kMilliPerDevice);
+  int64_t allocated = 0;
+  for (const auto& [id, job] : jobs_) {
+    for (const auto& [tid, t] : job.tasks) {
+      if (!t.active() || t.status.node() != name) continue;
+      s.add_tasks(tid);
+      const DemandSpec& d = [&]() -> const DemandSpec& {
+        const TaskGroupSpec& g = job.spec.task_groups[t.ref.group];
+        for (const FlavorSpec& f : g.flavors) {
+          if (f.name == t.status.flavor()) return f.demand;
+        }
+        return g.flavors[0].demand;
+      }();
+      allocated += d.is_fractional() ? d.devices.raw()
+                                     : int64_t{t.status.devices_size()} * kMilliPerDevice;
+    }
+  }
+  s.set_allocated_milli_devices(allocated);
+  return s;
+}
+
+std::vector<v1::NodeStatus> Controller::ListNodes() const {
+  std::vector<v1::NodeStatus> out;
+  for (const auto& [name, n] : nodes_) out.push_back(NodeStatusOf(name, n));
+  return out;
+}
+
+absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& node,
+                                                          bool schedulable) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) return absl::NotFoundError(absl::StrCat("node ", node, " not found"));
+  MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(node, schedulable));
+  it->second.schedulable = schedulable;
+  MarkNode(node);
+  AddEvent(schedulable ? "node.uncordoned" : "node.drained", node, "");
+  MC_RETURN_IF_ERROR(Flush());
+  cycle_requested_ = true;
+  return NodeStatusOf(node, it->second);
+}
+
+absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(NodeSpec spec, v1::Node proto,
+                                                              std::vector<v1::RunningTask> running) {
+  const std::string name = spec.name;
+  auto it = nodes_.find(name);
+  if (it != nodes_.end() && it->second.link) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "node ", name, " is already registered by a live session (", it->second.session_id,
+        "); a second agent for the same node is refused"));
+  }
+  const bool known = it != nodes_.end();
+  if (known && !SameInventory(it->second.proto, proto)) {
+    // The hardware changed: the old view (and its bindings) is gone.
+    spdlog::info("node {} re-registered with a different inventory", name);
+    MC_RETURN_IF_ERROR(scheduler_->RemoveNode(name));
+    nodes_.erase(it);
+    it = nodes_.end();
+    cycle_requested_ = true;
+  }
+  if (it == nodes_.end()) {
+    MC_RETURN_IF_ERROR(scheduler_->AddNode(spec));
+    NodeEntry& n = nodes_[name];
+    n.proto = proto;
+    n.schedulable = !proto.unschedulable();
+    n.ready = true;
+    for (const v1::Device& d : proto.devices()) {
+      if (d.health() == v1::UNHEALTHY) {
+        MC_RETURN_IF_ERROR(scheduler_->SetDeviceHealth(name, d.index(), false, d.health_reason()));
+        n.isolated.insert(d.index());
+      }
+    }
+    it = nodes_.find(name);
+  } else if (!it->second.ready) {
+    MC_RETURN_IF_ERROR(scheduler_->SetNodeReady(name, true));
+    it->second.ready = true;
+  }
+  NodeEntry& n = it->second;
+  n.last_heartbeat = clock_.Now();
+  n.session_id = next_session_id_++;
+  n.reported_running = std::move(running);
+  MarkNode(name);
+  AddEvent("node.registered", name, absl::StrCat("session ", n.session_id));
+  MC_RETURN_IF_ERROR(Flush());
+  cycle_requested_ = true;
+  v1::RegisterResponse resp;
+  resp.set_session_id(n.session_id);
+  resp.set_heartbeat_interval_ms(absl::ToInt64Milliseconds(options_.heartbeat_interval));
+  return resp;
+}
+
+absl::Status Controller::AttachSession(const std::string& node, int64_t session_id,
+                                       std::shared_ptr<SessionLink> link) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end()) {
+    return absl::FailedPreconditionError(absl::StrCat("node ", node, " is not registered"));
+  }
+  NodeEntry& n = it->second;
+  if (n.session_id != session_id) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node ", node, ": session ", session_id, " is stale (current ", n.session_id, ")"));
+  }
+  if (n.link) {
+    return absl::AlreadyExistsError(absl::StrCat("node ", node, " already has a live session"));
+  }
+  n.link = std::move(link);
+  n.last_heartbeat = clock_.Now();
+  if (!n.ready) {
+    MC_RETURN_IF_ERROR(scheduler_->SetNodeReady(node, true));
+    n.ready = true;
+    cycle_requested_ = true;
+  }
+  Reconcile(node, n.reported_running, /*full=*/true);
+  n.reported_running.clear();
+  (void)Flush();
+  return absl::OkStatus();
+}
+
+void Controller::DetachSession(const std::string& node, int64_t session_id) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || it->second.session_id != session_id) return;
+  it->second.link.reset();
+  spdlog::info("node {} session {} ended; NotReady after {} without heartbeat", node, session_id,
+               absl::FormatDuration(options_.node_grace));
+}
+
+// Brings the daemon's view of `node` and the agent's running tasks together.
+// `full` (at session start) also resends launches the agent never confirmed
+// and fails tasks the agent no longer has.
+void Controller::Reconcile(const std::string& node, const std::vector<v1::RunningTask>& running,
+                           bool full) {
+  std::set<std::string> reported;
+  for (const v1::RunningTask& r : running) {
+    reported.insert(r.task_id());
+    TaskEntry* t = FindTask(r.task_id());
+    const bool ours = t != nullptr && t->active() && t->status.node() == node &&
+                      t->status.attempt() == r.attempt();
+    if (ours) {
+      if (t->status.phase() == v1::TASK_BOUND) {
+        t->status.set_phase(v1::TASK_RUNNING);
+        MarkTask(r.task_id());
+        MarkJob(t->ref.job_id, absl::StrCat("task ", r.task_id(), " running"));
+      }
+      continue;
+    }
+    // Not (or no longer) bound here: stop it so nothing runs twice.
+    v1::ControllerMessage msg;
+    msg.mutable_stop()->set_task_id(r.task_id());
+    msg.mutable_stop()->set_grace_ms(absl::ToInt64Milliseconds(options_.stop_grace));
+    msg.mutable_stop()->set_reason("not bound to this node");
+    SendTo(node, std::move(msg));
+    AddEvent("task.stale_stopped", r.task_id(), node);
+  }
+  if (!full) return;
+  for (auto& [id, job] : jobs_) {
+    for (auto& [tid, t] : job.tasks) {
+      if (!t.active() || t.status.node() != node || reported.contains(tid)) continue;
+      if (t.status.phase() == v1::TASK_BOUND) {
+        // Never confirmed started: the agent dedupes by (task, attempt), so
+        // resending is safe and a lost launch is not lost for good.
+        v1::ControllerMessage msg;
+        *msg.mutable_launch() = MakeLaunch(job, t);
+        SendTo(node, std::move(msg));
+      } else {
+        t.status.set_phase(v1::TASK_LOST);
+        t.status.set_message("the agent no longer runs it");
+        MarkTask(tid);
+        MarkJob(id, absl::StrCat("task ", tid, " lost"));
+        AddEvent("task.lost", tid, "agent no longer runs it");
+        if (absl::Status s = scheduler_->ReportTaskExit(t.ref, false); !s.ok()) {
+          spdlog::warn("report lost task {}: {}", tid, s.ToString());
+        }
+        cycle_requested_ = true;
+      }
+    }
+  }
+}
+
+void Controller::CheckLiveness() {
+  const absl::Time now = clock_.Now();
+  for (auto& [name, n] : nodes_) {
+    if (!n.ready || now - n.last_heartbeat <= options_.node_grace) continue;
+    spdlog::warn("node {} missed heartbeats for {}: NotReady, failing its tasks over", name,
+                 absl::FormatDuration(now - n.last_heartbeat));
+    n.ready = false;
+    if (absl::Status s = scheduler_->SetNodeReady(name, false); !s.ok()) {
+      spdlog::error("SetNodeReady({}, false): {}", name, s.ToString());
+    }
+    for (auto& [id, job] : jobs_) {
+      for (auto& [tid, t] : job.tasks) {
+        if (t.active() && t.status.node() == name) {
+          StopTask(t.ref, v1::TASK_LOST, "node not ready");
+        }
+      }
+    }
+    AddEvent("node.not_ready", name, "");
+    cycle_requested_ = true;
+  }
+}
+
+void Controller::OnAgentMessage(const std::string& node, int64_t session_id,
+                                const v1::AgentMessage& msg) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || it->second.session_id != session_id) return;  // stale session
+  NodeEntry& n = it->second;
+  n.last_heartbeat = clock_.Now();
+  switch (msg.msg_case()) {
+    case v1::AgentMessage::kHeartbeat: {
+      std::vector<v1::RunningTask> running(msg.heartbeat().running().begin(),
+                                           msg.heartbeat().running().end());
+      Reconcile(node, running, /*full=*/false);
+      break;
+    }
+    case v1::AgentMessage::kTaskEvent:
+      OnTaskEvent(node, msg.task_event());
+      break;
+    case v1::AgentMessage::kDeviceHealth:
+      OnDeviceHealth(node, msg.device_health());
+      break;
+    default:
+      break;
+  }
+  if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !pending_sends_.empty()) (void)Flush();
+}
+
+void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
+  TaskEntry* t = FindTask(ev.task_id());
+  if (t == nullptr || t->status.node() != node || t->status.attempt() != ev.attempt()) {
+    spdlog::info("ignoring event for stale task {} attempt {} from {}", ev.task_id(), ev.attempt(),
+                 node);
+    return;
+  }
+  const std::string job_id = t->ref.job_id;
+  switch (ev.kind()) {
+    case v1::STARTED:
+      if (t->status.phase() == v1::TASK_BOUND) {
+        t->status.set_phase(v1::TASK_RUNNING);
+        MarkTask(ev.task_id());
+        MarkJob(job_id, absl::StrCat("task ", ev.task_id(), " started"));
+        AddEvent("task.started", ev.task_id(), absl::StrCat("pid ", ev.pid()));
+      }
+      break;
+    case v1::EXITED:
+    case v1::FAILED_TO_START: {
+      if (!t->active()) break;  // already stopped or lost; its exit changes nothing
+      const bool ok = ev.kind() == v1::EXITED && ev.exit_code() == 0 && ev.signal() == 0;
+      t->status.set_phase(v1::TASK_EXITED);
+      t->status.set_exit_code(ev.exit_code());
+      t->status.set_signal(ev.signal());
+      t->status.set_message(ev.kind() == v1::FAILED_TO_START
+                                ? absl::StrCat("failed to start: ", ev.message())
+                                : ev.message());
+      MarkTask(ev.task_id());
+      const std::string what =
+          ev.kind() == v1::FAILED_TO_START
+              ? absl::StrCat("task ", ev.task_id(), " failed to start: ", ev.message())
+              : absl::StrCat("task ", ev.task_id(), " exited ", ev.exit_code(),
+                             ev.signal() != 0 ? absl::StrCat(" (signal ", ev.signal(), ")") : "");
+      MarkJob(job_id, what);
+      AddEvent("task.exited", ev.task_id(), what);
+      if (absl::Status s = scheduler_->ReportTaskExit(t->ref, ok); !s.ok()) {
+        spdlog::warn("ReportTaskExit({}): {}", ev.task_id(), s.ToString());
+      }
+      SyncJobPhase(job_id);
+      cycle_requested_ = true;
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+// ----------------------------------------------------------- device health --
+
+void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthUpdate& u) {
+  NodeEntry& n = nodes_[node];
+  v1::Device* dev = nullptr;
+  for (v1::Device& d : *n.proto.mutable_devices()) {
+    if (d.index() == u.device_index()) dev = &d;
+  }
+  if (dev == nullptr) {
+    spdlog::warn("node {} reported health for unknown device {}", node, u.device_index());
+    return;
+  }
+  const bool healthy = u.health() != v1::UNHEALTHY;
+  dev->set_health(healthy ? v1::HEALTHY : v1::UNHEALTHY);
+  dev->set_health_reason(u.reason());
+  MarkNode(node);
+  AddEvent(healthy ? "device.healthy" : "device.unhealthy",
+           absl::StrCat(node, "/", u.device_index()), u.reason());
+  if (healthy) {
+    // A recovery cancels an isolation still waiting for its turn.
+    std::erase_if(isolations_, [&](const PendingIsolation& p) {
+      return p.node == node && p.device == u.device_index();
+    });
+    if (n.isolated.erase(u.device_index()) > 0) {
+      if (absl::Status s = scheduler_->SetDeviceHealth(node, u.device_index(), true, "");
+          !s.ok()) {
+        spdlog::error("SetDeviceHealth: {}", s.ToString());
+      }
+      cycle_requested_ = true;
+    }
+    return;
+  }
+  if (n.isolated.contains(u.device_index())) return;
+  for (const PendingIsolation& p : isolations_) {
+    if (p.node == node && p.device == u.device_index()) return;
+  }
+  isolations_.push_back({node, u.device_index(), u.reason()});
+  ProcessIsolations();
+}
+
+// Isolates queued unhealthy devices. A device with tasks on it costs one
+// eviction token; tokens refill at max_evictions_per_minute, so a flapping
+// sensor cannot empty the cluster. Idle devices are isolated for free.
+void Controller::ProcessIsolations() {
+  const absl::Time now = clock_.Now();
+  const int64_t cap = int64_t{options_.max_evictions_per_minute} * 1000;
+  const int64_t elapsed_ms = absl::ToInt64Milliseconds(now - last_refill_);
+  if (elapsed_ms > 0) {
+    // rate = max_evictions_per_minute per 60000 ms, in milli-tokens.
+    eviction_tokens_milli_ =
+        std::min(cap, eviction_tokens_milli_ + elapsed_ms * options_.max_evictions_per_minute / 60);
+    last_refill_ = now;
+  }
+  while (!isolations_.empty()) {
+    const PendingIsolation p = isolations_.front();
+    bool busy = false;
+    for (const auto& [id, job] : jobs_) {
+      for (const auto& [tid, t] : job.tasks) {
+        if (!t.active() || t.status.node() != p.node) continue;
+        for (int32_t d : t.status.devices()) busy |= d == p.device;
+      }
+    }
+    if (busy && eviction_tokens_milli_ < 1000) {
+      spdlog::warn("eviction rate limit reached; isolating {}/{} later", p.node, p.device);
+      return;
+    }
+    if (busy) eviction_tokens_milli_ -= 1000;
+    isolations_.pop_front();
+    if (absl::Status s = scheduler_->SetDeviceHealth(p.node, p.device, false, p.reason); !s.ok()) {
+      spdlog::error("SetDeviceHealth({}/{}): {}", p.node, p.device, s.ToString());
+      continue;
+    }
+    nodes_[p.node].isolated.insert(p.device);
+    AddEvent("device.isolated", absl::StrCat(p.node, "/", p.device), p.reason);
+    cycle_requested_ = true;
+  }
+}
+
+// ---------------------------------------------------------------- watches --
+
+void Controller::AddWatcher(const Caller& caller, const std::string& job_id,
+                            std::shared_ptr<WatchLink> link) {
+  for (const auto& [id, job] : jobs_) {
+    if (!job_id.empty() && id != job_id) continue;
+    if (!Visible(caller, job)) continue;
+    v1::JobEvent ev;
+    *ev.mutable_status() = WithTasks(job);
+    ev.set_reason("current");
+    if (!link->Send(ev)) return;
+  }
+  watchers_.push_back({caller, job_id, std::move(link)});
+}
+
+}  // namespace manychip::internal

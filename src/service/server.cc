@@ -1,0 +1,588 @@
+// manychipd's gRPC edge: the Scheduler and AgentGateway callback services.
+// Handlers authenticate and validate on the gRPC thread, then post to the
+// Controller's thread and finish the RPC from there; nothing here blocks.
+
+#include "manychip/service/server.h"
+
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "manychip/codec/json.h"
+#include "manychip/codec/model.h"
+#include "manychip/status.h"
+#include "manychip/v1/agent.grpc.pb.h"
+#include "manychip/v1/scheduler.grpc.pb.h"
+#include "spdlog/spdlog.h"
+#include "src/service/auth.h"
+#include "src/service/controller.h"
+#include "src/service/grpc_status.h"
+#include "src/service/server_setup.h"
+
+namespace manychip {
+namespace internal {
+namespace {
+
+// ------------------------------------------------------------ Scheduler --
+
+class SchedulerService final : public v1::Scheduler::CallbackService {
+ public:
+  SchedulerService(Controller* controller, const Authenticator* auth)
+      : controller_(controller), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
+                                      const v1::SubmitJobRequest* req,
+                                      v1::SubmitJobResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    auto caller = auth_->ClientCaller(*ctx);
+    if (!caller.ok()) return Fail(r, caller.status());
+    v1::Job job = req->job();
+    // A tenant token names the tenant; a job that leaves it out is its own.
+    if (job.tenant().empty() && !caller->admin) job.set_tenant(caller->tenant);
+    auto spec = codec::JobFromProto(job, controller_->catalog());
+    if (!spec.ok()) return Fail(r, spec.status());
+    controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
+      auto id = controller_->SubmitJob(c, std::move(s));
+      if (id.ok()) resp->set_job_id(*id);
+      r->Finish(ToGrpcStatus(id.status()));
+    });
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* CancelJob(grpc::CallbackServerContext* ctx,
+                                      const v1::CancelJobRequest* req,
+                                      v1::CancelJobResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    auto caller = auth_->ClientCaller(*ctx);
+    if (!caller.ok()) return Fail(r, caller.status());
+    controller_->Post("api.cancel", [this, r, resp, c = *caller, id = req->job_id()] {
+      auto phase = controller_->CancelJob(c, id);
+      if (phase.ok()) resp->set_phase(*phase);
+      r->Finish(ToGrpcStatus(phase.status()));
+    });
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* GetJob(grpc::CallbackServerContext* ctx, const v1::GetJobRequest* req,
+                                   v1::JobStatus* resp) override {
+    auto* r = ctx->DefaultReactor();
+    auto caller = auth_->ClientCaller(*ctx);
+    if (!caller.ok()) return Fail(r, caller.status());
+    controller_->Post("api.get", [this, r, resp, c = *caller, id = req->job_id()] {
+      auto job = controller_->GetJob(c, id);
+      if (job.ok()) *resp = *std::move(job);
+      r->Finish(ToGrpcStatus(job.status()));
+    });
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* ListJobs(grpc::CallbackServerContext* ctx,
+                                     const v1::ListJobsRequest* req,
+                                     v1::ListJobsResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    auto caller = auth_->ClientCaller(*ctx);
+    if (!caller.ok()) return Fail(r, caller.status());
+    if (!caller->admin && !req->tenant().empty() && req->tenant() != caller->tenant) {
+      return Fail(r, absl::PermissionDeniedError("tenant: only the admin may list other tenants"));
+    }
+    controller_->Post("api.list_jobs", [this, r, resp, c = *caller, q = *req] {
+      for (v1::JobStatus& j : controller_->ListJobs(c, q.phase(), q.tenant())) {
+        *resp->add_jobs() = std::move(j);
+      }
+      r->Finish(grpc::Status::OK);
+    });
+    return r;
+  }
+
+  grpc::ServerWriteReactor<v1::JobEvent>* WatchJobs(grpc::CallbackServerContext* ctx,
+                                                    const v1::WatchJobsRequest* req) override;
+
+  grpc::ServerUnaryReactor* ListNodes(grpc::CallbackServerContext* ctx,
+                                      const v1::ListNodesRequest* req,
+                                      v1::ListNodesResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    if (absl::Status s = Admin(*ctx); !s.ok()) return Fail(r, s);
+    controller_->Post("api.list_nodes", [this, r, resp] {
+      for (v1::NodeStatus& n : controller_->ListNodes()) *resp->add_nodes() = std::move(n);
+      r->Finish(grpc::Status::OK);
+    });
+    return r;
+  }
+
+  grpc::ServerUnaryReactor* DrainNode(grpc::CallbackServerContext* ctx,
+                                      const v1::DrainNodeRequest* req,
+                                      v1::DrainNodeResponse* resp) override {
+    return Cordon(ctx, req->node(), false, resp->mutable_node());
+  }
+
+  grpc::ServerUnaryReactor* UncordonNode(grpc::CallbackServerContext* ctx,
+                                         const v1::UncordonNodeRequest* req,
+                                         v1::UncordonNodeResponse* resp) override {
+    return Cordon(ctx, req->node(), true, resp->mutable_node());
+  }
+
+  grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* ctx,
+                                    const v1::ExplainRequest* req,
+                                    v1::ExplainResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    auto caller = auth_->ClientCaller(*ctx);
+    if (!caller.ok()) return Fail(r, caller.status());
+    controller_->Post("api.explain", [this, r, resp, c = *caller, id = req->job_id()] {
+      auto e = controller_->Explain(c, id);
+      if (e.ok()) *resp = *std::move(e);
+      r->Finish(ToGrpcStatus(e.status()));
+    });
+    return r;
+  }
+
+ private:
+  static grpc::ServerUnaryReactor* Fail(grpc::ServerUnaryReactor* r, const absl::Status& s) {
+    r->Finish(ToGrpcStatus(s));
+    return r;
+  }
+
+  absl::Status Admin(const grpc::ServerContextBase& ctx) const {
+    MC_ASSIGN_OR_RETURN(Caller c, auth_->ClientCaller(ctx));
+    if (!c.admin) return absl::PermissionDeniedError("node operations need the admin token");
+    return absl::OkStatus();
+  }
+
+  grpc::ServerUnaryReactor* Cordon(grpc::CallbackServerContext* ctx, const std::string& node,
+                                   bool schedulable, v1::NodeStatus* out) {
+    auto* r = ctx->DefaultReactor();
+    if (absl::Status s = Admin(*ctx); !s.ok()) return Fail(r, s);
+    controller_->Post("api.cordon", [this, r, out, node, schedulable] {
+      auto st = controller_->SetSchedulable(node, schedulable);
+      if (st.ok()) *out = *std::move(st);
+      r->Finish(ToGrpcStatus(st.status()));
+    });
+    return r;
+  }
+
+  Controller* controller_;
+  const Authenticator* auth_;
+};
+
+// A WatchJobs stream: a bounded outbox with at most one write in flight.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
+ public:
+  struct Link final : WatchLink {
+    bool Send(const v1::JobEvent& ev) override {
+      WatchReactor* start = nullptr;
+      WatchReactor* cut = nullptr;
+      const v1::JobEvent* first = nullptr;
+      {
+        absl::MutexLock lock(&mu);
+        if (reactor == nullptr) return false;
+        if (queue.size() >= kMaxQueued) {
+          // A client too slow to read is cut off rather than buffered forever.
+          cut = reactor;
+          reactor = nullptr;
+        } else {
+          queue.push_back(ev);
+          if (!writing) {
+            writing = true;
+            start = reactor;
+            first = &queue.front();
+          }
+        }
+      }
+      if (cut != nullptr) {
+        cut->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "watch client too slow; reconnect"));
+        return false;
+      }
+      if (start != nullptr) start->StartWrite(first);
+      return true;
+    }
+    static constexpr size_t kMaxQueued = 10000;
+    absl::Mutex mu;
+    std::deque<v1::JobEvent> queue ABSL_GUARDED_BY(mu);
+    bool writing ABSL_GUARDED_BY(mu) = false;
+    WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
+  WatchReactor() : link_(std::make_shared<Link>()) {
+    absl::MutexLock lock(&link_->mu);
+    link_->reactor = this;
+  }
+  std::shared_ptr<Link> link() const { return link_; }
+
+  void OnWriteDone(bool ok) override {
+    const v1::JobEvent* next = nullptr;
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->queue.pop_front();
+      if (!ok || link_->reactor == nullptr) {
+        link_->writing = false;
+        return;
+      }
+      if (link_->queue.empty()) {
+        link_->writing = false;
+      } else {
+        next = &link_->queue.front();
+      }
+    }
+    if (next != nullptr) StartWrite(next);
+  }
+  void OnCancel() override {
+    bool finish = false;
+    {
+      absl::MutexLock lock(&link_->mu);
+      finish = link_->reactor != nullptr;
+      link_->reactor = nullptr;
+    }
+    if (finish) Finish(grpc::Status::CANCELLED);
+  }
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->reactor = nullptr;
+    }
+    delete this;
+  }
+
+ private:
+  std::shared_ptr<Link> link_;
+};
+
+grpc::ServerWriteReactor<v1::JobEvent>* SchedulerService::WatchJobs(
+    grpc::CallbackServerContext* ctx, const v1::WatchJobsRequest* req) {
+  auto* r = new WatchReactor();
+  auto caller = auth_->ClientCaller(*ctx);
+  if (!caller.ok()) {
+    {
+      absl::MutexLock lock(&r->link()->mu);
+      r->link()->reactor = nullptr;
+    }
+    r->Finish(ToGrpcStatus(caller.status()));
+    return r;
+  }
+  controller_->Post("api.watch", [this, link = r->link(), c = *caller, id = req->job_id()] {
+    controller_->AddWatcher(c, id, link);
+  });
+  return r;
+}
+
+// --------------------------------------------------------- AgentGateway --
+
+class SessionReactor;
+
+// The controller's handle on a session: sends are queued here and written
+// one at a time; Close ends the stream with a status.
+class SessionState final : public SessionLink {
+ public:
+  explicit SessionState(SessionReactor* r) : reactor_(r) {}
+  void Send(const v1::ControllerMessage& msg) override;
+  void Close(const absl::Status& status) override;
+  // Called by the reactor.
+  const v1::ControllerMessage* WriteDone(bool ok);
+  void Detach();
+  // Finishes unless already finishing; returns whether it did.
+  bool FinishOnce(const grpc::Status& s);
+
+ private:
+  absl::Mutex mu_;
+  SessionReactor* reactor_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::ControllerMessage> queue_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+class SessionReactor final
+    : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
+ public:
+  SessionReactor(grpc::CallbackServerContext* ctx, Controller* controller,
+                 const Authenticator* auth)
+      : ctx_(ctx), controller_(controller), auth_(auth),
+        state_(std::make_shared<SessionState>(this)) {
+    StartRead(&in_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      state_->FinishOnce(grpc::Status::OK);
+      return;
+    }
+    if (node_.empty()) {
+      if (in_.msg_case() != v1::AgentMessage::kHello || in_.hello().node().empty()) {
+        state_->FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                        "session: the first message must be a hello with a node"));
+        return;
+      }
+      if (absl::Status s = auth_->CheckNode(*ctx_, in_.hello().node()); !s.ok()) {
+        state_->FinishOnce(ToGrpcStatus(s));
+        return;
+      }
+      node_ = in_.hello().node();
+      session_id_ = in_.hello().session_id();
+      controller_->Post("agent.attach", [c = controller_, node = node_, sid = session_id_,
+                                          st = state_] {
+        if (absl::Status s = c->AttachSession(node, sid, st); !s.ok()) st->Close(s);
+      });
+    } else {
+      if (in_.msg_case() == v1::AgentMessage::kHello) {
+        state_->FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                        "session: hello may only be sent once"));
+        return;
+      }
+      controller_->Post("agent.message", [c = controller_, node = node_, sid = session_id_,
+                                           m = std::move(in_)] { c->OnAgentMessage(node, sid, m); });
+    }
+    in_.Clear();
+    StartRead(&in_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (const v1::ControllerMessage* next = state_->WriteDone(ok)) StartWrite(next);
+  }
+
+  void OnDone() override {
+    state_->Detach();
+    if (!node_.empty()) {
+      controller_->Post("agent.detach", [c = controller_, node = node_, sid = session_id_] {
+        c->DetachSession(node, sid);
+      });
+    }
+    delete this;
+  }
+
+ private:
+  grpc::CallbackServerContext* ctx_;
+  Controller* controller_;
+  const Authenticator* auth_;
+  std::shared_ptr<SessionState> state_;
+  v1::AgentMessage in_;
+  std::string node_;
+  int64_t session_id_ = 0;
+};
+
+void SessionState::Send(const v1::ControllerMessage& msg) {
+  SessionReactor* start = nullptr;
+  const v1::ControllerMessage* first = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (reactor_ == nullptr || finishing_) return;
+    queue_.push_back(msg);
+    if (!writing_) {
+      writing_ = true;
+      start = reactor_;
+      first = &queue_.front();
+    }
+  }
+  if (start != nullptr) start->StartWrite(first);
+}
+
+void SessionState::Close(const absl::Status& status) { FinishOnce(ToGrpcStatus(status)); }
+
+bool SessionState::FinishOnce(const grpc::Status& s) {
+  SessionReactor* r = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    if (reactor_ == nullptr || finishing_) return false;
+    finishing_ = true;
+    final_status_ = s;
+    // With a write in flight, WriteDone finishes; gRPC wants one op at a time here.
+    if (!writing_) r = reactor_;
+  }
+  if (r != nullptr) r->Finish(s);
+  return true;
+}
+
+const v1::ControllerMessage* SessionState::WriteDone(bool ok) {
+  SessionReactor* finish = nullptr;
+  grpc::Status status;
+  const v1::ControllerMessage* next = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    queue_.pop_front();
+    if (!ok && !finishing_) {
+      finishing_ = true;
+      final_status_ = grpc::Status(grpc::StatusCode::UNAVAILABLE, "write failed");
+    }
+    if (finishing_) {
+      writing_ = false;
+      finish = reactor_;
+      status = final_status_;
+    } else if (queue_.empty()) {
+      writing_ = false;
+    } else {
+      next = &queue_.front();
+    }
+  }
+  if (finish != nullptr) finish->Finish(status);
+  return next;
+}
+
+void SessionState::Detach() {
+  absl::MutexLock lock(&mu_);
+  reactor_ = nullptr;
+  queue_.clear();
+}
+
+class GatewayService final : public v1::AgentGateway::CallbackService {
+ public:
+  GatewayService(Controller* controller, const Authenticator* auth)
+      : controller_(controller), auth_(auth) {}
+
+  grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
+                                     const v1::RegisterRequest* req,
+                                     v1::RegisterResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    if (req->api_version() != "v1") {
+      r->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                             absl::StrCat("api_version: this server speaks v1, got \"",
+                                          req->api_version(), "\"")));
+      return r;
+    }
+    if (absl::Status s = auth_->CheckNode(*ctx, req->node().name()); !s.ok()) {
+      r->Finish(ToGrpcStatus(s));
+      return r;
+    }
+    auto spec = codec::NodeFromProto(req->node(), controller_->catalog(), "node.");
+    if (!spec.ok()) {
+      r->Finish(ToGrpcStatus(spec.status()));
+      return r;
+    }
+    std::vector<v1::RunningTask> running(req->running().begin(), req->running().end());
+    controller_->Post("agent.register", [c = controller_, r, resp, s = *std::move(spec),
+                                          proto = req->node(), running]() mutable {
+      auto out = c->RegisterNode(std::move(s), std::move(proto), std::move(running));
+      if (out.ok()) *resp = *std::move(out);
+      r->Finish(ToGrpcStatus(out.status()));
+    });
+    return r;
+  }
+
+  grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* Session(
+      grpc::CallbackServerContext* ctx) override {
+    return new SessionReactor(ctx, controller_, auth_);
+  }
+
+ private:
+  Controller* controller_;
+  const Authenticator* auth_;
+};
+
+// ---------------------------------------------------------------- server --
+
+class GrpcServer final : public Server {
+ public:
+  GrpcServer(std::unique_ptr<ServerParts> parts, std::unique_ptr<Authenticator> auth)
+      : parts_(std::move(parts)), auth_(std::move(auth)) {}
+  ~GrpcServer() override { Shutdown(); }
+
+  absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
+    scheduler_service_ = std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get());
+    gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get());
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+    grpc::ServerBuilder b;
+    b.AddListeningPort(o.listen, std::move(creds), &port_);
+    b.RegisterService(scheduler_service_.get());
+    b.RegisterService(gateway_service_.get());
+    b.SetMaxReceiveMessageSize(o.max_message_bytes);
+    // Agents ping every 10 s to notice a dead daemon; allow it.
+    b.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
+    b.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    b.SetMaxSendMessageSize(std::max(o.max_message_bytes, 64 << 20));
+    server_ = b.BuildAndStart();
+    if (server_ == nullptr || port_ == 0) {
+      return absl::UnavailableError(absl::StrCat("listen: cannot bind ", o.listen));
+    }
+    parts_->controller->Start();
+    return absl::OkStatus();
+  }
+
+  int port() const override { return port_; }
+
+  void Wait() override { done_.WaitForNotification(); }
+
+  void Shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(shutdown_mu_);
+      if (shut_down_) return;
+      shut_down_ = true;
+    }
+    if (server_ != nullptr) {
+      // Ends agent sessions and watches (their reactors finish on cancel)
+      // while the controller still runs to answer in-flight unary calls.
+      server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    }
+    parts_->controller->Stop();
+    if (server_ != nullptr) server_->Wait();
+    done_.Notify();
+  }
+
+ private:
+  std::unique_ptr<ServerParts> parts_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<SchedulerService> scheduler_service_;
+  std::unique_ptr<GatewayService> gateway_service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  absl::Notification done_;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;
+};
+
+bool IsLoopback(absl::string_view listen) {
+  return absl::StartsWith(listen, "127.") || absl::StartsWith(listen, "localhost:") ||
+         absl::StartsWith(listen, "[::1]:") || absl::StartsWith(listen, "unix:");
+}
+
+}  // namespace
+}  // namespace internal
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& o) {
+  using internal::IsLoopback;
+  const bool tls = !o.tls_cert.empty() || !o.tls_key.empty();
+  if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key: give both or neither");
+  }
+  if (!tls && !o.tls_client_ca.empty()) {
+    return absl::InvalidArgumentError("--tls_client_ca: needs --tls_cert and --tls_key");
+  }
+  std::shared_ptr<grpc::ServerCredentials> creds;
+  if (tls) {
+    grpc::SslServerCredentialsOptions ssl(
+        o.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    MC_ASSIGN_OR_RETURN(std::string cert, codec::ReadFile(o.tls_cert));
+    MC_ASSIGN_OR_RETURN(std::string key, codec::ReadFile(o.tls_key));
+    ssl.pem_key_cert_pairs.push_back({key, cert});
+    if (!o.tls_client_ca.empty()) {
+      MC_ASSIGN_OR_RETURN(ssl.pem_root_certs, codec::ReadFile(o.tls_client_ca));
+    }
+    creds = grpc::SslServerCredentials(ssl);
+  } else {
+    if (!IsLoopback(o.listen)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--listen ", o.listen, ": without TLS manychipd listens on loopback only "
+          "(use 127.0.0.1:PORT or give --tls_cert/--tls_key)"));
+    }
+    spdlog::warn("no TLS configured: plaintext on loopback only ({})", o.listen);
+    creds = grpc::InsecureServerCredentials();
+  }
+  MC_ASSIGN_OR_RETURN(std::unique_ptr<internal::ServerParts> parts, internal::BuildServerParts(o));
+  auto auth = std::make_unique<internal::Authenticator>(o.tenant_tokens, o.node_tokens,
+                                                        o.admin_token, !o.tls_client_ca.empty());
+  if (auth->open()) spdlog::warn("no client tokens configured: every caller is admin");
+  auto server = std::make_unique<internal::GrpcServer>(std::move(parts), std::move(auth));
+  MC_RETURN_IF_ERROR(server->Listen(o, std::move(creds)));
+  spdlog::info("manychipd listening on {} (port {})", o.listen, server->port());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace manychip

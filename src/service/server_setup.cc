@@ -1,0 +1,90 @@
+#include "src/service/server_setup.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "adapters/builtin.h"
+#include "manychip/codec/json.h"
+#include "manychip/codec/model.h"
+#include "manychip/status.h"
+#include "manychip/store/state_store.h"
+#include "google/protobuf/struct.pb.h"
+
+namespace manychip {
+
+absl::StatusOr<std::map<std::string, std::string>> LoadTokenFile(const std::string& path) {
+  google::protobuf::Struct doc;
+  MC_RETURN_IF_ERROR(codec::ReadJsonFile(path, &doc));
+  std::map<std::string, std::string> out;
+  for (const auto& [token, value] : doc.fields()) {
+    if (token.size() < 16) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": token for \"", value.string_value(),
+                       "\": must be at least 16 characters"));
+    }
+    if (value.kind_case() != google::protobuf::Value::kStringValue ||
+        value.string_value().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": each token must map to a non-empty tenant or node name"));
+    }
+    out[token] = value.string_value();
+  }
+  return out;
+}
+
+namespace internal {
+
+absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOptions& o) {
+  if (o.catalog_path.empty()) return absl::InvalidArgumentError("--catalog: required");
+  if (o.state_path.empty()) return absl::InvalidArgumentError("--state: required");
+  if (o.heartbeat_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--heartbeat_interval: must be > 0");
+  }
+  if (o.node_grace <= o.heartbeat_interval) {
+    return absl::InvalidArgumentError(
+        "--node_grace: must be longer than --heartbeat_interval");
+  }
+  if (o.cycle_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--cycle_interval: must be > 0");
+  }
+  if (o.max_evictions_per_minute < 1) {
+    return absl::InvalidArgumentError("--max_evictions_per_minute: must be >= 1");
+  }
+  if (o.max_message_bytes < 1024) {
+    return absl::InvalidArgumentError("--max_message_bytes: must be >= 1024");
+  }
+  auto parts = std::make_unique<ServerParts>();
+  MC_ASSIGN_OR_RETURN(Catalog catalog, codec::LoadCatalogFile(o.catalog_path));
+  parts->catalog = std::make_shared<const Catalog>(std::move(catalog));
+  parts->registry = std::make_unique<AdapterRegistry>();
+  MC_RETURN_IF_ERROR(RegisterBuiltinAdapters(*parts->registry));
+  parts->clock = std::make_unique<RealClock>();
+
+  std::unique_ptr<StateStore> store;
+  if (o.state_path == ":memory:") {
+    store = NewInMemoryStateStore();
+  } else {
+    MC_ASSIGN_OR_RETURN(store, OpenSqliteStateStore(o.state_path));
+  }
+  SchedulerOptions so;
+  so.catalog = parts->catalog;
+  so.adapters = parts->registry.get();
+  so.clock = parts->clock.get();
+  so.seed = o.seed;
+  if (!o.profile_path.empty()) {
+    return absl::UnimplementedError("--profile: not supported by this build yet");
+  }
+  MC_ASSIGN_OR_RETURN(std::unique_ptr<Scheduler> scheduler, Scheduler::Create(std::move(so)));
+  ControllerOptions co{.heartbeat_interval = o.heartbeat_interval,
+                       .node_grace = o.node_grace,
+                       .cycle_interval = o.cycle_interval,
+                       .stop_grace = o.stop_grace,
+                       .max_evictions_per_minute = o.max_evictions_per_minute};
+  parts->controller = std::make_unique<Controller>(co, parts->catalog, std::move(scheduler),
+                                                   std::move(store));
+  MC_RETURN_IF_ERROR(parts->controller->Restore());
+  return parts;
+}
+
+}  // namespace internal
+}  // namespace manychip

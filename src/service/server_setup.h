@@ -1,0 +1,29 @@
+#pragma once
+
+// Builds what a Server runs on — catalog, adapters, clock, store, scheduler
+// core and Controller — from ServerOptions, with the state restored. Kept
+// apart from the gRPC edge so tests can drive a Controller without a socket.
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "manychip/adapters/adapter_registry.h"
+#include "manychip/clock.h"
+#include "manychip/core/catalog.h"
+#include "manychip/service/server.h"
+#include "src/service/controller.h"
+
+namespace manychip::internal {
+
+// Members are destroyed bottom-up: the controller (and the scheduler in it)
+// goes before the registry and clock it points to.
+struct ServerParts {
+  std::shared_ptr<const Catalog> catalog;
+  std::unique_ptr<AdapterRegistry> registry;
+  std::unique_ptr<RealClock> clock;
+  std::unique_ptr<Controller> controller;
+};
+
+absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOptions& options);
+
+}  // namespace manychip::internal

@@ -1,0 +1,261 @@
+#include "src/service/task_runner.h"
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <deque>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/synchronization/notification.h"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/process.hpp"
+#include "boost/process/extend.hpp"
+#include "spdlog/spdlog.h"
+
+namespace manychip::internal {
+namespace {
+
+namespace bp = boost::process;
+
+// Runs in the child between fork and exec: own process group (so Stop
+// reaches grandchildren) and death with the agent.
+struct ChildSetup : bp::extend::handler {
+  template <class Executor>
+  void on_exec_setup(Executor&) const {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  }
+};
+
+constexpr size_t kFinishedRemembered = 4096;
+
+std::string FileStem(const std::string& task_id, int32_t attempt) {
+  return absl::StrCat(absl::StrReplaceAll(task_id, {{"/", "_"}}), ".", attempt);
+}
+
+}  // namespace
+
+struct TaskRunner::Impl {
+  struct Proc {
+    int32_t attempt = 0;
+    int64_t pid = 0;
+    std::unique_ptr<bp::child> child;
+    std::unique_ptr<boost::asio::steady_timer> kill_timer;
+  };
+
+  Impl(std::string dir, EventFn fn)
+      : workdir(std::move(dir)), on_event(std::move(fn)), work(boost::asio::make_work_guard(io)) {
+    thread = std::thread([this] { io.run(); });
+  }
+
+  ~Impl() {
+    boost::asio::post(io, [this] {
+      for (auto& [id, p] : procs) {
+        ::kill(-static_cast<pid_t>(p.pid), SIGKILL);
+        p.child->detach();  // the io_context stops; nothing will reap it through asio
+        ::waitpid(static_cast<pid_t>(p.pid), nullptr, 0);
+      }
+      procs.clear();
+      work.reset();
+      io.stop();
+    });
+    thread.join();
+  }
+
+  void Emit(const v1::TaskEvent& ev) { on_event(ev); }
+
+  void Fail(const v1::LaunchTask& l, std::string why) {
+    v1::TaskEvent ev;
+    ev.set_task_id(l.task_id());
+    ev.set_attempt(l.attempt());
+    ev.set_kind(v1::FAILED_TO_START);
+    ev.set_exit_code(127);
+    ev.set_message(std::move(why));
+    Remember(ev);
+    Emit(ev);
+  }
+
+  void Remember(const v1::TaskEvent& ev) {
+    if (!finished.contains(ev.task_id())) finished_order.push_back(ev.task_id());
+    finished[ev.task_id()] = ev;
+    while (finished_order.size() > kFinishedRemembered) {
+      finished.erase(finished_order.front());
+      finished_order.pop_front();
+    }
+  }
+
+  void DoLaunch(const v1::LaunchTask& l) {
+    const std::string& id = l.task_id();
+    if (auto it = procs.find(id); it != procs.end()) {
+      if (it->second.attempt != l.attempt()) {
+        spdlog::warn("launch {} attempt {} while attempt {} runs; ignored", id, l.attempt(),
+                     it->second.attempt);
+      }
+      return;
+    }
+    if (auto it = finished.find(id); it != finished.end() && it->second.attempt() == l.attempt()) {
+      Emit(it->second);  // the daemon missed the exit: tell it again, do not rerun
+      return;
+    }
+    if (l.command().empty()) return Fail(l, "command is empty");
+    boost::filesystem::path exe;
+    if (l.command().find('/') != std::string::npos) {
+      if (::access(l.command().c_str(), X_OK) != 0) {
+        return Fail(l, absl::StrCat("command not found or not executable: ", l.command()));
+      }
+      exe = l.command();
+    } else {
+      exe = bp::search_path(l.command());
+      if (exe.empty()) return Fail(l, absl::StrCat("command not found in PATH: ", l.command()));
+    }
+    std::error_code ec;
+    const std::filesystem::path dir = std::filesystem::path(workdir) / "tasks";
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Fail(l, absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
+    const std::string stem = (dir / FileStem(id, l.attempt())).string();
+
+    bp::environment env = boost::this_process::environment();
+    for (const auto& [k, v] : l.env()) env[k] = v;
+    std::vector<std::string> args(l.args().begin(), l.args().end());
+    Proc p;
+    p.attempt = l.attempt();
+    try {
+      p.child = std::make_unique<bp::child>(
+          exe, bp::args(args), env, bp::std_out > stem + ".out", bp::std_err > stem + ".err",
+          bp::std_in < bp::null, bp::start_dir(workdir), io, ChildSetup{},
+          bp::on_exit([this, id, attempt = l.attempt()](int, const std::error_code& ec) {
+            OnExit(id, attempt, ec);
+          }));
+    } catch (const std::exception& e) {
+      return Fail(l, absl::StrCat("cannot start ", exe.string(), ": ", e.what()));
+    }
+    p.pid = p.child->id();
+    v1::TaskEvent ev;
+    ev.set_task_id(id);
+    ev.set_attempt(l.attempt());
+    ev.set_kind(v1::STARTED);
+    ev.set_pid(p.pid);
+    {
+      absl::MutexLock lock(&mu);
+      running[id] = {p.pid, l.attempt()};
+    }
+    procs[id] = std::move(p);
+    spdlog::info("task {} attempt {} started: pid {} ({})", id, l.attempt(), ev.pid(), exe.string());
+    Emit(ev);
+  }
+
+  void OnExit(const std::string& id, int32_t attempt, const std::error_code& ec) {
+    auto it = procs.find(id);
+    if (it == procs.end() || it->second.attempt != attempt) return;
+    const int raw = it->second.child->native_exit_code();
+    v1::TaskEvent ev;
+    ev.set_task_id(id);
+    ev.set_attempt(attempt);
+    ev.set_kind(v1::EXITED);
+    ev.set_pid(it->second.pid);
+    if (WIFSIGNALED(raw)) {
+      ev.set_signal(WTERMSIG(raw));
+      ev.set_exit_code(128 + WTERMSIG(raw));
+    } else {
+      ev.set_exit_code(WEXITSTATUS(raw));
+    }
+    if (ec) ev.set_message(ec.message());
+    if (it->second.kill_timer) it->second.kill_timer->cancel();
+    procs.erase(it);
+    {
+      absl::MutexLock lock(&mu);
+      running.erase(id);
+    }
+    spdlog::info("task {} attempt {} exited: code {} signal {}", id, attempt, ev.exit_code(),
+                 ev.signal());
+    Remember(ev);
+    Emit(ev);
+    if (procs.empty()) idle_cv.SignalAll();
+  }
+
+  void DoStop(const std::string& id, absl::Duration grace) {
+    auto it = procs.find(id);
+    if (it == procs.end()) return;
+    Proc& p = it->second;
+    const pid_t pid = static_cast<pid_t>(p.pid);
+    ::kill(-pid, SIGTERM);
+    ::kill(pid, SIGTERM);
+    if (p.kill_timer) return;  // a stop is already under way
+    p.kill_timer = std::make_unique<boost::asio::steady_timer>(io);
+    p.kill_timer->expires_after(std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
+    p.kill_timer->async_wait([this, id, attempt = p.attempt, pid](const boost::system::error_code& e) {
+      if (e) return;
+      auto it = procs.find(id);
+      if (it == procs.end() || it->second.attempt != attempt) return;
+      spdlog::warn("task {} ignored SIGTERM; killing", id);
+      ::kill(-pid, SIGKILL);
+      ::kill(pid, SIGKILL);
+    });
+  }
+
+  const std::string workdir;
+  EventFn on_event;
+  boost::asio::io_context io;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  std::thread thread;
+
+  // io thread only
+  std::map<std::string, Proc> procs;
+  std::map<std::string, v1::TaskEvent> finished;
+  std::deque<std::string> finished_order;
+
+  mutable absl::Mutex mu;
+  std::map<std::string, std::pair<int64_t, int32_t>> running ABSL_GUARDED_BY(mu);  // pid, attempt
+  absl::CondVar idle_cv;
+};
+
+TaskRunner::TaskRunner(std::string workdir, EventFn on_event)
+    : impl_(std::make_unique<Impl>(std::move(workdir), std::move(on_event))) {}
+
+TaskRunner::~TaskRunner() = default;
+
+void TaskRunner::Launch(const v1::LaunchTask& launch) {
+  boost::asio::post(impl_->io, [this, launch] { impl_->DoLaunch(launch); });
+}
+
+void TaskRunner::Stop(const std::string& task_id, absl::Duration grace) {
+  boost::asio::post(impl_->io, [this, task_id, grace] { impl_->DoStop(task_id, grace); });
+}
+
+void TaskRunner::StopAll(absl::Duration grace) {
+  boost::asio::post(impl_->io, [this, grace] {
+    std::vector<std::string> ids;
+    for (const auto& [id, p] : impl_->procs) ids.push_back(id);
+    for (const std::string& id : ids) impl_->DoStop(id, grace);
+  });
+  absl::MutexLock lock(&impl_->mu);
+  const absl::Time deadline = absl::Now() + grace + absl::Seconds(1);
+  while (!impl_->running.empty() && absl::Now() < deadline) {
+    impl_->idle_cv.WaitWithDeadline(&impl_->mu, std::min(deadline, absl::Now() + absl::Milliseconds(50)));
+  }
+}
+
+std::vector<v1::RunningTask> TaskRunner::Running() const {
+  absl::MutexLock lock(&impl_->mu);
+  std::vector<v1::RunningTask> out;
+  for (const auto& [id, pa] : impl_->running) {
+    v1::RunningTask t;
+    t.set_task_id(id);
+    t.set_pid(pa.first);
+    t.set_attempt(pa.second);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace manychip::internal

@@ -1,0 +1,56 @@
+#pragma once
+
+// TaskRunner: the agent's supervisor of task processes. Each launched task is
+// a real child process (Boost.Process on a Boost.Asio io_context) with the
+// task's env (device visibility included), stdout/stderr captured to
+// `<workdir>/tasks/<task>.<attempt>.{out,err}`, its exit code or signal
+// reported. Stop sends SIGTERM to the task's process group, then SIGKILL
+// after the grace period. Children die with the agent (PR_SET_PDEATHSIG), so
+// a restarted agent never leaves an unknown copy of a task running.
+//
+// Launches are idempotent per (task id, attempt): a duplicate of a running
+// task is ignored, a duplicate of a finished one re-reports its exit. That
+// is what lets the daemon resend unconfirmed launches after a reconnect
+// without ever running a task twice.
+//
+// Thread-safety: all public methods are thread-safe; events are delivered on
+// the runner's own thread.
+//
+//   TaskRunner runner("/var/lib/manychip-agent", [&](const v1::TaskEvent& e) { Report(e); });
+//   runner.Launch(launch);
+//   runner.Stop("job-1/main/0", absl::Seconds(10));
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "manychip/v1/agent.pb.h"
+
+namespace manychip::internal {
+
+class TaskRunner {
+ public:
+  using EventFn = std::function<void(const v1::TaskEvent&)>;
+
+  TaskRunner(std::string workdir, EventFn on_event);
+  ~TaskRunner();  // kills whatever still runs
+  TaskRunner(const TaskRunner&) = delete;
+  TaskRunner& operator=(const TaskRunner&) = delete;
+
+  void Launch(const v1::LaunchTask& launch);
+  void Stop(const std::string& task_id, absl::Duration grace);
+  // Stops every task and waits (at most grace + 1 s) for them to exit.
+  void StopAll(absl::Duration grace);
+  std::vector<v1::RunningTask> Running() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace manychip::internal
