@@ -26,8 +26,9 @@
 // submit (the server assigns one); the tenant may not.
 //
 // Catalog. Model ids match the id rule; vendor keys are lower-case
-// [a-z0-9-]+. A figure with a non-zero value needs a `source` and a
-// `confidence`; values are >= 0. PCI ids are 4 lower-case hex digits.
+// [a-z0-9-]+. A figure that is present has a value > 0, a `source` and a
+// `confidence`; a figure that is not known is omitted, never written as 0.
+// PCI ids are 4 lower-case hex digits; device ids need a vendor id.
 // Partition profiles have a unique name, a kind, 1..1000 milli-devices and no
 // more memory than the model. Host arches are normalized (ParseArch). A model
 // whose training factor cannot be derived (no bf16/fp16 figure) or whose

@@ -77,6 +77,50 @@ TEST(CatalogCodecTest, FactorsAreSaneAndReferenceIsOne) {
   EXPECT_GT(catalog.Find("nvidia-a800")->training_factor_milli, 1000);
 }
 
+TEST(CatalogCodecTest, FactorsWithoutFiguresAreExplicitAndUnverified) {
+  // A model whose factor cannot be derived from its own figures carries an
+  // explicit factor flagged UNVERIFIED with its reasoning, never a silent 1.0.
+  const v1::Catalog proto = ShippedProto();
+  for (const v1::DeviceModel& m : proto.models()) {
+    if (m.id() == "nvidia-h20") continue;
+    if (!m.has_bf16_tflops() && !m.has_fp16_tflops()) {
+      ASSERT_TRUE(m.has_training_factor_milli()) << m.id();
+    }
+    if (m.has_training_factor_milli()) {
+      EXPECT_EQ(m.training_factor_milli().confidence(), v1::UNVERIFIED) << m.id();
+      EXPECT_GT(m.training_factor_milli().source().size(), 20u) << m.id();
+    }
+    if (!m.has_memory_bandwidth_gbps()) {
+      ASSERT_TRUE(m.has_inference_factor_milli()) << m.id();
+      EXPECT_EQ(m.inference_factor_milli().confidence(), v1::UNVERIFIED) << m.id();
+      EXPECT_GT(m.inference_factor_milli().source().size(), 20u) << m.id();
+    }
+  }
+}
+
+TEST(CatalogCodecTest, IdRule) {
+  EXPECT_TRUE(IsValidId("a"));
+  EXPECT_TRUE(IsValidId("nvidia-h20"));
+  EXPECT_TRUE(IsValidId("0.x_y-z"));
+  EXPECT_TRUE(IsValidId(std::string(63, 'a')));
+  EXPECT_FALSE(IsValidId(std::string(64, 'a')));
+  EXPECT_FALSE(IsValidId(""));
+  EXPECT_FALSE(IsValidId("-a"));
+  EXPECT_FALSE(IsValidId(".a"));
+  EXPECT_FALSE(IsValidId("A"));
+  EXPECT_FALSE(IsValidId("a b"));
+  EXPECT_FALSE(IsValidId("a/b"));
+}
+
+TEST(CatalogCodecTest, PciIdsFromVendorsDoc) {
+  const Catalog& catalog = testing::TestCatalog();
+  EXPECT_EQ(catalog.Find("nvidia-h100")->pci_device_ids, std::vector<std::string>{"2330"});
+  EXPECT_EQ(catalog.Find("ascend-910b")->pci_vendor_id, "19e5");
+  EXPECT_EQ(catalog.Find("hygon-k100")->pci_device_ids, std::vector<std::string>{"62b7"});
+  EXPECT_EQ(catalog.Find("cambricon-mlu590")->pci_vendor_id, "cabc");
+  EXPECT_EQ(catalog.Find("moore-threads-s4000")->pci_vendor_id, "1ed5");
+}
+
 TEST(CatalogCodecTest, AliasesResolveToolNames) {
   const Catalog& catalog = testing::TestCatalog();
   EXPECT_EQ(catalog.Find("NVIDIA H20")->id, "nvidia-h20");
