@@ -191,6 +191,8 @@ absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text, absl::string_
       return absl::InvalidArgumentError(
           absl::StrCat(what, ": no row for ", prefix, i, " (output truncated?)"));
     }
+  }
+  for (int32_t i = 0; i < n; ++i) {
     for (int32_t j = 0; j < n; ++j) {
       if (i == j) continue;
       const DeviceLinkSpec& a = m.links[i][j];

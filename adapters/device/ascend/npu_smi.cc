@@ -75,6 +75,9 @@ absl::StatusOr<NpuSmiInfo> ParseNpuSmiInfo(absl::string_view text) {
     const int line = static_cast<int>(l + 1);
     absl::string_view raw = absl::StripTrailingAsciiWhitespace(lines[l]);
     if (!absl::StartsWith(raw, "|")) continue;  // borders, blank lines
+    if (raw.size() < 2 || !absl::EndsWith(raw, "|")) {
+      return Bad(line, "row not closed by '|' (output truncated?)");
+    }
     if (absl::StrContains(raw, "Process id") || absl::StrContains(raw, "No running processes")) {
       break;  // the process table: not inventory
     }

@@ -1,0 +1,143 @@
+#include "adapters/discovery.h"
+
+#include "adapters/builtin.h"
+#include "adapters/device/generic/generic_adapter.h"
+#include "gtest/gtest.h"
+#include "tests/testing/test_catalog.h"
+#include "tests/unit/adapters/adapter_test_util.h"
+
+namespace manychip {
+namespace {
+
+using adapters_test::Testdata;
+
+AdapterRegistry Builtins() {
+  AdapterRegistry r;
+  EXPECT_TRUE(RegisterBuiltinAdapters(r).ok());
+  return r;
+}
+
+HostProbeOptions Host(const std::string& proc_dir, const std::string& arch) {
+  HostProbeOptions h;
+  h.proc_root = Testdata(proc_dir);
+  h.arch = arch;
+  return h;
+}
+
+TEST(DiscoveryTest, FixtureWithAscendKunlunAndPpu) {
+  const Catalog& catalog = testing::TestCatalog();
+  AdapterRegistry registry = Builtins();
+  DiscoverOptions opts;
+  opts.sysfs_root = Testdata("fixture-mixed/sys");
+  opts.tool_output_dir = Testdata("fixture-mixed/tools");
+  auto node = DiscoverNode(registry, catalog, opts, Host("proc-kunpeng920", "arm64"), "mixed-1");
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ(node->name, "mixed-1");
+  EXPECT_EQ(node->arch, Arch::kAarch64);
+  EXPECT_EQ(node->cpu_model, "HiSilicon Kunpeng 920");
+  ASSERT_EQ(node->devices.size(), 3u);  // the Huawei NIC and host bridge are not devices
+  EXPECT_EQ(catalog.model(node->devices[0].model).id, "ascend-910b3");  // from npu-smi
+  EXPECT_EQ(node->devices[0].pci_bus_id, "0000:c1:00.0");
+  EXPECT_EQ(catalog.model(node->devices[1].model).id, "kunlun-p800");   // from PCI
+  EXPECT_EQ(node->devices[1].numa_node, 0);
+  EXPECT_EQ(node->devices[1].physical_id, 0);  // XPU 0, though node index 1
+  EXPECT_EQ(catalog.model(node->devices[2].model).id, "ppu-zw810e");    // from ppu-smi
+  EXPECT_EQ(node->devices[2].physical_id, 0);
+  for (size_t i = 0; i < node->devices.size(); ++i) EXPECT_EQ(node->devices[i].index, (int)i);
+  EXPECT_EQ(node->board, "");  // three vendors: no cross-vendor board
+  EXPECT_EQ(node->software.at("ascend-driver"), "23.0.6");
+}
+
+TEST(DiscoveryTest, PciOnlyWithoutTools) {
+  const Catalog& catalog = testing::TestCatalog();
+  AdapterRegistry registry = Builtins();
+  DiscoverOptions opts;
+  opts.sysfs_root = Testdata("fixture-mixed/sys");
+  opts.tool_output_dir = Testdata("fixture-mixed/no-tools");  // absent: tools "not installed"
+  auto node = DiscoverNode(registry, catalog, opts, Host("proc-x86-spr", "x86_64"), "pci-1");
+  ASSERT_TRUE(node.ok()) << node.status();
+  // Ascend by PCI id, Kunlun by PCI id; the PPU's PCI device id is in no
+  // catalog model, so it is left out rather than guessed.
+  ASSERT_EQ(node->devices.size(), 2u);
+  EXPECT_EQ(catalog.model(node->devices[0].model).vendor, "ascend");
+  EXPECT_EQ(node->devices[0].numa_node, 1);
+  EXPECT_EQ(catalog.model(node->devices[1].model).id, "kunlun-p800");
+}
+
+TEST(DiscoveryTest, KunlunNodeOfEightGetsItsBoardAndLinks) {
+  const Catalog& catalog = testing::TestCatalog();
+  AdapterRegistry registry = Builtins();
+  DiscoverOptions opts;
+  opts.sysfs_root = Testdata("fixture-kunlun8/sys");
+  opts.tool_output_dir = Testdata("fixture-kunlun8/tools");
+  auto node = DiscoverNode(registry, catalog, opts, Host("proc-x86-hygon", "x86_64"), "k8");
+  ASSERT_TRUE(node.ok()) << node.status();
+  ASSERT_EQ(node->devices.size(), 8u);
+  EXPECT_EQ(node->board, "kunlun-p800-8");
+  EXPECT_EQ(node->devices[5].numa_node, 1);
+  EXPECT_EQ(node->devices[5].link_group, "group-1");
+  EXPECT_EQ(node->devices[0].links.size(), 7u);
+  // And the scheduler side agrees with the board: 4 cards in one group.
+  std::vector<MilliDevices> free(8, MilliDevices::FromRaw(1000));
+  ChooseResult r = registry.FindDevice("kunlun")->Choose(*node, free, adapters_test::Cards(4));
+  ASSERT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(r.devices, (std::vector<int32_t>{0, 1, 2, 3}));
+}
+
+TEST(DiscoveryTest, BrokenToolOutputNamesTheVendor) {
+  AdapterRegistry registry = Builtins();
+  DiscoverOptions opts;
+  opts.sysfs_root = Testdata("fixture-kunlun8/sys");
+  // A garbled topo matrix under the name the Kunlun adapter reads.
+  opts.tool_output_dir = Testdata("fixture-broken-tools");
+  auto node = DiscoverNode(registry, testing::TestCatalog(), opts,
+                           Host("proc-x86-hygon", "x86_64"), "k8");
+  ASSERT_FALSE(node.ok());
+  EXPECT_NE(node.status().message().find("kunlun: xpu-smi topo -m"), std::string::npos)
+      << node.status();
+}
+
+TEST(DiscoveryTest, ThisMachineHostOnlyNoError) {
+  AdapterRegistry registry = Builtins();
+  auto node = DiscoverNode(registry, testing::TestCatalog(), DiscoverOptions{},
+                           HostProbeOptions{}, "this-host");
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_GT(node->cpu.raw(), 0);
+  EXPECT_GT(node->memory.raw(), 0);
+  // Whatever is found must be consistent; this build machine has no
+  // accelerators, so normally none.
+  for (size_t i = 0; i < node->devices.size(); ++i) EXPECT_EQ(node->devices[i].index, (int)i);
+}
+
+TEST(DiscoveryTest, GenericVendorsByPci) {
+  // The shipped catalog lists no Cambricon PCI device ids, so this test
+  // brings its own model.
+  DeviceModelSpec mlu;
+  mlu.id = "cambricon-mlu370";
+  mlu.vendor = "cambricon";
+  mlu.pci_vendor_id = "cabc";
+  mlu.pci_device_ids = {"0370"};
+  mlu.memory = MiB::FromRaw(49152);
+  mlu.bf16_tflops = 96;
+  auto catalog = Catalog::Create({mlu}, "cambricon-mlu370");
+  ASSERT_TRUE(catalog.ok());
+  GenericDeviceAdapter cambricon(GenericVendors()[0]);
+  ASSERT_EQ(cambricon.vendor(), "cambricon");
+  DiscoverOptions opts;
+  opts.sysfs_root = Testdata("fixture-cambricon/sys");
+  auto found = cambricon.Discover(*catalog, opts);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->devices.size(), 2u);
+  EXPECT_EQ(found->devices[1].memory.raw(), 49152);
+  EXPECT_EQ(found->devices[1].pci_bus_id, "0000:41:00.0");
+}
+
+TEST(DiscoveryTest, EveryCatalogVendorHasAnAdapter) {
+  AdapterRegistry registry = Builtins();
+  for (const DeviceModelSpec& m : testing::TestCatalog().models()) {
+    EXPECT_NE(registry.FindDevice(m.vendor), nullptr) << m.id << " vendor " << m.vendor;
+  }
+}
+
+}  // namespace
+}  // namespace manychip

@@ -1,0 +1,133 @@
+// Vendor tool output parsers on recorded samples, including truncated,
+// garbled and empty output: a clear error, never a crash or a wrong inventory.
+
+#include "adapters/common/smi_output.h"
+#include "adapters/device/ascend/npu_smi.h"
+#include "gtest/gtest.h"
+#include "manychip/codec/json.h"
+#include "tests/unit/adapters/adapter_test_util.h"
+
+namespace manychip {
+namespace {
+
+std::string Read(const std::string& rel) {
+  auto text = codec::ReadFile(adapters_test::Testdata(rel));
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : "";
+}
+
+TEST(NpuSmiTest, Parses910B3Node) {
+  auto info = ascend::ParseNpuSmiInfo(Read("npu-smi/info_910b3_x8.txt"));
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->version, "23.0.6");
+  ASSERT_EQ(info->chips.size(), 8u);
+  EXPECT_EQ(info->chips[1].npu_id, 1);
+  EXPECT_EQ(info->chips[1].name, "910B3");
+  EXPECT_EQ(info->chips[1].health, "OK");
+  EXPECT_EQ(info->chips[1].bus_id, "0000:c2:00.0");
+  EXPECT_EQ(info->chips[1].memory_total_mib, 65536);
+  EXPECT_EQ(info->chips[1].device_id, -1);
+}
+
+TEST(NpuSmiTest, Parses310PDuoCardsWithChipDeviceIds) {
+  auto info = ascend::ParseNpuSmiInfo(Read("npu-smi/info_310p3_duo_x2.txt"));
+  ASSERT_TRUE(info.ok()) << info.status();
+  ASSERT_EQ(info->chips.size(), 4u);
+  EXPECT_EQ(info->chips[3].npu_id, 9);
+  EXPECT_EQ(info->chips[3].chip_id, 1);
+  EXPECT_EQ(info->chips[3].device_id, 3);
+  EXPECT_EQ(info->chips[3].memory_total_mib, 21527);
+}
+
+TEST(NpuSmiTest, BrokenOutputIsAClearError) {
+  struct {
+    const char* file;
+    const char* want;
+  } cases[] = {
+      {"npu-smi/info_empty.txt", "empty output"},
+      {"npu-smi/info_truncated.txt", "without a chip row"},
+      {"npu-smi/info_garbled_bus.txt", "line"},
+      {"npu-smi/info_garbled_memory.txt", "memory"},
+  };
+  for (const auto& c : cases) {
+    auto info = ascend::ParseNpuSmiInfo(Read(c.file));
+    ASSERT_FALSE(info.ok()) << c.file;
+    EXPECT_EQ(info.status().code(), absl::StatusCode::kInvalidArgument) << c.file;
+    EXPECT_NE(info.status().message().find(c.want), std::string::npos) << info.status();
+  }
+  // Every prefix of a good output either parses to fewer chips or fails:
+  // a cut never invents or corrupts a chip.
+  const std::string full = Read("npu-smi/info_910b3_x8.txt");
+  for (size_t cut = 0; cut < full.size(); cut += 7) {
+    auto info = ascend::ParseNpuSmiInfo(full.substr(0, cut));
+    if (!info.ok()) continue;
+    for (const auto& chip : info->chips) {
+      EXPECT_EQ(chip.name, "910B3");
+      EXPECT_EQ(chip.memory_total_mib, 65536) << "cut at " << cut;
+    }
+  }
+}
+
+TEST(SmiCsvTest, ParsesPpuQuery) {
+  auto gpus = ParseQueryGpuCsv(Read("ppu-smi/query_x16.csv"), "ppu-smi");
+  ASSERT_TRUE(gpus.ok()) << gpus.status();
+  ASSERT_EQ(gpus->size(), 16u);
+  EXPECT_EQ((*gpus)[2].index, 2);
+  EXPECT_EQ((*gpus)[2].name, "PPU-ZW810E");
+  EXPECT_EQ((*gpus)[2].memory_mib, 98304);
+  EXPECT_EQ((*gpus)[2].pci_bus_id, "0000:20:00.0");
+  auto plain = ParseQueryGpuCsv(Read("ppu-smi/query_noheader_units.csv"), "ppu-smi");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ((*plain)[1].memory_mib, 98304);
+  auto mt = ParseQueryGpuCsv(Read("mthreads-gmi/query_x2.csv"), "mthreads-gmi");
+  ASSERT_TRUE(mt.ok()) << mt.status();
+  EXPECT_EQ((*mt)[1].name, "MTT S4000");
+}
+
+TEST(SmiCsvTest, BrokenOutputIsAClearError) {
+  for (const char* f : {"ppu-smi/query_truncated.csv", "ppu-smi/query_garbled.csv",
+                        "ppu-smi/query_empty.csv", "ppu-smi/query_header_only.csv"}) {
+    auto gpus = ParseQueryGpuCsv(Read(f), "ppu-smi");
+    ASSERT_FALSE(gpus.ok()) << f;
+    EXPECT_EQ(gpus.status().code(), absl::StatusCode::kInvalidArgument) << f;
+    EXPECT_NE(gpus.status().message().find("ppu-smi"), std::string::npos) << gpus.status();
+  }
+  EXPECT_FALSE(ParseQueryGpuCsv("index, uuid, name, memory.total\n0, u, n, 1 MiB\n0, v, n, 1 MiB\n",
+                                "x")
+                   .ok());  // duplicate index
+  EXPECT_FALSE(ParseQueryGpuCsv("index, uuid, name, memory.total\n1, u, n, 1 MiB\n", "x").ok());
+  EXPECT_FALSE(ParseQueryGpuCsv("index, uuid, name\n0, u, n\n", "x").ok());  // no memory column
+}
+
+TEST(TopoMatrixTest, ParsesKunlunMatrix) {
+  auto m = ParseTopoMatrix(Read("xpu-smi/topo_p800_x8.txt"), "XPU", "xpu-smi topo -m");
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_EQ(m->size, 8);
+  EXPECT_EQ(m->links[0][1].link_class, LinkClass::kHighSpeed);
+  EXPECT_EQ(m->links[0][1].lanes, 4);
+  EXPECT_EQ(m->links[0][4].lanes, 1);
+  EXPECT_EQ(m->links[0][5].link_class, LinkClass::kCrossCpu);
+  EXPECT_EQ(m->numa[3], 0);
+  EXPECT_EQ(m->numa[4], 1);
+}
+
+TEST(TopoMatrixTest, BrokenOutputIsAClearError) {
+  struct {
+    const char* file;
+    const char* want;
+  } cases[] = {
+      {"xpu-smi/topo_truncated.txt", "no row for XPU4"},
+      {"xpu-smi/topo_asymmetric.txt", "disagree"},
+      {"xpu-smi/topo_garbled.txt", "unknown link code"},
+  };
+  for (const auto& c : cases) {
+    auto m = ParseTopoMatrix(Read(c.file), "XPU", "xpu-smi topo -m");
+    ASSERT_FALSE(m.ok()) << c.file;
+    EXPECT_NE(m.status().message().find(c.want), std::string::npos) << c.file << ": " << m.status();
+  }
+  EXPECT_FALSE(ParseTopoMatrix("", "XPU", "x").ok());
+  EXPECT_FALSE(ParseTopoMatrix("\x01\x02garbage\n\n", "XPU", "x").ok());
+}
+
+}  // namespace
+}  // namespace manychip
