@@ -1,15 +1,6 @@
 #include "src/plugins/score_random.h"
 
 namespace manychip::plugins {
-namespace {
-
-struct RandomChoice final : CycleStateData {
-  NodeIndex node = kNoNode;
-};
-
-constexpr absl::string_view kKey = "random";
-
-}  // namespace
 
 uint64_t RandomScore::Below(uint64_t n) const {
   // Rejection sampling: no modulo bias, and no dependence on the standard
@@ -22,31 +13,27 @@ uint64_t RandomScore::Below(uint64_t n) const {
   return v % n;
 }
 
-Decision RandomScore::PreScore(CycleState& state, absl::Span<const NodeIndex> feasible) const {
-  auto choice = std::make_unique<RandomChoice>();
-  if (!feasible.empty()) choice->node = feasible[Below(feasible.size())];
-  state.Write(kKey, std::move(choice));
-  return Decision::Fit();
-}
-
-int64_t RandomScore::Score(CycleState& state, const NodeView& node) const {
-  const RandomChoice* choice = state.Read<RandomChoice>(kKey);
-  if (choice == nullptr || choice->node != node.index()) return 0;
+void RandomScore::NormalizeScore(CycleState& state, absl::Span<const NodeIndex> feasible,
+                                 absl::Span<int64_t> scores) const {
+  for (int64_t& s : scores) s = 0;
+  if (feasible.empty()) return;
+  const size_t k = static_cast<size_t>(Below(feasible.size()));
+  scores[k] = 100;
   const GpuAsk ask = AskOf(state.demand());
-  if (!ask.cpu_only()) {
-    const GpuNode g = NodeOf(node, buf_);
-    state.ProposeDevices(node.index(), PickRandomGpus(g, ask, (*rng_)()), 100);
-  }
-  return 100;
+  if (ask.cpu_only()) return;
+  const NodeView node = cluster_->view(feasible[k]);
+  const GpuNode g = NodeOf(node, buf_);
+  state.ProposeDevices(node.index(), PickRandomGpus(g, ask, (*rng_)()), 100);
 }
 
 absl::StatusOr<std::unique_ptr<Plugin>> NewRandomScore(const PluginArgs& args,
                                                        const FrameworkHandle& handle) {
   MC_RETURN_IF_ERROR(args.CheckKnown({}));
-  if (handle.rng == nullptr) {
-    return absl::InvalidArgumentError("plugins.random: needs the scheduler's random generator");
+  if (handle.rng == nullptr || handle.cluster == nullptr) {
+    return absl::InvalidArgumentError(
+        "plugins.random: needs the scheduler's random generator and cluster state");
   }
-  return std::unique_ptr<Plugin>(new RandomScore(handle.rng));
+  return std::unique_ptr<Plugin>(new RandomScore(handle.rng, handle.cluster));
 }
 
 }  // namespace manychip::plugins

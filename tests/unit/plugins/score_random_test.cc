@@ -27,8 +27,11 @@ TEST(ScoreRandomTest, FactoryNeedsRng) {
   args.name = "random";
   EXPECT_FALSE(NewRandomScore(args, FrameworkHandle{}).ok());
   std::mt19937_64 rng(1);
+  Catalog catalog;
+  ClusterState cluster(&catalog);
   FrameworkHandle h;
   h.rng = &rng;
+  h.cluster = &cluster;
   EXPECT_TRUE(NewRandomScore(args, h).ok());
 }
 

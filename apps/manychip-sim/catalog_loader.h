@@ -1,0 +1,17 @@
+#pragma once
+
+// Loads a device catalog file for the simulator. Kept in its own translation
+// unit: codec/model.h and core/profile.h both define TenantQuotaSpec today,
+// so no file of ours includes both.
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "manychip/core/catalog.h"
+
+namespace manychip::sim_app {
+
+absl::StatusOr<std::shared_ptr<const Catalog>> LoadCatalog(const std::string& path);
+
+}  // namespace manychip::sim_app
