@@ -56,10 +56,15 @@ absl::StatusOr<Catalog> Catalog::Create(std::vector<DeviceModelSpec> models,
     if (m.inference_factor_milli <= 0) {
       m.inference_factor_milli = RatioMilli(m.memory_bandwidth_gbps, ref_bw);
     }
-    // A model with no usable figure is counted as one reference card rather
-    // than zero, so it is never invisible to quotas; the catalog file should
-    // still give an explicit factor for it.
-    if (m.training_factor_milli <= 0) m.training_factor_milli = 1000;
+    // Counting a model without figures as one reference card would silently
+    // skew quotas and capacity reports; the data must say what it is worth.
+    if (m.training_factor_milli <= 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "models[", i, "].training_factor_milli: cannot be derived (no bf16/fp16 figure on \"",
+          m.id, "\" or on the reference model); give it explicitly"));
+    }
+    // Serving is memory-bound, so bandwidth decides; where it is unknown the
+    // training factor is the best estimate the data holds.
     if (m.inference_factor_milli <= 0) m.inference_factor_milli = m.training_factor_milli;
   }
   return catalog;

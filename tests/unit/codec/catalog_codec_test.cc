@@ -253,3 +253,28 @@ TEST(CatalogCodecTest, MissingFileIsNotFound) {
 
 }  // namespace
 }  // namespace manychip::codec
+
+namespace manychip {
+namespace {
+
+TEST(CatalogCreateTest, RejectsModelWhoseTrainingFactorCannotBeDerived) {
+  DeviceModelSpec ref;
+  ref.id = "ref";
+  ref.bf16_tflops = 100;
+  DeviceModelSpec blank;
+  blank.id = "blank";
+  auto catalog = Catalog::Create({ref, blank}, "ref");
+  ASSERT_FALSE(catalog.ok());
+  EXPECT_EQ(catalog.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(catalog.status().message()),
+              ::testing::StartsWith("models[1].training_factor_milli: cannot be derived"));
+  blank.training_factor_milli = 500;
+  catalog = Catalog::Create({ref, blank}, "ref");
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  // No bandwidth anywhere: inference falls back to the training factor.
+  EXPECT_EQ(catalog->Find("blank")->inference_factor_milli, 500);
+  EXPECT_EQ(catalog->Find("ref")->inference_factor_milli, 1000);
+}
+
+}  // namespace
+}  // namespace manychip
