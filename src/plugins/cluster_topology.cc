@@ -132,6 +132,11 @@ Decision ClusterTopology::Filter(CycleState& state, const NodeView& node) const 
 
 int64_t ClusterTopology::Score(CycleState& state, const NodeView& node) const {
   if (state.gang_nodes().empty()) return 0;
+  // Inference replicas without a topology wish want spreading, not locality.
+  if (state.job().kind == JobKind::kInference &&
+      state.task_group().topology.mode == TopologyMode::kNone) {
+    return 0;
+  }
   NodeIndex first = state.gang_nodes().front();
   if (first == node.index()) return 100;
   int32_t depth = std::max(Depth(first), Depth(node.index()));

@@ -16,7 +16,7 @@
 //   - kPreferred: the lowest tier that holds it, any tier; no restriction if
 //     no domain holds it.
 //   - kNone: no restriction; the score still prefers nodes near the gang's
-//     first node for multi-task gangs.
+//     first node for multi-task gangs (except inference, which spreads).
 // Thread-safety: scheduler thread only (memoizes node domain ids).
 
 #include <string>

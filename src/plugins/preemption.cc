@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "absl/container/inlined_vector.h"
 #include "src/plugins/plugin_util.h"
@@ -68,6 +69,7 @@ absl::StatusOr<PreemptionPlan> Preemption::PostFilter(CycleState& state) const {
   PreemptionPlan best;
   size_t best_count = SIZE_MAX;
   int32_t best_max_prio = INT32_MAX;
+  int64_t best_milli = INT64_MAX;
   std::vector<VictimJob> victims;
   std::vector<bool> use;
   for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
@@ -98,12 +100,6 @@ absl::StatusOr<PreemptionPlan> Preemption::PostFilter(CycleState& state) const {
       it->allocations.push_back(a);
     }
     if (victims.empty()) continue;
-    // A node that cannot beat the best plan even with one victim is skipped.
-    if (best_count == 1 && victims.front().priority >= best_max_prio) {
-      bool any_lower = false;
-      for (const VictimJob& v : victims) any_lower = any_lower || v.priority < best_max_prio;
-      if (!any_lower) continue;
-    }
     if (!arch_.Filter(state, view).fit() || !taints_.Filter(state, view).fit()) continue;
     if (!state.flavor().required_stacks.empty() && !stack_.Filter(state, view).fit()) continue;
     std::sort(victims.begin(), victims.end(), [](const VictimJob& a, const VictimJob& b) {
@@ -124,14 +120,19 @@ absl::StatusOr<PreemptionPlan> Preemption::PostFilter(CycleState& state) const {
     }
     size_t count = 0;
     int32_t max_prio = INT32_MIN;
+    int64_t milli = 0;  // device share the victims hold here: less is a smaller set
     for (size_t v = 0; v < victims.size(); ++v) {
       if (!use[v]) continue;
       ++count;
       max_prio = std::max(max_prio, victims[v].priority);
+      for (const Allocation* a : victims[v].allocations) {
+        milli += a->request.share.raw() * static_cast<int64_t>(a->request.devices.size());
+      }
     }
-    if (count < best_count || (count == best_count && max_prio < best_max_prio)) {
+    if (std::tie(count, max_prio, milli) < std::tie(best_count, best_max_prio, best_milli)) {
       best_count = count;
       best_max_prio = max_prio;
+      best_milli = milli;
       best.node = n;
       best.victim_jobs.clear();
       for (size_t v = 0; v < victims.size(); ++v) {

@@ -4,8 +4,9 @@
 // stopping the smallest set of lower-priority, preemptible jobs lets it fit.
 // Victims are whole jobs (a gang is preempted whole or not at all), chosen
 // lowest priority first, newest first; a reprieve pass then drops victims
-// that turn out unnecessary. Among nodes, fewest victim jobs wins, then the
-// lowest highest-victim-priority, then the lowest node index.
+// that turn out unnecessary. Among nodes, fewest victim jobs wins, then the lowest
+// highest victim priority, then the least device share stopped, then the
+// lowest node index.
 //
 // The node must pass the arch, taints and stack checks and carry an accepted
 // model; capacity is judged against what the victims free on that node.
