@@ -93,17 +93,13 @@
 #include "manychip/core/catalog.h"
 #include "manychip/core/job.h"
 #include "manychip/core/node.h"
+#include "manychip/core/quota.h"
 #include "manychip/v1/types.pb.h"
 
 namespace manychip {
 
-// A tenant's quota as the cluster file gives it. Keys are described above.
-struct TenantQuotaSpec {
-  std::string tenant;
-  std::map<std::string, int64_t> guaranteed;  // ordered: deterministic iteration
-  std::map<std::string, int64_t> max;
-  int32_t weight = 1;                         // 0 in the input means 1
-};
+// A tenant's quota as the cluster file gives it (TenantQuotaSpec, defined by
+// the core in manychip/core/quota.h). Keys are described above.
 
 // A validated cluster file: nodes (groups expanded) and tenant quotas.
 struct ClusterSpec {

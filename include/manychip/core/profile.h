@@ -4,11 +4,7 @@
 // arguments, plus the scheduler's own knobs. Built in code (DefaultProfile)
 // or from a v1::SchedulerProfile JSON file (codec/profile.h).
 //
-// TenantQuotaSpec: a tenant's guaranteed and maximum quota, per resource key:
-//   "cpu" (milli-CPU), "memory" (MiB), "devices" (milli-devices, any model),
-//   "device:<model id>" (milli-devices of one model), "vendor:<vendor>"
-//   (milli-devices of one vendor), "h20e" (milli normalized units: a card
-//   counts its catalog training/inference factor, 1000 = one reference card).
+// TenantQuotaSpec lives in manychip/core/quota.h.
 //
 // Thread-safety: plain values.
 //
@@ -22,6 +18,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "manychip/core/quota.h"
 #include "manychip/framework/registry.h"
 
 namespace manychip {
@@ -42,11 +39,5 @@ struct ProfileSpec {
 // preemption, throughput (w1), binpack (w1), spread (w1).
 ProfileSpec DefaultProfile();
 
-struct TenantQuotaSpec {
-  std::string tenant;
-  std::map<std::string, int64_t> guaranteed;
-  std::map<std::string, int64_t> max;
-  int32_t weight = 1;  // DRF weight, >= 1
-};
 
 }  // namespace manychip
