@@ -4,6 +4,7 @@
 #include <bit>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -285,6 +286,59 @@ int Rank910A(int k, int free_in_ring) {
   return 0;
 }
 
+// Link-aware selection for boards without a rule; nullopt when no device
+// reports links. Ranks k-sets of eligible devices by their weakest pair link
+// class, then the sum of classes, then fewest free devices left on the NUMA
+// nodes touched, then lowest indexes.
+std::optional<ChooseResult> ChooseByLinks(const NodeSpec& node, const Masks& masks, int k) {
+  const int n = static_cast<int>(node.devices.size());
+  uint8_t cls[16][16] = {};
+  bool any = false;
+  for (int i = 0; i < n; ++i) {
+    for (const DeviceLinkSpec& l : node.devices[i].links) {
+      if (l.peer < 0 || l.peer >= n || l.peer == i) continue;
+      cls[i][l.peer] = static_cast<uint8_t>(l.link_class);
+      any = true;
+    }
+  }
+  if (!any) return std::nullopt;
+  Mask best = 0;
+  int best_weak = -1, best_sum = -1, best_left = std::numeric_limits<int>::max();
+  const Mask e = masks.eligible;
+  for (Mask s = e; s != 0; s = (s - 1) & e) {
+    if (Pop(s) != k) continue;
+    int weak = std::numeric_limits<int>::max(), sum = 0;
+    for (Mask a = s; a != 0; a &= a - 1) {
+      const int i = std::countr_zero(a);
+      for (Mask b = a & (a - 1); b != 0; b &= b - 1) {
+        const int j = std::countr_zero(b);
+        const int c = std::min(cls[i][j], cls[j][i]);  // asymmetric input: trust the weaker
+        weak = std::min(weak, c);
+        sum += c;
+      }
+    }
+    int left = 0;
+    Mask numa_touched = 0;
+    for (Mask a = s; a != 0; a &= a - 1) {
+      const int numa = node.devices[std::countr_zero(a)].numa_node;
+      for (int j = 0; j < n; ++j) {
+        if (node.devices[j].numa_node == numa) numa_touched |= Bit(j);
+      }
+    }
+    left = Pop(masks.whole_free & numa_touched & ~s);
+    // Submasks run from high to low, so ">=" on full ties keeps the lowest.
+    if (weak > best_weak || (weak == best_weak && sum > best_sum) ||
+        (weak == best_weak && sum == best_sum && left <= best_left)) {
+      best = s;
+      best_weak = weak;
+      best_sum = sum;
+      best_left = left;
+    }
+  }
+  if (best == 0) return std::nullopt;
+  return FromMask(best, best_weak * 100 / static_cast<int>(LinkClass::kHighSpeed));
+}
+
 }  // namespace
 
 const std::vector<BoardRule>& BuiltinBoards() { return AllTables().fixed; }
@@ -392,6 +446,12 @@ ChooseResult ChooseIndependent(const NodeSpec& node, absl::Span<const MilliDevic
   const int eligible = Pop(masks.eligible);
   if (eligible < k) return CountFailure(k, whole, eligible);
 
+  // Devices that report links (NVLink bridges, PCIe switch levels): pick
+  // the k-set whose weakest link is strongest, so collectives are not held
+  // back by one slow pair.
+  if (k >= 2 && n <= 16 && Pop(masks.eligible) <= 10) {
+    if (std::optional<ChooseResult> linked = ChooseByLinks(node, masks, k)) return *linked;
+  }
   // NUMA groups in ascending NUMA id (-1 = unknown is its own group).
   struct Group {
     int32_t numa;

@@ -306,3 +306,36 @@ TEST(TopologyTest, DeterministicForSameInput) {
 
 }  // namespace
 }  // namespace manychip
+
+namespace manychip {
+namespace {
+
+TEST(TopologyTest, PcieBoardPrefersTheStrongestWeakestLink) {
+  // Four PCIe GPUs, NVLink bridges on pairs (0,2) and (1,3); 0,1 on NUMA 0.
+  NodeSpec node = adapters_test::MakeNode("pcie", 4);
+  auto link = [&](int a, int b, LinkClass c) {
+    node.devices[a].links.push_back({b, c, c == LinkClass::kHighSpeed ? 4 : 0});
+    node.devices[b].links.push_back({a, c, c == LinkClass::kHighSpeed ? 4 : 0});
+  };
+  link(0, 2, LinkClass::kHighSpeed);
+  link(1, 3, LinkClass::kHighSpeed);
+  link(0, 1, LinkClass::kSameCpu);
+  link(2, 3, LinkClass::kSameCpu);
+  link(0, 3, LinkClass::kCrossCpu);
+  link(1, 2, LinkClass::kCrossCpu);
+  auto r = topology::ChooseForNode("nvidia", node, FreeFromMask(0xf, 4), Cards(2), true);
+  ASSERT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(r.devices, (std::vector<int32_t>{0, 2}));
+  EXPECT_EQ(r.score, 100);
+  r = topology::ChooseForNode("nvidia", node, FreeFromMask(0b1110, 4), Cards(2), true);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.devices, (std::vector<int32_t>{1, 3}));
+  // Only cross pairs left: still a legal answer, scored lower.
+  r = topology::ChooseForNode("nvidia", node, FreeFromMask(0b0110, 4), Cards(2), true);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.devices, (std::vector<int32_t>{1, 2}));
+  EXPECT_LT(r.score, 50);
+}
+
+}  // namespace
+}  // namespace manychip
