@@ -332,6 +332,18 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
     }
   }
 
+  // Measured throughputs are compared across flavors to pick the best one;
+  // mixing a measured figure with "estimate from the catalog" compares two
+  // different units.
+  for (size_t j = 1; j < group.flavors.size(); ++j) {
+    if ((group.flavors[j].expected_throughput > 0) != (group.flavors[0].expected_throughput > 0)) {
+      return FieldError(Field(Index(Field(path, "flavors"), static_cast<int>(j)),
+                              "expected_throughput"),
+                        "give it for every flavor of the group or for none (one unit across "
+                        "flavors)");
+    }
+  }
+
   // Gang size: one number for every flavor, since a gang lands in one flavor.
   int32_t fewest = kMaxReplicas;
   int32_t most = 0;

@@ -81,7 +81,8 @@
 //  - min_available 0 = all replicas; this needs every flavor to have the
 //    same replica count (else set it explicitly); otherwise it must be in
 //    1..replicas of every flavor.
-//  - expected_throughput >= 0; labels and toleration keys non-empty.
+//  - expected_throughput >= 0, given for every flavor of a group or for
+//    none; labels and toleration keys non-empty.
 
 #include <cstdint>
 #include <map>

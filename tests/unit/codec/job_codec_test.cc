@@ -276,6 +276,9 @@ const BadJob kBadJobs[] = {
      "task_groups[1].topology.tier: must be in 0..16, got 17"},
     {"NegativeThroughput", [](v1::Job& j) { Flavor(j, 1)->set_expected_throughput(-1); },
      "task_groups[1].flavors[1].expected_throughput: must be >= 0 (0 = estimate), got -1"},
+    {"ThroughputForSomeFlavorsOnly", [](v1::Job& j) { Flavor(j, 0)->set_expected_throughput(10); },
+     "task_groups[1].flavors[1].expected_throughput: give it for every flavor of the group or "
+     "for none"},
     {"TotalCpuOverflows",
      [](v1::Job& j) {
        j.mutable_task_groups(0)->mutable_demand()->set_cpu_milli(
