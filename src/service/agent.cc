@@ -1,5 +1,6 @@
 #include "manychip/service/agent.h"
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -105,7 +106,8 @@ class GrpcAgent final : public Agent {
     {
       grpc::ClientContext ctx;
       AddAuth(ctx);
-      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+      ctx.set_wait_for_ready(true);
       MC_RETURN_IF_ERROR(internal::FromGrpcStatus(stub_->Register(&ctx, req, &resp)));
     }
     const absl::Time session_start = absl::Now();
@@ -229,6 +231,12 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(const AgentOptions& o) {
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Our own Backoff paces reconnects; gRPC's channel backoff (up to 120 s)
+  // would otherwise keep failing calls fast long after the daemon is back.
+  const int max_ms = static_cast<int>(absl::ToInt64Milliseconds(o.backoff_max));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, std::max(100, max_ms));
   auto channel = grpc::CreateCustomChannel(o.server, creds, args);
   return std::unique_ptr<Agent>(new GrpcAgent(o, std::move(channel)));
 }

@@ -17,6 +17,7 @@
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/post.hpp"
+#include "boost/asio/signal_set.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/process.hpp"
 #include "boost/process/extend.hpp"
@@ -54,7 +55,11 @@ struct TaskRunner::Impl {
   };
 
   Impl(std::string dir, EventFn fn)
-      : workdir(std::move(dir)), on_event(std::move(fn)), work(boost::asio::make_work_guard(io)) {
+      : workdir(std::move(dir)),
+        on_event(std::move(fn)),
+        work(boost::asio::make_work_guard(io)),
+        sigchld(io, SIGCHLD) {
+    WaitChildren();
     thread = std::thread([this] { io.run(); });
   }
 
@@ -62,10 +67,10 @@ struct TaskRunner::Impl {
     boost::asio::post(io, [this] {
       for (auto& [id, p] : procs) {
         ::kill(-static_cast<pid_t>(p.pid), SIGKILL);
-        p.child->detach();  // the io_context stops; nothing will reap it through asio
         ::waitpid(static_cast<pid_t>(p.pid), nullptr, 0);
       }
       procs.clear();
+      sigchld.cancel();
       work.reset();
       io.stop();
     });
@@ -132,14 +137,14 @@ struct TaskRunner::Impl {
     try {
       p.child = std::make_unique<bp::child>(
           exe, bp::args(args), env, bp::std_out > stem + ".out", bp::std_err > stem + ".err",
-          bp::std_in < bp::null, bp::start_dir(workdir), io, ChildSetup{},
-          bp::on_exit([this, id, attempt = l.attempt()](int, const std::error_code& ec) {
-            OnExit(id, attempt, ec);
-          }));
+          bp::std_in < bp::null, bp::start_dir(workdir), ChildSetup{});
     } catch (const std::exception& e) {
       return Fail(l, absl::StrCat("cannot start ", exe.string(), ": ", e.what()));
     }
     p.pid = p.child->id();
+    // Reaped by our SIGCHLD loop, not by bp::child (whose async exit
+    // notification missed children exiting close together in Boost 1.74).
+    p.child->detach();
     v1::TaskEvent ev;
     ev.set_task_id(id);
     ev.set_attempt(l.attempt());
@@ -154,10 +159,32 @@ struct TaskRunner::Impl {
     Emit(ev);
   }
 
-  void OnExit(const std::string& id, int32_t attempt, const std::error_code& ec) {
+  void WaitChildren() {
+    sigchld.async_wait([this](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      Reap();
+      WaitChildren();
+    });
+  }
+
+  // Reaps every exited child; signals coalesce, so one SIGCHLD may stand
+  // for several exits.
+  void Reap() {
+    int raw = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &raw, WNOHANG)) > 0) {
+      for (auto& [id, p] : procs) {
+        if (p.pid == pid) {
+          OnExit(std::string(id), p.attempt, raw);
+          break;
+        }
+      }
+    }
+  }
+
+  void OnExit(const std::string& id, int32_t attempt, int raw) {
     auto it = procs.find(id);
     if (it == procs.end() || it->second.attempt != attempt) return;
-    const int raw = it->second.child->native_exit_code();
     v1::TaskEvent ev;
     ev.set_task_id(id);
     ev.set_attempt(attempt);
@@ -169,7 +196,6 @@ struct TaskRunner::Impl {
     } else {
       ev.set_exit_code(WEXITSTATUS(raw));
     }
-    if (ec) ev.set_message(ec.message());
     if (it->second.kill_timer) it->second.kill_timer->cancel();
     procs.erase(it);
     {
@@ -207,6 +233,7 @@ struct TaskRunner::Impl {
   EventFn on_event;
   boost::asio::io_context io;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
+  boost::asio::signal_set sigchld;
   std::thread thread;
 
   // io thread only
