@@ -187,6 +187,16 @@ FgdScorePlugin::FgdScorePlugin(FragWorkload workload, bool quantized)
       quantized_(quantized),
       cache_(workload_.get()) {}
 
+int32_t FgdScorePlugin::InternAsk(const AskKey& key) const {
+  // The scheduler scores every node for one task in a row, so the last key
+  // almost always matches and the hash map is consulted once per task.
+  if (key == last_key_) return last_id_;
+  auto [it, inserted] = ask_ids_.emplace(key, static_cast<int32_t>(ask_ids_.size()));
+  last_key_ = key;
+  last_id_ = it->second;
+  return last_id_;
+}
+
 int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
   const GpuAsk ask = AskOf(state.demand());
   const GpuNode g = NodeOf(node, buf_);
@@ -197,14 +207,18 @@ int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
                                               g.free.end())) {
     m.cpu_left = g.cpu_left;
     m.free.assign(g.free.begin(), g.free.end());
-    m.by_ask.clear();
+    ++m.stamp;
   }
-  const AskKey key{ask.cpu, ask.milli, ask.count};
-  auto it = m.by_ask.find(key);
-  if (it == m.by_ask.end()) {
-    it = m.by_ask.emplace(key, FgdEvaluate(g, ask, cache_, quantized_)).first;
+  const size_t id = static_cast<size_t>(InternAsk(AskKey{ask.cpu, ask.milli, ask.count}));
+  if (m.by_ask.size() <= id) {
+    m.by_ask.resize(id + 1);
+    m.stamp_by_ask.resize(id + 1, 0);
   }
-  const FgdChoice& c = it->second;
+  if (m.stamp_by_ask[id] != m.stamp) {
+    m.by_ask[id] = FgdEvaluate(g, ask, cache_, quantized_);
+    m.stamp_by_ask[id] = m.stamp;
+  }
+  const FgdChoice& c = m.by_ask[id];
   if (!c.fit) return 0;
   if (!ask.cpu_only()) state.ProposeDevices(node.index(), c.gpus, static_cast<int32_t>(c.score));
   return c.score;

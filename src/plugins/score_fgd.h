@@ -131,17 +131,26 @@ class FgdScorePlugin final : public ScorePlugin {
       return H::combine(std::move(h), k.cpu, k.milli, k.count);
     }
   };
+  // Per node: the state the memo is valid for, and per interned ask the
+  // choice, valid while its stamp equals the node's current stamp (so a state
+  // change invalidates everything in O(1)).
   struct NodeMemo {
     int64_t cpu_left = -1;
     std::vector<int64_t> free;
-    absl::flat_hash_map<AskKey, FgdChoice> by_ask;
+    uint32_t stamp = 1;
+    std::vector<uint32_t> stamp_by_ask;
+    std::vector<FgdChoice> by_ask;
   };
+  int32_t InternAsk(const AskKey& key) const;
 
   std::unique_ptr<FragWorkload> workload_;  // stable address for cache_
   bool quantized_;
   // Memoisation only: Score is logically const.
   mutable FragCache cache_;
   mutable std::vector<NodeMemo> memo_;  // by NodeIndex
+  mutable absl::flat_hash_map<AskKey, int32_t> ask_ids_;  // lookups only
+  mutable AskKey last_key_{-1, -1, -1};
+  mutable int32_t last_id_ = -1;
   mutable std::vector<int64_t> buf_;
 };
 static_assert(std::is_base_of_v<ScorePlugin, FgdScorePlugin>);

@@ -102,6 +102,8 @@ absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes
   }
   // The protocol scores every feasible node (percentageOfNodesToScore = 100).
   profile.max_feasible_nodes = 0;
+  // A pod that does not fit is dropped at once: there is no queue to backfill.
+  profile.backfill = false;
   profile.seed = options.seed;
 
   FakeClock clock(absl::UnixEpoch());
