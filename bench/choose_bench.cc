@@ -44,8 +44,22 @@ const AdapterRegistry& Registry() {
 // `busy`: device indexes in use. A failed Choose is reported as an error
 // unless `expect_fit` is false (the "does not fit" path, also hot).
 void RunChoose(benchmark::State& state, const DeviceAdapter& adapter, const std::string& board,
-               int n, std::vector<int> busy = {1, 2}, bool expect_fit = true) {
-  const NodeSpec node = BenchNode(board, n);
+               int n, std::vector<int> busy = {1, 2}, bool expect_fit = true,
+               bool bridged_pairs = false) {
+  NodeSpec node = BenchNode(board, n);
+  if (bridged_pairs) {
+    // PCIe GPUs with NVLink bridges on (0,1), (2,3), ...; the rest by NUMA.
+    for (int i = 0; i < n; ++i) {
+      for (int j = 0; j < n; ++j) {
+        if (i == j) continue;
+        LinkClass c = i / 2 == j / 2 ? LinkClass::kHighSpeed
+                      : node.devices[i].numa_node == node.devices[j].numa_node
+                          ? LinkClass::kSameCpu
+                          : LinkClass::kCrossCpu;
+        node.devices[i].links.push_back({j, c, 0});
+      }
+    }
+  }
   std::vector<MilliDevices> free(n, MilliDevices::FromRaw(kMilliPerDevice));
   for (int b : busy) free[b] = MilliDevices::Zero();
   ChooseRequest req;
@@ -70,6 +84,9 @@ void BM_ChooseAscendA2(benchmark::State& s) { Vendor(s, "ascend", "atlas-800t-a2
 void BM_ChooseKunlun(benchmark::State& s) { Vendor(s, "kunlun", "kunlun-p800-8", 8); }
 void BM_ChoosePpu(benchmark::State& s) { Vendor(s, "ppu", "ppu-16", 16); }
 void BM_ChooseGeneric(benchmark::State& s) { Vendor(s, "cambricon", "", 8); }
+void BM_ChooseNvidiaPcieLinks(benchmark::State& s) {
+  RunChoose(s, *Registry().FindDevice("nvidia"), "pcie", 8, {1, 2}, true, true);
+}
 // One busy NPU in each HCCS ring: a 4-card request cannot fit.
 void BM_ChooseAscendNoFit(benchmark::State& s) {
   RunChoose(s, *Registry().FindDevice("ascend"), "ascend-910a-module", 8, {1, 6}, false);
@@ -93,6 +110,7 @@ BENCHMARK(BM_ChooseAscendA2)->Arg(2)->Arg(4);
 BENCHMARK(BM_ChooseKunlun)->Arg(2)->Arg(4);
 BENCHMARK(BM_ChoosePpu)->Arg(2)->Arg(4);
 BENCHMARK(BM_ChooseGeneric)->Arg(2)->Arg(4);
+BENCHMARK(BM_ChooseNvidiaPcieLinks)->Arg(2)->Arg(4);
 BENCHMARK(BM_ChooseAscendNoFit)->Arg(4);
 BENCHMARK(BM_ChooseCAbi)->Arg(2)->Arg(4);
 

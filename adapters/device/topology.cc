@@ -302,14 +302,22 @@ std::optional<ChooseResult> ChooseByLinks(const NodeSpec& node, const Masks& mas
     }
   }
   if (!any) return std::nullopt;
+  Mask same_numa[16] = {};
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      if (node.devices[i].numa_node == node.devices[j].numa_node) same_numa[i] |= Bit(j);
+    }
+  }
   Mask best = 0;
   int best_weak = -1, best_sum = -1, best_left = std::numeric_limits<int>::max();
   const Mask e = masks.eligible;
   for (Mask s = e; s != 0; s = (s - 1) & e) {
     if (Pop(s) != k) continue;
     int weak = std::numeric_limits<int>::max(), sum = 0;
-    for (Mask a = s; a != 0; a &= a - 1) {
+    Mask numa_touched = 0;
+    for (Mask a = s; a != 0 && weak >= best_weak; a &= a - 1) {
       const int i = std::countr_zero(a);
+      numa_touched |= same_numa[i];
       for (Mask b = a & (a - 1); b != 0; b &= b - 1) {
         const int j = std::countr_zero(b);
         const int c = std::min(cls[i][j], cls[j][i]);  // asymmetric input: trust the weaker
@@ -317,15 +325,8 @@ std::optional<ChooseResult> ChooseByLinks(const NodeSpec& node, const Masks& mas
         sum += c;
       }
     }
-    int left = 0;
-    Mask numa_touched = 0;
-    for (Mask a = s; a != 0; a &= a - 1) {
-      const int numa = node.devices[std::countr_zero(a)].numa_node;
-      for (int j = 0; j < n; ++j) {
-        if (node.devices[j].numa_node == numa) numa_touched |= Bit(j);
-      }
-    }
-    left = Pop(masks.whole_free & numa_touched & ~s);
+    if (weak < best_weak) continue;  // cannot win; stopped early
+    const int left = Pop(masks.whole_free & numa_touched & ~s);
     // Submasks run from high to low, so ">=" on full ties keeps the lowest.
     if (weak > best_weak || (weak == best_weak && sum > best_sum) ||
         (weak == best_weak && sum == best_sum && left <= best_left)) {
