@@ -23,20 +23,18 @@ using internal::Quote;
 // Reads one optional figure. An absent figure is 0 (unknown). A present one
 // must be a positive value with a source and a confidence: "not found"
 // figures are omitted from the file, not written as 0.
-absl::StatusOr<int64_t> ReadFigure(bool present, const v1::Figure& figure,
-                                   absl::string_view path) {
+absl::StatusOr<int64_t> ReadFigure(bool present, const v1::Figure& figure, absl::string_view path) {
   if (!present) return 0;
   if (figure.value() <= 0) {
-    return FieldError(Field(path, "value"),
-                      absl::StrCat("must be > 0 (omit a figure that is not known), got ",
-                                   figure.value()));
+    return FieldError(
+        Field(path, "value"),
+        absl::StrCat("must be > 0 (omit a figure that is not known), got ", figure.value()));
   }
   if (figure.source().empty()) {
     return FieldError(Field(path, "source"), "must name where the figure was read");
   }
   if (figure.confidence() == v1::CONFIDENCE_UNSPECIFIED) {
-    return FieldError(Field(path, "confidence"),
-                      "must be VERIFIED, SECONDARY or UNVERIFIED");
+    return FieldError(Field(path, "confidence"), "must be VERIFIED, SECONDARY or UNVERIFIED");
   }
   return figure.value();
 }
@@ -70,15 +68,16 @@ absl::StatusOr<DeviceModelSpec> ModelFromProto(const v1::DeviceModel& m, const s
     spec.aliases.push_back(m.aliases(i));
   }
   if (!m.pci_vendor_id().empty() && !internal::IsPciId(m.pci_vendor_id())) {
-    return FieldError(Field(path, "pci_vendor_id"),
-                      absl::StrCat("must be 4 lower-case hex digits, got ", Quote(m.pci_vendor_id())));
+    return FieldError(
+        Field(path, "pci_vendor_id"),
+        absl::StrCat("must be 4 lower-case hex digits, got ", Quote(m.pci_vendor_id())));
   }
   spec.pci_vendor_id = m.pci_vendor_id();
   for (int i = 0; i < m.pci_device_ids_size(); ++i) {
     if (!internal::IsPciId(m.pci_device_ids(i))) {
-      return FieldError(Index(Field(path, "pci_device_ids"), i),
-                        absl::StrCat("must be 4 lower-case hex digits, got ",
-                                     Quote(m.pci_device_ids(i))));
+      return FieldError(
+          Index(Field(path, "pci_device_ids"), i),
+          absl::StrCat("must be 4 lower-case hex digits, got ", Quote(m.pci_device_ids(i))));
     }
     if (m.pci_vendor_id().empty()) {
       return FieldError(Field(path, "pci_vendor_id"), "must be set when pci_device_ids are given");
@@ -92,10 +91,10 @@ absl::StatusOr<DeviceModelSpec> ModelFromProto(const v1::DeviceModel& m, const s
   MC_ASSIGN_OR_RETURN(spec.memory_bandwidth_gbps,
                       ReadFigure(m.has_memory_bandwidth_gbps(), m.memory_bandwidth_gbps(),
                                  Field(path, "memory_bandwidth_gbps")));
-  MC_ASSIGN_OR_RETURN(spec.bf16_tflops, ReadFigure(m.has_bf16_tflops(), m.bf16_tflops(),
-                                                   Field(path, "bf16_tflops")));
-  MC_ASSIGN_OR_RETURN(spec.fp16_tflops, ReadFigure(m.has_fp16_tflops(), m.fp16_tflops(),
-                                                   Field(path, "fp16_tflops")));
+  MC_ASSIGN_OR_RETURN(spec.bf16_tflops,
+                      ReadFigure(m.has_bf16_tflops(), m.bf16_tflops(), Field(path, "bf16_tflops")));
+  MC_ASSIGN_OR_RETURN(spec.fp16_tflops,
+                      ReadFigure(m.has_fp16_tflops(), m.fp16_tflops(), Field(path, "fp16_tflops")));
   MC_ASSIGN_OR_RETURN(spec.int8_tops,
                       ReadFigure(m.has_int8_tops(), m.int8_tops(), Field(path, "int8_tops")));
   MC_ASSIGN_OR_RETURN(spec.interconnect_gbps,
@@ -112,9 +111,9 @@ absl::StatusOr<DeviceModelSpec> ModelFromProto(const v1::DeviceModel& m, const s
                       ReadFigure(m.has_inference_factor_milli(), m.inference_factor_milli(),
                                  Field(path, "inference_factor_milli")));
   if (!m.interconnect().empty() && !IsVendorKey(m.interconnect())) {
-    return FieldError(Field(path, "interconnect"),
-                      absl::StrCat("must be a lower-case key [a-z0-9-]+, got ",
-                                   Quote(m.interconnect())));
+    return FieldError(
+        Field(path, "interconnect"),
+        absl::StrCat("must be a lower-case key [a-z0-9-]+, got ", Quote(m.interconnect())));
   }
   spec.interconnect = m.interconnect();
 
@@ -140,9 +139,9 @@ absl::StatusOr<DeviceModelSpec> ModelFromProto(const v1::DeviceModel& m, const s
                         absl::StrCat("must be >= 0, got ", p.memory_mib()));
     }
     if (memory > 0 && p.memory_mib() > memory) {
-      return FieldError(Field(ppath, "memory_mib"),
-                        absl::StrCat(p.memory_mib(), " exceeds the model's memory (", memory,
-                                     " MiB)"));
+      return FieldError(
+          Field(ppath, "memory_mib"),
+          absl::StrCat(p.memory_mib(), " exceeds the model's memory (", memory, " MiB)"));
     }
     if (p.source().empty()) return FieldError(Field(ppath, "source"), "must not be empty");
     spec.partitions.push_back(PartitionProfileSpec{p.name(), p.kind(),
@@ -203,7 +202,8 @@ absl::StatusOr<Catalog> CatalogFromProto(const v1::Catalog& proto) {
         return FieldError(path, "the reference model's factors must be 1000");
       }
     }
-    if (m.training_factor_milli == 0 && !(ref_compute && (m.bf16_tflops > 0 || m.fp16_tflops > 0))) {
+    if (m.training_factor_milli == 0 &&
+        !(ref_compute && (m.bf16_tflops > 0 || m.fp16_tflops > 0))) {
       return FieldError(Field(path, "training_factor_milli"),
                         "must be given: bf16/fp16 figures are missing here or on the reference "
                         "model, so it cannot be derived");

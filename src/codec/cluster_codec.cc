@@ -26,8 +26,7 @@ constexpr int32_t kMaxGroupCount = 100000;
 
 // A quota key is a resource the quota plugin counts; anything else would be
 // ignored there, so it is rejected here.
-absl::Status CheckQuotaKey(absl::string_view key, const Catalog& catalog,
-                           const std::string& path) {
+absl::Status CheckQuotaKey(absl::string_view key, const Catalog& catalog, const std::string& path) {
   if (key == "cpu" || key == "memory" || key == "devices" || key == "h20e") {
     return absl::OkStatus();
   }
@@ -54,13 +53,13 @@ absl::StatusOr<TenantQuotaSpec> TenantFromProto(const v1::TenantQuota& t, const 
                                                 const std::string& path) {
   TenantQuotaSpec spec;
   if (!IsValidId(t.tenant())) {
-    return FieldError(Field(path, "tenant"),
-                      absl::StrCat("must match [a-z0-9][a-z0-9._-]{0,62}, got ", Quote(t.tenant())));
+    return FieldError(
+        Field(path, "tenant"),
+        absl::StrCat("must match [a-z0-9][a-z0-9._-]{0,62}, got ", Quote(t.tenant())));
   }
   spec.tenant = t.tenant();
-  for (auto [map, name, out] :
-       {std::tuple{&t.guaranteed(), "guaranteed", &spec.guaranteed},
-        std::tuple{&t.max(), "max", &spec.max}}) {
+  for (auto [map, name, out] : {std::tuple{&t.guaranteed(), "guaranteed", &spec.guaranteed},
+                                std::tuple{&t.max(), "max", &spec.max}}) {
     const std::string mpath = Field(path, name);
     for (const std::string& key : SortedKeys(*map)) {
       const std::string kpath = Key(mpath, key);
@@ -97,9 +96,8 @@ absl::StatusOr<ClusterSpec> ClusterFromProto(const v1::Cluster& proto, const Cat
                         NodeFromProto(proto.nodes(i), catalog, absl::StrCat(path, ".")));
     auto [it, inserted] = defined_at.emplace(node.name, path);
     if (!inserted) {
-      return FieldError(Field(path, "name"),
-                        absl::StrCat("duplicate node name ", Quote(node.name), " (also ",
-                                     it->second, ")"));
+      return FieldError(Field(path, "name"), absl::StrCat("duplicate node name ", Quote(node.name),
+                                                          " (also ", it->second, ")"));
     }
     cluster.nodes.push_back(std::move(node));
   }
@@ -107,9 +105,9 @@ absl::StatusOr<ClusterSpec> ClusterFromProto(const v1::Cluster& proto, const Cat
     const v1::NodeGroup& group = proto.node_groups(g);
     const std::string path = Index("node_groups", g);
     if (!IsValidId(group.name_prefix())) {
-      return FieldError(Field(path, "name_prefix"),
-                        absl::StrCat("must match [a-z0-9][a-z0-9._-]{0,62}, got ",
-                                     Quote(group.name_prefix())));
+      return FieldError(
+          Field(path, "name_prefix"),
+          absl::StrCat("must match [a-z0-9][a-z0-9._-]{0,62}, got ", Quote(group.name_prefix())));
     }
     if (group.count() < 1 || group.count() > kMaxGroupCount) {
       return FieldError(Field(path, "count"),
@@ -117,13 +115,12 @@ absl::StatusOr<ClusterSpec> ClusterFromProto(const v1::Cluster& proto, const Cat
     }
     if (!group.has_template_()) return FieldError(Field(path, "template"), "must be set");
     const int width = group.count() > 10000 ? 5 : 4;
-    auto name_of = [&](int k) {
-      return absl::StrFormat("%s-%0*d", group.name_prefix(), width, k);
-    };
+    auto name_of = [&](int k) { return absl::StrFormat("%s-%0*d", group.name_prefix(), width, k); };
     const std::string last = name_of(group.count() - 1);
     if (!IsValidId(last)) {
-      return FieldError(Field(path, "name_prefix"),
-                        absl::StrCat("too long: node name ", Quote(last), " exceeds 63 characters"));
+      return FieldError(
+          Field(path, "name_prefix"),
+          absl::StrCat("too long: node name ", Quote(last), " exceeds 63 characters"));
     }
     v1::Node tmpl = group.template_();
     tmpl.set_name(name_of(0));  // the template's own name is ignored
@@ -134,9 +131,9 @@ absl::StatusOr<ClusterSpec> ClusterFromProto(const v1::Cluster& proto, const Cat
       node.name = name_of(k);
       auto [it, inserted] = defined_at.emplace(node.name, path);
       if (!inserted) {
-        return FieldError(Field(path, "name_prefix"),
-                          absl::StrCat("node name ", Quote(node.name), " is already used by ",
-                                       it->second));
+        return FieldError(
+            Field(path, "name_prefix"),
+            absl::StrCat("node name ", Quote(node.name), " is already used by ", it->second));
       }
       cluster.nodes.push_back(std::move(node));
     }

@@ -35,9 +35,7 @@ std::string IdRule(absl::string_view got) {
   return absl::StrCat("must match [a-z0-9][a-z0-9._-]{0,62}, got ", Quote(got));
 }
 
-std::string ArchList(const std::vector<std::string>& arches) {
-  return absl::StrJoin(arches, ", ");
-}
+std::string ArchList(const std::vector<std::string>& arches) { return absl::StrJoin(arches, ", "); }
 
 // The fields a flavor is made of. For an explicit flavor they come from a
 // v1::Flavor; for the implicit "default" flavor from the task group itself.
@@ -71,9 +69,9 @@ bool ModelRunsOn(const DeviceModelSpec& model, Arch arch) {
 
 absl::Status CheckStack(const v1::StackRequirement& s, const std::string& path) {
   if (!internal::IsValidToken(s.name())) {
-    return FieldError(Field(path, "name"),
-                      absl::StrCat("must be a lower-case token such as \"cuda\", got ",
-                                   Quote(s.name())));
+    return FieldError(
+        Field(path, "name"),
+        absl::StrCat("must be a lower-case token such as \"cuda\", got ", Quote(s.name())));
   }
   if (s.min_version().empty()) return FieldError(Field(path, "min_version"), "must not be empty");
   for (char c : s.min_version()) {
@@ -98,11 +96,10 @@ absl::Status CheckTotal(int64_t per_task, int32_t replicas, const std::string& p
   return absl::OkStatus();
 }
 
-absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobContext& ctx,
-                                           const google::protobuf::RepeatedPtrField<
-                                               v1::StackRequirement>& group_stacks,
-                                           const std::string& group_path,
-                                           const std::string& path) {
+absl::StatusOr<FlavorSpec> FlavorFromInput(
+    const FlavorInput& in, const JobContext& ctx,
+    const google::protobuf::RepeatedPtrField<v1::StackRequirement>& group_stacks,
+    const std::string& group_path, const std::string& path) {
   FlavorSpec flavor;
   flavor.name = in.name;
   if (in.replicas < 1 || in.replicas > kMaxReplicas) {
@@ -118,8 +115,8 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
     const std::string& name = in.device_models->Get(i);
     const DeviceModelSpec* model = ctx.catalog.Find(name);
     if (model == nullptr) {
-      return FieldError(mpath, absl::StrCat("unknown device model ", Quote(name),
-                                            " (not in the catalog)"));
+      return FieldError(
+          mpath, absl::StrCat("unknown device model ", Quote(name), " (not in the catalog)"));
     }
     if (std::find(flavor.device_models.begin(), flavor.device_models.end(), model->index) !=
         flavor.device_models.end()) {
@@ -129,8 +126,10 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
       bool any = false;
       for (Arch a : ctx.accepted_arches) any = any || ModelRunsOn(*model, a);
       if (!any) {
-        return FieldError(mpath, absl::StrCat(model->id, " has no software stack for any accepted "
-                                              "arch; it runs on ", ArchList(model->host_arches)));
+        return FieldError(mpath, absl::StrCat(model->id,
+                                              " has no software stack for any accepted "
+                                              "arch; it runs on ",
+                                              ArchList(model->host_arches)));
       }
     }
     flavor.device_models.push_back(model->index);
@@ -147,9 +146,9 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
                       absl::StrCat("must be >= 0 (0 = CPU-only), got ", milli));
   }
   if (milli >= kMilliPerDevice && milli % kMilliPerDevice != 0) {
-    return FieldError(Field(dpath, "milli_devices"),
-                      absl::StrCat("must be a multiple of 1000 (whole cards) when >= 1000, got ",
-                                   milli));
+    return FieldError(
+        Field(dpath, "milli_devices"),
+        absl::StrCat("must be a multiple of 1000 (whole cards) when >= 1000, got ", milli));
   }
   if (milli > kMaxCardsPerTask * kMilliPerDevice) {
     return FieldError(Field(dpath, "milli_devices"),
@@ -187,15 +186,16 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
                       "must be > 0 for a CPU-only task (milli_devices is 0)");
   }
   if (d.memory_mib() < 0) {
-    return FieldError(Field(dpath, "memory_mib"), absl::StrCat("must be >= 0, got ", d.memory_mib()));
+    return FieldError(Field(dpath, "memory_mib"),
+                      absl::StrCat("must be >= 0, got ", d.memory_mib()));
   }
   MC_RETURN_IF_ERROR(CheckTotal(milli, in.replicas, dpath, "milli_devices"));
   MC_RETURN_IF_ERROR(CheckTotal(d.cpu_milli(), in.replicas, dpath, "cpu_milli"));
   MC_RETURN_IF_ERROR(CheckTotal(d.memory_mib(), in.replicas, dpath, "memory_mib"));
-  MC_RETURN_IF_ERROR(CheckTotal(d.device_memory_mib(),
-                                in.replicas * static_cast<int32_t>(std::max<int64_t>(
-                                                  1, milli / kMilliPerDevice)),
-                                dpath, "device_memory_mib"));
+  MC_RETURN_IF_ERROR(
+      CheckTotal(d.device_memory_mib(),
+                 in.replicas * static_cast<int32_t>(std::max<int64_t>(1, milli / kMilliPerDevice)),
+                 dpath, "device_memory_mib"));
   flavor.demand.devices = MilliDevices::FromRaw(milli);
   flavor.demand.device_memory = MiB::FromRaw(d.device_memory_mib());
   flavor.demand.cpu = MilliCpu::FromRaw(d.cpu_milli());
@@ -215,8 +215,9 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
                         absl::StrCat(ArchName(*arch), " is not in the job's accepted_arches"));
     }
     if (flavor.device_models.empty() && !img.vendor().empty()) {
-      return FieldError(Field(ipath, "vendor"),
-                        absl::StrCat("must be empty for a CPU-only flavor, got ", Quote(img.vendor())));
+      return FieldError(
+          Field(ipath, "vendor"),
+          absl::StrCat("must be empty for a CPU-only flavor, got ", Quote(img.vendor())));
     }
     if (!flavor.device_models.empty()) {
       if (img.vendor().empty()) {
@@ -224,9 +225,10 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
                           "must name the device vendor the image is built for");
       }
       if (!vendors.contains(img.vendor())) {
-        return FieldError(Field(ipath, "vendor"),
-                          absl::StrCat(Quote(img.vendor()), " is not the vendor of any of this "
-                                       "flavor's device models (", absl::StrJoin(vendors, ", "), ")"));
+        return FieldError(Field(ipath, "vendor"), absl::StrCat(Quote(img.vendor()),
+                                                               " is not the vendor of any of this "
+                                                               "flavor's device models (",
+                                                               absl::StrJoin(vendors, ", "), ")"));
       }
       bool runs = false;
       for (int32_t m : flavor.device_models) {
@@ -234,9 +236,10 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
         runs = runs || (model.vendor == img.vendor() && ModelRunsOn(model, *arch));
       }
       if (!runs) {
-        return FieldError(Field(ipath, "arch"),
-                          absl::StrCat("no ", img.vendor(), " model of this flavor has a software "
-                                       "stack for ", ArchName(*arch)));
+        return FieldError(Field(ipath, "arch"), absl::StrCat("no ", img.vendor(),
+                                                             " model of this flavor has a software "
+                                                             "stack for ",
+                                                             ArchName(*arch)));
       }
     }
     if (img.ref().empty()) return FieldError(Field(ipath, "ref"), "must not be empty");
@@ -265,8 +268,8 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(const FlavorInput& in, const JobConte
       const std::string spath = Index(Field(base, "required_stacks"), i);
       MC_RETURN_IF_ERROR(CheckStack(stacks.Get(i), spath));
       if (!stack_names.insert(stacks.Get(i).name()).second) {
-        return FieldError(Field(spath, "name"),
-                          absl::StrCat("duplicate stack requirement ", Quote(stacks.Get(i).name())));
+        return FieldError(Field(spath, "name"), absl::StrCat("duplicate stack requirement ",
+                                                             Quote(stacks.Get(i).name())));
       }
       flavor.required_stacks.push_back(
           StackRequirementSpec{stacks.Get(i).name(), stacks.Get(i).min_version()});
@@ -292,8 +295,8 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
 
   if (g.flavors_size() == 0) {
     // Implicit flavor from the group's own fields; errors name those fields.
-    FlavorInput in{"default",  &g.device_models(), &g.demand(), g.replicas(), &g.images(),
-                   nullptr,    0};
+    FlavorInput in{"default", &g.device_models(), &g.demand(), g.replicas(), &g.images(), nullptr,
+                   0};
     MC_ASSIGN_OR_RETURN(FlavorSpec flavor,
                         FlavorFromInput(in, ctx, g.required_stacks(), path, path));
     group.flavors.push_back(std::move(flavor));
@@ -302,7 +305,8 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
     if (g.replicas() != 0) {
       return FieldError(Field(path, "replicas"),
                         absl::StrCat("must not be set when flavors are given (set it per "
-                                     "flavor), got ", g.replicas()));
+                                     "flavor), got ",
+                                     g.replicas()));
     }
     if (g.has_demand()) {
       return FieldError(Field(path, "demand"),
@@ -324,8 +328,13 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
       if (!names.insert(f.name()).second) {
         return FieldError(Field(fpath, "name"), absl::StrCat("duplicate flavor ", Quote(f.name())));
       }
-      FlavorInput in{f.name(),   &f.device_models(),     &f.demand(),
-                     f.replicas(), &f.images(), &f.required_stacks(), f.expected_throughput()};
+      FlavorInput in{f.name(),
+                     &f.device_models(),
+                     &f.demand(),
+                     f.replicas(),
+                     &f.images(),
+                     &f.required_stacks(),
+                     f.expected_throughput()};
       MC_ASSIGN_OR_RETURN(FlavorSpec flavor,
                           FlavorFromInput(in, ctx, g.required_stacks(), path, fpath));
       group.flavors.push_back(std::move(flavor));
@@ -337,10 +346,10 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
   // different units.
   for (size_t j = 1; j < group.flavors.size(); ++j) {
     if ((group.flavors[j].expected_throughput > 0) != (group.flavors[0].expected_throughput > 0)) {
-      return FieldError(Field(Index(Field(path, "flavors"), static_cast<int>(j)),
-                              "expected_throughput"),
-                        "give it for every flavor of the group or for none (one unit across "
-                        "flavors)");
+      return FieldError(
+          Field(Index(Field(path, "flavors"), static_cast<int>(j)), "expected_throughput"),
+          "give it for every flavor of the group or for none (one unit across "
+          "flavors)");
     }
   }
 
@@ -357,17 +366,17 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
   }
   if (g.min_available() == 0) {
     if (fewest != most) {
-      return FieldError(Field(path, "min_available"),
-                        absl::StrCat("must be set explicitly (1..", fewest,
-                                     ") when flavors have different replica counts (", fewest,
-                                     "..", most, ")"));
+      return FieldError(
+          Field(path, "min_available"),
+          absl::StrCat("must be set explicitly (1..", fewest,
+                       ") when flavors have different replica counts (", fewest, "..", most, ")"));
     }
     group.min_available = fewest;
   } else {
     if (g.min_available() > fewest) {
       return FieldError(Field(path, "min_available"),
-                        absl::StrCat("must be <= the replicas of every flavor (", fewest,
-                                     "), got ", g.min_available()));
+                        absl::StrCat("must be <= the replicas of every flavor (", fewest, "), got ",
+                                     g.min_available()));
     }
     group.min_available = g.min_available();
   }
@@ -412,8 +421,8 @@ absl::StatusOr<JobSpec> JobFromProto(const v1::Job& proto, const Catalog& catalo
   }
   job.id = proto.id();
   if (proto.name().size() > kMaxNameLength) {
-    return FieldError("name", absl::StrCat("at most ", kMaxNameLength, " characters, got ",
-                                           proto.name().size()));
+    return FieldError(
+        "name", absl::StrCat("at most ", kMaxNameLength, " characters, got ", proto.name().size()));
   }
   job.name = proto.name();
   if (!IsValidId(proto.tenant())) return FieldError("tenant", IdRule(proto.tenant()));
@@ -468,7 +477,8 @@ absl::StatusOr<JobSpec> JobFromProto(const v1::Job& proto, const Catalog& catalo
     const std::string gpath = Index("task_groups", i);
     MC_ASSIGN_OR_RETURN(TaskGroupSpec group, GroupFromProto(proto.task_groups(i), ctx, gpath));
     if (!group_names.insert(group.name).second) {
-      return FieldError(Field(gpath, "name"), absl::StrCat("duplicate task group ", Quote(group.name)));
+      return FieldError(Field(gpath, "name"),
+                        absl::StrCat("duplicate task group ", Quote(group.name)));
     }
     job.task_groups.push_back(std::move(group));
   }
@@ -481,17 +491,16 @@ absl::StatusOr<JobSpec> JobFromProto(const v1::Job& proto, const Catalog& catalo
     }
     const int32_t min_replicas = proto.inference().min_replicas();
     if (min_replicas < 0) {
-      return FieldError("inference.min_replicas",
-                        absl::StrCat("must be >= 0, got ", min_replicas));
+      return FieldError("inference.min_replicas", absl::StrCat("must be >= 0, got ", min_replicas));
     }
     for (size_t g = 0; g < job.task_groups.size(); ++g) {
       for (size_t f = 0; f < job.task_groups[g].flavors.size(); ++f) {
         const FlavorSpec& flavor = job.task_groups[g].flavors[f];
         if (min_replicas > flavor.replicas) {
-          return FieldError("inference.min_replicas",
-                            absl::StrCat(min_replicas, " exceeds the ", flavor.replicas,
-                                         " replicas of task_groups[", g, "] flavor ",
-                                         Quote(flavor.name)));
+          return FieldError(
+              "inference.min_replicas",
+              absl::StrCat(min_replicas, " exceeds the ", flavor.replicas,
+                           " replicas of task_groups[", g, "] flavor ", Quote(flavor.name)));
         }
       }
     }
@@ -508,7 +517,8 @@ absl::StatusOr<JobSpec> JobFromProto(const v1::Job& proto, const Catalog& catalo
   }
   for (int i = 0; i < proto.tolerations_size(); ++i) {
     const v1::Toleration& t = proto.tolerations(i);
-    if (t.key().empty()) return FieldError(Field(Index("tolerations", i), "key"), "must not be empty");
+    if (t.key().empty())
+      return FieldError(Field(Index("tolerations", i), "key"), "must not be empty");
     job.tolerations.push_back(TolerationSpec{t.key(), t.value()});
   }
   job.preemptible = proto.preemptible();

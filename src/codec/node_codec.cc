@@ -25,27 +25,27 @@ absl::StatusOr<DeviceSpec> DeviceFromProto(const v1::Device& d, const Catalog& c
                                            int device_count, const std::string& path) {
   DeviceSpec spec;
   if (d.index() < 0 || d.index() >= device_count) {
-    return FieldError(Field(path, "index"),
-                      absl::StrCat("must be in 0..", device_count - 1, " (one per device), got ",
-                                   d.index()));
+    return FieldError(Field(path, "index"), absl::StrCat("must be in 0..", device_count - 1,
+                                                         " (one per device), got ", d.index()));
   }
   spec.index = d.index();
   spec.uuid = d.uuid();
   if (d.model().empty()) return FieldError(Field(path, "model"), "must not be empty");
   const DeviceModelSpec* model = catalog.Find(d.model());
   if (model == nullptr) {
-    return FieldError(Field(path, "model"),
-                      absl::StrCat("unknown device model ", Quote(d.model()), " (not in the catalog)"));
+    return FieldError(Field(path, "model"), absl::StrCat("unknown device model ", Quote(d.model()),
+                                                         " (not in the catalog)"));
   }
   spec.model = model->index;
   if (d.memory_mib() < 0) {
-    return FieldError(Field(path, "memory_mib"), absl::StrCat("must be >= 0, got ", d.memory_mib()));
+    return FieldError(Field(path, "memory_mib"),
+                      absl::StrCat("must be >= 0, got ", d.memory_mib()));
   }
   if (d.memory_mib() == 0) {
     if (model->memory.is_zero()) {
-      return FieldError(Field(path, "memory_mib"),
-                        absl::StrCat("must be given: the catalog does not know the memory of ",
-                                     model->id));
+      return FieldError(
+          Field(path, "memory_mib"),
+          absl::StrCat("must be given: the catalog does not know the memory of ", model->id));
     }
     spec.memory = model->memory;
   } else {
@@ -69,9 +69,8 @@ absl::StatusOr<DeviceSpec> DeviceFromProto(const v1::Device& d, const Catalog& c
     const v1::DeviceLink& l = d.links(i);
     const std::string lpath = Index(Field(path, "links"), i);
     if (l.peer() < 0 || l.peer() >= device_count) {
-      return FieldError(Field(lpath, "peer"),
-                        absl::StrCat("must be a device index in 0..", device_count - 1, ", got ",
-                                     l.peer()));
+      return FieldError(Field(lpath, "peer"), absl::StrCat("must be a device index in 0..",
+                                                           device_count - 1, ", got ", l.peer()));
     }
     if (l.peer() == d.index()) {
       return FieldError(Field(lpath, "peer"), "a device cannot link to itself");
@@ -85,7 +84,8 @@ absl::StatusOr<DeviceSpec> DeviceFromProto(const v1::Device& d, const Catalog& c
     if (l.lanes() < 0) {
       return FieldError(Field(lpath, "lanes"), absl::StrCat("must be >= 0, got ", l.lanes()));
     }
-    spec.links.push_back(DeviceLinkSpec{l.peer(), static_cast<LinkClass>(l.link_class()), l.lanes()});
+    spec.links.push_back(
+        DeviceLinkSpec{l.peer(), static_cast<LinkClass>(l.link_class()), l.lanes()});
   }
   return spec;
 }
@@ -146,9 +146,9 @@ absl::StatusOr<NodeSpec> NodeFromProto(const v1::Node& proto, const Catalog& cat
     if (t.effect() == "PreferNoSchedule") {
       taint.prefer_no_schedule = true;
     } else if (!t.effect().empty() && t.effect() != "NoSchedule") {
-      return FieldError(Field(tpath, "effect"),
-                        absl::StrCat("must be \"NoSchedule\" or \"PreferNoSchedule\", got ",
-                                     Quote(t.effect())));
+      return FieldError(
+          Field(tpath, "effect"),
+          absl::StrCat("must be \"NoSchedule\" or \"PreferNoSchedule\", got ", Quote(t.effect())));
     }
     node.taints.push_back(std::move(taint));
   }
@@ -170,8 +170,7 @@ absl::StatusOr<NodeSpec> NodeFromProto(const v1::Node& proto, const Catalog& cat
   }
   for (int i = 0; i < n; ++i) {
     const std::string dpath = Index(at("devices"), i);
-    MC_ASSIGN_OR_RETURN(DeviceSpec device,
-                        DeviceFromProto(proto.devices(i), catalog, n, dpath));
+    MC_ASSIGN_OR_RETURN(DeviceSpec device, DeviceFromProto(proto.devices(i), catalog, n, dpath));
     if (source_of[device.index] >= 0) {
       return FieldError(Field(dpath, "index"),
                         absl::StrCat("duplicate index ", device.index, " (also devices[",
@@ -213,10 +212,10 @@ absl::StatusOr<NodeSpec> NodeFromProto(const v1::Node& proto, const Catalog& cat
         }
       }
       if (!mirrored) {
-        return FieldError(Index(Field(Index(at("devices"), source_of[idx]), "links"),
-                                static_cast<int>(k)),
-                          absl::StrCat("device ", idx, " links to ", l.peer, " but device ",
-                                       l.peer, " has no matching link back (same class and lanes)"));
+        return FieldError(
+            Index(Field(Index(at("devices"), source_of[idx]), "links"), static_cast<int>(k)),
+            absl::StrCat("device ", idx, " links to ", l.peer, " but device ", l.peer,
+                         " has no matching link back (same class and lanes)"));
       }
     }
   }

@@ -33,9 +33,9 @@ absl::StatusOr<Catalog> Catalog::Create(std::vector<DeviceModelSpec> models,
       std::string key = absl::AsciiStrToLower(name);
       auto [it, inserted] = catalog.by_name_.emplace(key, i);
       if (!inserted && it->second != i) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "models[", i, "]: name \"", name, "\" already names model \"",
-            catalog.models_[it->second].id, "\""));
+        return absl::InvalidArgumentError(absl::StrCat("models[", i, "]: name \"", name,
+                                                       "\" already names model \"",
+                                                       catalog.models_[it->second].id, "\""));
       }
     }
   }

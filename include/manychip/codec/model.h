@@ -6,7 +6,8 @@
 // This is the first line of defence: every function here either returns a
 // fully valid core value or an `InvalidArgument` whose message starts with
 // the exact field path and states the reason, e.g.
-//   task_groups[1].flavors[0].demand.milli_devices: must be a multiple of 1000 (whole cards) when >= 1000, got 1500
+//   task_groups[1].flavors[0].demand.milli_devices: must be a multiple of 1000 (whole cards) when
+//   >= 1000, got 1500
 // Nothing is silently fixed, clamped or rounded. Maps in the input are
 // checked in sorted key order, so the same bad input always yields the same
 // message.

@@ -22,10 +22,9 @@ v1::Catalog ShippedProto() {
 
 TEST(CatalogCodecTest, ShippedCatalogHasEveryRequiredModel) {
   const Catalog& catalog = testing::TestCatalog();
-  for (const char* id :
-       {"nvidia-a800", "nvidia-h20", "nvidia-h100", "ascend-910b", "ascend-310p", "kunlun-p800",
-        "kunlun-r200", "ppu-zw810e", "cambricon-mlu370", "cambricon-mlu590", "hygon-k100",
-        "metax-c500", "biren-br104"}) {
+  for (const char* id : {"nvidia-a800", "nvidia-h20", "nvidia-h100", "ascend-910b", "ascend-310p",
+                         "kunlun-p800", "kunlun-r200", "ppu-zw810e", "cambricon-mlu370",
+                         "cambricon-mlu590", "hygon-k100", "metax-c500", "biren-br104"}) {
     const DeviceModelSpec* m = catalog.Find(id);
     ASSERT_NE(m, nullptr) << id;
     EXPECT_EQ(m->id, id);
@@ -33,6 +32,20 @@ TEST(CatalogCodecTest, ShippedCatalogHasEveryRequiredModel) {
     EXPECT_FALSE(m->software_stack.empty()) << id;
   }
   EXPECT_EQ(catalog.reference().id, "nvidia-h20");
+  // Vendor keys are the adapters' keys.
+  const std::pair<const char*, const char*> vendors[] = {{"nvidia-h100", "nvidia"},
+                                                         {"ascend-310p", "ascend"},
+                                                         {"kunlun-r200", "kunlun"},
+                                                         {"ppu-zw810e", "ppu"},
+                                                         {"cambricon-mlu590", "cambricon"},
+                                                         {"hygon-k100", "hygon"},
+                                                         {"metax-c500", "metax"},
+                                                         {"biren-br104", "biren"},
+                                                         {"moore-threads-s4000", "moore-threads"},
+                                                         {"enflame-s60", "enflame"},
+                                                         {"iluvatar-bi-v150", "iluvatar"}};
+  for (const auto& [id, vendor] : vendors) EXPECT_EQ(catalog.Find(id)->vendor, vendor) << id;
+  EXPECT_EQ(catalog.ModelsOfVendor("ascend").size(), 6u);  // 910B family, B2-B4, 910A, 310P
 }
 
 TEST(CatalogCodecTest, EveryShippedFigureHasSourceAndConfidence) {

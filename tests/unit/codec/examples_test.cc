@@ -43,8 +43,8 @@ TEST(ExamplesTest, EveryJobLoads) {
 }
 
 TEST(ExamplesTest, DemoClusterLoads) {
-  auto cluster = LoadClusterFile(testing::SourcePath("examples/clusters/demo.json"),
-                                 testing::TestCatalog());
+  auto cluster =
+      LoadClusterFile(testing::SourcePath("examples/clusters/demo.json"), testing::TestCatalog());
   ASSERT_TRUE(cluster.ok()) << cluster.status();
   // 1 explicit node + 2 h20 + 2 ascend + 1 ppu + 2 riscv.
   ASSERT_EQ(cluster->nodes.size(), 8u);
@@ -64,11 +64,12 @@ TEST(ExamplesTest, InventoriesDescribeTheirBoards) {
   EXPECT_EQ(h20->board, "hgx-8");
   ASSERT_EQ(h20->devices.size(), 8u);
   EXPECT_EQ(catalog.model(h20->devices[0].model).id, "nvidia-h20");  // from "NVIDIA H20"
-  EXPECT_EQ(h20->devices[0].memory.raw(), 98304);                      // from the catalog
+  EXPECT_EQ(h20->devices[0].memory.raw(), 98304);                    // from the catalog
   EXPECT_EQ(h20->devices[0].links.size(), 7u);
   EXPECT_EQ(h20->software.at("cuda"), "12.4");
 
-  auto p800 = LoadNodeFile(testing::SourcePath("examples/inventories/x86-kunlun-p800.json"), catalog);
+  auto p800 =
+      LoadNodeFile(testing::SourcePath("examples/inventories/x86-kunlun-p800.json"), catalog);
   ASSERT_TRUE(p800.ok()) << p800.status();
   EXPECT_EQ(p800->board, "kunlun-p800-8");
   EXPECT_EQ(p800->devices[3].numa_node, 0);
@@ -79,7 +80,8 @@ TEST(ExamplesTest, InventoriesDescribeTheirBoards) {
   ASSERT_TRUE(arm.ok()) << arm.status();
   EXPECT_EQ(arm->arch, Arch::kAarch64);  // written "arm64"
 
-  auto a910 = LoadNodeFile(testing::SourcePath("examples/inventories/x86-ascend-910a.json"), catalog);
+  auto a910 =
+      LoadNodeFile(testing::SourcePath("examples/inventories/x86-ascend-910a.json"), catalog);
   ASSERT_TRUE(a910.ok()) << a910.status();
   EXPECT_EQ(a910->devices[5].link_group, "ring-1");
   EXPECT_EQ(a910->devices[5].memory.raw(), 32768);

@@ -99,9 +99,7 @@ const BadNode kBadNodes[] = {
     {"NegativeDeviceMemory", [](v1::Node& n) { n.mutable_devices(0)->set_memory_mib(-8); },
      "nodes[3].devices[0].memory_mib: must be >= 0, got -8"},
     {"MemoryUnknownEverywhere",
-     [](v1::Node& n) {
-       n.mutable_devices(0)->set_model("iluvatar-bi-v150");
-     },
+     [](v1::Node& n) { n.mutable_devices(0)->set_model("iluvatar-bi-v150"); },
      "nodes[3].devices[0].memory_mib: must be given: the catalog does not know the memory of "
      "iluvatar-bi-v150"},
     {"BadNuma", [](v1::Node& n) { n.mutable_devices(0)->set_numa_node(-2); },
@@ -110,7 +108,8 @@ const BadNode kBadNodes[] = {
      "nodes[3].devices[0].links[0].peer: must be a device index in 0..3, got 9"},
     {"LinkToSelf", [](v1::Node& n) { n.mutable_devices(0)->mutable_links(0)->set_peer(1); },
      "nodes[3].devices[0].links[0].peer: a device cannot link to itself"},
-    {"DuplicateLink", [](v1::Node& n) { *n.mutable_devices(0)->add_links() = n.devices(0).links(0); },
+    {"DuplicateLink",
+     [](v1::Node& n) { *n.mutable_devices(0)->add_links() = n.devices(0).links(0); },
      "nodes[3].devices[0].links[1].peer: duplicate link to device 0"},
     {"LinkWithoutClass",
      [](v1::Node& n) { n.mutable_devices(0)->mutable_links(0)->clear_link_class(); },
@@ -133,7 +132,8 @@ const BadNode kBadNodes[] = {
     {"NegativePhysicalId", [](v1::Node& n) { n.mutable_devices(2)->set_physical_id(-3); },
      "nodes[3].devices[2].physical_id: must be >= 0, got -3"},
     {"BadTaintEffect", [](v1::Node& n) { n.mutable_taints(0)->set_effect("NoExecute"); },
-     "nodes[3].taints[0].effect: must be \"NoSchedule\" or \"PreferNoSchedule\", got \"NoExecute\""},
+     "nodes[3].taints[0].effect: must be \"NoSchedule\" or \"PreferNoSchedule\", got "
+     "\"NoExecute\""},
     {"EmptyTaintKey", [](v1::Node& n) { n.mutable_taints(0)->clear_key(); },
      "nodes[3].taints[0].key: must not be empty"},
     {"EmptySoftwareVersion", [](v1::Node& n) { (*n.mutable_software())["cuda"] = ""; },
