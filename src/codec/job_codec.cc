@@ -550,7 +550,9 @@ v1::Job JobToProto(const JobSpec& job, const Catalog& catalog) {
       v1::Flavor* flavor = group->add_flavors();
       flavor->set_name(f.name);
       for (int32_t m : f.device_models) {
-        if (m >= 0 && m < catalog.size()) flavor->add_device_models(catalog.model(m).id);
+        // See NodeToProto: a foreign index becomes "", which fails validation.
+        MC_DCHECK(m >= 0 && m < catalog.size());
+        flavor->add_device_models(m >= 0 && m < catalog.size() ? catalog.model(m).id : "");
       }
       v1::Demand* d = flavor->mutable_demand();
       d->set_milli_devices(f.demand.devices.raw());

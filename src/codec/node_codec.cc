@@ -245,6 +245,9 @@ v1::Node NodeToProto(const NodeSpec& node, const Catalog& catalog) {
     v1::Device* dev = out.add_devices();
     dev->set_index(d.index);
     dev->set_uuid(d.uuid);
+    // An index from another catalog is a bug; writing an empty model makes
+    // the stored node fail validation visibly instead of dropping the device.
+    MC_DCHECK(d.model >= 0 && d.model < catalog.size());
     if (d.model >= 0 && d.model < catalog.size()) dev->set_model(catalog.model(d.model).id);
     dev->set_memory_mib(d.memory.raw());
     dev->set_health(d.healthy ? v1::HEALTHY : v1::UNHEALTHY);
