@@ -528,6 +528,33 @@ ChooseResult ChooseForNode(absl::string_view vendor, const NodeSpec& node,
     return Fail(ChooseFailure::kUnsupported,
                 absl::StrCat("ascend-310p-card needs an even 2..16 chips, node has ", n));
   }
+  if (!vendor.empty() && !node.board.empty()) {
+    // Variable-size boards and the vendors whose shapes we know: a typo in a
+    // board name must not silently drop the link rules.
+    absl::string_view owner;
+    if (node.board == "pcie") owner = "nvidia";
+    if (node.board == "ascend-310p-chip") owner = "ascend";
+    if (!owner.empty() && owner != vendor) {
+      return Fail(ChooseFailure::kUnsupported, absl::StrCat("board ", node.board, " belongs to ",
+                                                            owner, ", not ", vendor));
+    }
+    const bool strict = vendor == "nvidia" || vendor == "ascend" || vendor == "kunlun" ||
+                        vendor == "ppu";
+    if (owner.empty() && strict) {
+      std::vector<std::string> known;
+      for (const BoardRule& r : BuiltinBoards()) {
+        if (r.vendor == vendor) known.push_back(r.board);
+      }
+      if (vendor == "nvidia") known.push_back("pcie");
+      if (vendor == "ascend") {
+        known.push_back("ascend-310p-card");
+        known.push_back("ascend-310p-chip");
+      }
+      return Fail(ChooseFailure::kUnsupported,
+                  absl::StrCat("unknown ", vendor, " board \"", node.board, "\" (known: ",
+                               absl::StrJoin(known, ", "), "; empty = no link rule)"));
+    }
+  }
   return ChooseIndependent(node, free, request, allows_sharing_default,
                            node.board.empty() ? absl::string_view("no board") : node.board);
 }

@@ -92,7 +92,9 @@ ChooseResult ChooseIndependent(const NodeSpec& node, absl::Span<const MilliDevic
 // Dispatch used by every built-in adapter: the board's rule when known for
 // this node's device count, else independent selection. A board the adapter
 // knows by name but whose device count does not match is a clear failure
-// (kUnsupported), never a silent fallback.
+// (kUnsupported), never a silent fallback; so is a board name nvidia, ascend,
+// kunlun or ppu do not know (a typo must not drop the link rules). Generic
+// vendors accept any board name and choose independently.
 // `vendor` is the calling adapter's key: a board owned by another vendor is
 // kUnsupported. Empty = any (the fake adapter).
 ChooseResult ChooseForNode(absl::string_view vendor, const NodeSpec& node,

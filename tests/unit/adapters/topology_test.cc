@@ -270,6 +270,17 @@ TEST(TopologyTest, BoardMismatchIsAClearFailure) {
   auto r = topology::ChooseForNode("ascend", seven, FreeFromMask(0x7f, 7), Cards(1), true);
   EXPECT_EQ(r.failure, ChooseFailure::kUnsupported);
   EXPECT_NE(r.detail.find("8 devices"), std::string::npos) << r.detail;
+  NodeSpec typo = MakeNode("atlas-800t-a3", 8);
+  r = topology::ChooseForNode("ascend", typo, FreeFromMask(0xff, 8), Cards(1), true);
+  EXPECT_EQ(r.failure, ChooseFailure::kUnsupported);
+  EXPECT_NE(r.detail.find("unknown ascend board \"atlas-800t-a3\""), std::string::npos) << r.detail;
+  NodeSpec pcie = MakeNode("pcie", 8);
+  EXPECT_EQ(topology::ChooseForNode("ascend", pcie, FreeFromMask(0xff, 8), Cards(1), true).failure,
+            ChooseFailure::kUnsupported);
+  EXPECT_TRUE(topology::ChooseForNode("nvidia", pcie, FreeFromMask(0xff, 8), Cards(1), true).ok);
+  // Generic vendors take any board name (no rules known for them).
+  NodeSpec metax = MakeNode("metax-c500-8", 8);
+  EXPECT_TRUE(topology::ChooseForNode("metax", metax, FreeFromMask(0xff, 8), Cards(3), false).ok);
   NodeSpec eight = MakeNode("atlas-800t-a2", 8);
   r = topology::ChooseForNode("nvidia", eight, FreeFromMask(0xff, 8), Cards(1), true);
   EXPECT_EQ(r.failure, ChooseFailure::kUnsupported);
