@@ -88,9 +88,12 @@ ctl nodes
 say "submitting examples/jobs"
 ids=()
 for f in examples/jobs/*.json; do
-  id="$(ctl submit "$f")"
-  ids+=("$id")
-  printf '%-12s %s\n' "$id" "$f"
+  if id="$(ctl submit "$f" 2>&1)"; then
+    ids+=("$id")
+    printf '%-16s %s\n' "$id" "$f"
+  else
+    printf '%-16s %s\n    %s\n' "rejected" "$f" "$id"
+  fi
 done
 
 sleep 3

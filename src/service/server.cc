@@ -51,6 +51,14 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     if (job.tenant().empty() && !caller->admin) job.set_tenant(caller->tenant);
     auto spec = JobFromWire(job, controller_->catalog());
     if (!spec.ok()) return Fail(r, spec.status());
+    // The simulator runs jobs without commands; a daemon runs processes.
+    for (size_t g = 0; g < spec->task_groups.size(); ++g) {
+      if (spec->task_groups[g].command.empty()) {
+        return Fail(r, absl::InvalidArgumentError(absl::StrCat(
+                           "task_groups[", g, "].command: must not be empty (manychipd runs "
+                           "each task as a process)")));
+      }
+    }
     controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
       auto id = controller_->SubmitJob(c, std::move(s));
       if (id.ok()) resp->set_job_id(*id);

@@ -119,7 +119,7 @@ TEST(ControlPlaneTest, GangIsAllOrNone) {
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   // 3 x 4 cards on one 8-card node: no partial gang may start.
-  const std::string id = SubmitOk(c, c.JobFile("gang.json", ShellJob("team-a", 3, 4, "sleep 30")));
+  const std::string id = SubmitOk(c, c.JobFile("gang.json", ShellJob("team-a", 3, 4, "exec sleep 30")));
   absl::SleepFor(absl::Seconds(1));
   auto job = c.GetJob(id);
   ASSERT_TRUE(job.ok());
@@ -138,7 +138,7 @@ TEST(ControlPlaneTest, LostAgentMakesNodeNotReadyAndTasksFailOver) {
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   c.StartAgent("gpu-2", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(2, absl::Seconds(10))) << c.Logs();
-  const std::string id = SubmitOk(c, c.JobFile("long.json", ShellJob("team-a", 1, 8, "sleep 60")));
+  const std::string id = SubmitOk(c, c.JobFile("long.json", ShellJob("team-a", 1, 8, "exec sleep 60")));
   ASSERT_TRUE(c.WaitPhase(id, v1::RUNNING, absl::Seconds(10))) << c.Logs();
   std::string first_node;
   ASSERT_TRUE(WaitFor(
@@ -170,7 +170,7 @@ TEST(ControlPlaneTest, DaemonKill9RestartLosesNothingAndLaunchesNothingTwice) {
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   const std::string running = SubmitOk(
-      c, c.JobFile("run.json", ShellJob("team-a", 1, 4, "echo started >> runs.log; sleep 60")));
+      c, c.JobFile("run.json", ShellJob("team-a", 1, 4, "echo started >> runs.log; exec sleep 60")));
   // Cannot fit while `running` holds 4 of 8 cards: stays pending across the restart.
   const std::string pending = SubmitOk(c, c.JobFile("pend.json", ShellJob("team-a", 1, 8, "true")));
   ASSERT_TRUE(WaitFor(
@@ -204,7 +204,7 @@ TEST(ControlPlaneTest, UnhealthyDeviceIsIsolatedAndItsTaskFailsOver) {
   const std::string inv = c.Inventory("x86-h20.json", "h20.json");
   c.StartAgent("gpu-1", inv);
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
-  const std::string id = SubmitOk(c, c.JobFile("one.json", ShellJob("team-a", 1, 1, "sleep 60")));
+  const std::string id = SubmitOk(c, c.JobFile("one.json", ShellJob("team-a", 1, 1, "exec sleep 60")));
   int32_t device = -1;
   ASSERT_TRUE(WaitFor(
       [&] {

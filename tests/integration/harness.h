@@ -130,6 +130,13 @@ class Cluster {
     dir_ = mkdtemp(tmpl);
   }
   ~Cluster() {
+    // SIGTERM first: agents stop their tasks' process groups on the way out.
+    for (auto& [name, p] : agents_) {
+      if (p->running()) ::kill(p->pid(), SIGTERM);
+    }
+    for (auto& [name, p] : agents_) {
+      if (p->Wait(absl::Seconds(5)) < 0) p->Kill(SIGKILL);
+    }
     agents_.clear();
     daemon_.reset();
     if (std::getenv("MANYCHIP_KEEP_TEST_DIRS") == nullptr) {
