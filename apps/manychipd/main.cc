@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "manychip/service/server.h"
+#include "manychip/sim/profile_file.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
@@ -59,7 +60,11 @@ int main(int argc, char** argv) {
   o.listen = absl::GetFlag(FLAGS_listen);
   o.state_path = absl::GetFlag(FLAGS_state);
   o.catalog_path = absl::GetFlag(FLAGS_catalog);
-  o.profile_path = absl::GetFlag(FLAGS_profile);
+  if (const std::string f = absl::GetFlag(FLAGS_profile); !f.empty()) {
+    auto p = manychip::sim::LoadProfileFile(f);
+    if (!p.ok()) return Fail(p.status(), 2);
+    o.profile = *std::move(p);
+  }
   o.seed = static_cast<uint64_t>(absl::GetFlag(FLAGS_seed));
   o.heartbeat_interval = absl::GetFlag(FLAGS_heartbeat_interval);
   o.node_grace = absl::GetFlag(FLAGS_node_grace);

@@ -71,9 +71,7 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   so.adapters = parts->registry.get();
   so.clock = parts->clock.get();
   so.seed = o.seed;
-  if (!o.profile_path.empty()) {
-    return absl::UnimplementedError("--profile: not supported by this build yet");
-  }
+  so.profile = o.profile;
   MC_ASSIGN_OR_RETURN(std::unique_ptr<Scheduler> scheduler, Scheduler::Create(std::move(so)));
   ControllerOptions co{.heartbeat_interval = o.heartbeat_interval,
                        .node_grace = o.node_grace,

@@ -243,3 +243,88 @@ TEST(ControlPlaneTest, UnhealthyDeviceIsIsolatedAndItsTaskFailsOver) {
 
 }  // namespace
 }  // namespace manychip::testing
+
+namespace manychip::testing {
+namespace {
+
+// Flips the health of `devices` in an inventory file the agent polls.
+void SetHealth(const std::string& inv, const std::set<int32_t>& devices, bool healthy) {
+  v1::Node node;
+  ASSERT_TRUE(codec::ReadJsonFile(inv, &node).ok());
+  for (v1::Device& d : *node.mutable_devices()) {
+    if (devices.contains(d.index())) {
+      d.set_health(healthy ? v1::HEALTHY : v1::UNHEALTHY);
+      d.set_health_reason(healthy ? "" : "ecc uncorrectable");
+    }
+  }
+  auto json = codec::ToJson(node);
+  ASSERT_TRUE(json.ok());
+  std::ofstream(inv + ".new") << *json;
+  std::filesystem::rename(inv + ".new", inv);
+}
+
+TEST(ControlPlaneTest, DeviceEvictionsAreRateLimited) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon({"--max_evictions_per_minute=1"})) << c.Logs();
+  const std::string inv = c.Inventory("x86-h20.json", "h20.json");
+  c.StartAgent("gpu-1", inv);
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 2; ++i) {
+    CtlResult r = c.Ctl({"submit", c.JobFile(absl::StrCat("j", i, ".json"),
+                                             ShellJob("team-a", 1, 1, "exec sleep 60"))});
+    ASSERT_EQ(r.code, 0) << r.out;
+    ids.push_back(r.out.substr(0, r.out.find('\n')));
+  }
+  std::set<int32_t> used;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        used.clear();
+        for (const std::string& id : ids) {
+          auto j = c.GetJob(id);
+          if (!j.ok() || j->tasks_size() != 1 || j->tasks(0).phase() != v1::TASK_RUNNING) {
+            return false;
+          }
+          used.insert(j->tasks(0).devices(0));
+        }
+        return used.size() == 2;
+      },
+      absl::Seconds(10)))
+      << c.Logs();
+  // Both cards go bad at once; one eviction token per minute.
+  SetHealth(inv, used, false);
+  auto evicted = [&] {
+    int n = 0;
+    for (const std::string& id : ids) {
+      auto j = c.GetJob(id);
+      n += j.ok() && j->tasks_size() == 1 && j->tasks(0).attempt() == 2;
+    }
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return evicted() == 1; }, absl::Seconds(10))) << c.Logs();
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_EQ(evicted(), 1) << "the second eviction must wait for a token";
+  EXPECT_TRUE(absl::StrContains(Slurp(c.File("manychipd.log")), "eviction rate limit"));
+}
+
+TEST(ControlPlaneTest, WatchStreamsJobChanges) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  Process watch({Bin("manychipctl"), "--server=" + c.address(), "watch"}, c.File("watch.log"));
+  absl::SleepFor(absl::Milliseconds(300));
+  CtlResult r = c.Ctl({"submit", c.JobFile("j.json", ShellJob("team-a", 1, 1, "true"))});
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        const std::string log = Slurp(c.File("watch.log"));
+        return absl::StrContains(log, "job-000001 PENDING submitted") &&
+               absl::StrContains(log, "job-000001 SUCCEEDED");
+      },
+      absl::Seconds(10)))
+      << Slurp(c.File("watch.log"));
+}
+
+}  // namespace
+}  // namespace manychip::testing

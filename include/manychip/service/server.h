@@ -34,6 +34,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "manychip/core/profile.h"
 
 namespace manychip {
 
@@ -41,7 +42,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:7070";
   std::string state_path;          // SQLite file; ":memory:" for a throwaway state
   std::string catalog_path;        // v1::Catalog JSON
-  std::string profile_path;        // v1::SchedulerProfile JSON; empty = default
+  ProfileSpec profile = DefaultProfile();  // manychipd reads --profile into this
   uint64_t seed = 42;
 
   absl::Duration heartbeat_interval = absl::Seconds(5);
