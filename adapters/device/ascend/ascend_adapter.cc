@@ -83,6 +83,14 @@ absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
     out.devices.push_back(std::move(d));
   }
   out.board = ascend::InferBoard(model_id, static_cast<int>(out.devices.size()), max_chips);
+  // Name the HCCS domain each NPU sits in, as the board rules see it.
+  for (DeviceSpec& d : out.devices) {
+    if (out.board == "ascend-910a-module") d.link_group = absl::StrCat("ring-", d.index / 4);
+    if (out.board == "ascend-910a-half") d.link_group = "ring-0";
+    if (out.board == "atlas-box16") d.link_group = absl::StrCat("ring-", d.index / 8);
+    if (out.board == "atlas-800t-a2") d.link_group = "hccs-mesh";
+    if (out.board == "ascend-a3-16") d.link_group = absl::StrCat("module-", d.index / 2);
+  }
   return out;
 }
 

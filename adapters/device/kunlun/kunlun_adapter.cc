@@ -22,10 +22,10 @@ absl::StatusOr<DiscoveredDevices> KunlunDeviceAdapter::Discover(
   for (const DeviceSpec& d : found->devices) {
     all_p800 &= catalog.model(d.model).id == "kunlun-p800";
   }
-  for (DeviceSpec& d : found->devices) {
-    if (found->devices.size() == 8) d.link_group = d.index < 4 ? "group-0" : "group-1";
+  if (all_p800 && found->devices.size() == 8) {
+    found->board = "kunlun-p800-8";
+    for (DeviceSpec& d : found->devices) d.link_group = d.index < 4 ? "group-0" : "group-1";
   }
-  if (all_p800 && found->devices.size() == 8) found->board = "kunlun-p800-8";
   return found;
 }
 

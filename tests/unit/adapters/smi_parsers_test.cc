@@ -2,7 +2,9 @@
 // garbled and empty output: a clear error, never a crash or a wrong inventory.
 
 #include "adapters/common/smi_output.h"
+#include "adapters/device/ascend/ascend_adapter.h"
 #include "adapters/device/ascend/npu_smi.h"
+#include "tests/testing/test_catalog.h"
 #include "gtest/gtest.h"
 #include "manychip/codec/json.h"
 #include "tests/unit/adapters/adapter_test_util.h"
@@ -127,6 +129,46 @@ TEST(TopoMatrixTest, BrokenOutputIsAClearError) {
   }
   EXPECT_FALSE(ParseTopoMatrix("", "XPU", "x").ok());
   EXPECT_FALSE(ParseTopoMatrix("\x01\x02garbage\n\n", "XPU", "x").ok());
+}
+
+}  // namespace
+}  // namespace manychip
+
+namespace manychip {
+namespace {
+
+absl::StatusOr<DiscoveredDevices> AscendFrom(const std::string& sample) {
+  DiscoverOptions d;
+  d.tool_output_dir = adapters_test::Testdata("fixture-npu-smi/" + sample);
+  d.sysfs_root = adapters_test::Testdata("no-such-sysfs");
+  return AscendDeviceAdapter().Discover(testing::TestCatalog(), d);
+}
+
+TEST(AscendDiscoverTest, BoardHealthAndIds) {
+  auto a2 = AscendFrom("info_910b3_x8_faulty");
+  ASSERT_TRUE(a2.ok()) << a2.status();
+  EXPECT_EQ(a2->board, "atlas-800t-a2");
+  ASSERT_EQ(a2->devices.size(), 8u);
+  EXPECT_FALSE(a2->devices[3].healthy);
+  EXPECT_EQ(a2->devices[3].health_reason, "npu-smi health Critical");
+  EXPECT_TRUE(a2->devices[5].healthy);  // Warning keeps the NPU, with the reason
+  EXPECT_EQ(a2->devices[5].health_reason, "npu-smi health Warning");
+  EXPECT_EQ(a2->devices[7].physical_id, 7);
+  EXPECT_EQ(a2->devices[7].link_group, "hccs-mesh");
+  EXPECT_EQ(a2->software.at("ascend-driver"), "24.1.rc2");
+
+  auto duo = AscendFrom("info_310p3_duo_x2");
+  ASSERT_TRUE(duo.ok()) << duo.status();
+  EXPECT_EQ(duo->board, "ascend-310p-card");
+  ASSERT_EQ(duo->devices.size(), 4u);
+  EXPECT_EQ(duo->devices[2].index, 2);        // logical id
+  EXPECT_EQ(duo->devices[2].physical_id, 2);  // chip device id from npu-smi
+  EXPECT_EQ(duo->devices[2].memory.raw(), 21527);
+  EXPECT_EQ(duo->devices[2].link_group, "card-9");
+
+  auto unknown = AscendFrom("info_unknown_model");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("920Z9"), std::string::npos) << unknown.status();
 }
 
 }  // namespace
