@@ -59,7 +59,7 @@
 //  - kind is required (TRAINING, INFERENCE or BATCH); priority in
 //    [-1000, 1000]; duration_seconds >= 0; at least one task group, at most 64.
 //  - `inference` may only be set for INFERENCE jobs, which need
-//    latency_slo_ms > 0 and 0 <= min_replicas <= the replicas of every flavor.
+//    latency_slo_ms >= 0 (0 = no SLO) and 0 <= min_replicas <= the replicas of every flavor.
 //  - accepted_arches are normalized; duplicates (also amd64 + x86_64) are
 //    rejected. An empty list means any arch.
 //  - A task group either lists `flavors` or uses its own replicas / demand /

@@ -74,6 +74,15 @@ TEST(JobCodecTest, GroupStacksApplyToEveryFlavorAfterItsOwn) {
   ASSERT_EQ(job->task_groups[1].flavors[1].required_stacks.size(), 1u);
 }
 
+TEST(JobCodecTest, InferenceWithoutSloIsAccepted) {
+  v1::Job p = BaseJob();
+  p.set_kind(v1::INFERENCE);
+  auto job = JobFromProto(p, testing::TestCatalog());
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(job->kind, JobKind::kInference);
+  EXPECT_EQ(job->latency_slo_ms, 0);
+}
+
 TEST(JobCodecTest, FractionalShareAndExplicitMinAvailable) {
   v1::Job p = BaseJob();
   FlavorDemand(p, 0)->set_milli_devices(250);
@@ -255,8 +264,12 @@ const BadJob kBadJobs[] = {
     {"InferenceFieldsOnTraining",
      [](v1::Job& j) { j.mutable_inference()->set_latency_slo_ms(100); },
      "inference: must not be set for a training job (only INFERENCE)"},
-    {"InferenceWithoutSlo", [](v1::Job& j) { j.set_kind(v1::INFERENCE); },
-     "inference.latency_slo_ms: must be > 0 for an INFERENCE job, got 0"},
+    {"InferenceNegativeSlo",
+     [](v1::Job& j) {
+       j.set_kind(v1::INFERENCE);
+       j.mutable_inference()->set_latency_slo_ms(-5);
+     },
+     "inference.latency_slo_ms: must be >= 0 (0 = no SLO), got -5"},
     {"InferenceMinReplicasAboveReplicas",
      [](v1::Job& j) {
        j.set_kind(v1::INFERENCE);
