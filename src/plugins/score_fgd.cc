@@ -198,23 +198,31 @@ int32_t FgdScorePlugin::InternAsk(const AskKey& key) const {
 }
 
 int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
-  const GpuAsk ask = AskOf(state.demand());
-  const GpuNode g = NodeOf(node, buf_);
   const size_t n = static_cast<size_t>(node.index());
   if (memo_.size() <= n) memo_.resize(n + 1);
   NodeMemo& m = memo_[n];
-  if (m.cpu_left != g.cpu_left || !std::equal(m.free.begin(), m.free.end(), g.free.begin(),
-                                              g.free.end())) {
-    m.cpu_left = g.cpu_left;
-    m.free.assign(g.free.begin(), g.free.end());
+  // Compare in place first: the node rarely changed since it was last scored.
+  const auto live = node.device_free();
+  bool same = m.cpu_left == node.free_cpu().raw() && m.free.size() == live.size();
+  for (size_t d = 0; same && d < live.size(); ++d) same = m.free[d] == live[d].raw();
+  if (!same) {
+    m.cpu_left = node.free_cpu().raw();
+    m.free.resize(live.size());
+    for (size_t d = 0; d < live.size(); ++d) m.free[d] = live[d].raw();
     ++m.stamp;
   }
+  const GpuAsk ask = AskOf(state.demand());
   const size_t id = static_cast<size_t>(InternAsk(AskKey{ask.cpu, ask.milli, ask.count}));
   if (m.by_ask.size() <= id) {
     m.by_ask.resize(id + 1);
     m.stamp_by_ask.resize(id + 1, 0);
   }
   if (m.stamp_by_ask[id] != m.stamp) {
+    GpuNode g;
+    g.model = node.model();
+    g.cpu_left = m.cpu_left;
+    g.cpu_capacity = node.spec().cpu.raw();
+    g.free = m.free;
     m.by_ask[id] = FgdEvaluate(g, ask, cache_, quantized_);
     m.stamp_by_ask[id] = m.stamp;
   }

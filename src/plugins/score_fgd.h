@@ -151,7 +151,6 @@ class FgdScorePlugin final : public ScorePlugin {
   mutable absl::flat_hash_map<AskKey, int32_t> ask_ids_;  // lookups only
   mutable AskKey last_key_{-1, -1, -1};
   mutable int32_t last_id_ = -1;
-  mutable std::vector<int64_t> buf_;
 };
 static_assert(std::is_base_of_v<ScorePlugin, FgdScorePlugin>);
 
