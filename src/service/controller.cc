@@ -470,9 +470,13 @@ void Controller::RunCycle() {
     touched.insert(b.task.job_id);
   }
   for (const std::string& id : touched) SyncJobPhase(id);
-  // Pending jobs' reasons change without placements.
-  for (auto& [id, job] : jobs_) {
-    if (job.status.phase() == v1::PENDING) SyncJobPhase(id);
+  // Pending jobs' reasons change without placements; refreshing them is
+  // O(jobs), so at most once a second.
+  if (last_cycle_ - last_pending_sync_ >= absl::Seconds(1)) {
+    last_pending_sync_ = last_cycle_;
+    for (auto& [id, job] : jobs_) {
+      if (job.status.phase() == v1::PENDING) SyncJobPhase(id);
+    }
   }
   if (!r.placed.empty() || !r.to_stop.empty()) (void)Flush();
 }

@@ -185,6 +185,7 @@ class Controller {
   int64_t next_session_id_ = 1;
   bool cycle_requested_ = false;
   absl::Time last_cycle_ = absl::InfinitePast();
+  absl::Time last_pending_sync_ = absl::InfinitePast();
 
   std::set<std::string> dirty_jobs_;
   std::set<std::string> dirty_tasks_;
