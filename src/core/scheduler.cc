@@ -139,6 +139,8 @@ class FrameworkScheduler final : public Scheduler {
   const TenantQuotaSpec* Quota(const std::string& tenant) const;
   void MarkFailed(JobRecord& j, absl::Time now);
   JobRecord* FindJob(absl::string_view id);
+  // Every job state change goes through here so `running_` stays exact.
+  void SetState(JobRecord& j, JobState state);
 
   SchedulerOptions options_;
   ClusterState cluster_;
@@ -158,6 +160,7 @@ class FrameworkScheduler final : public Scheduler {
   absl::flat_hash_map<std::string, std::unique_ptr<JobRecord>> jobs_;
   std::map<int64_t, JobRecord*> by_sequence_;  // all jobs, submission order
   std::map<int64_t, JobRecord*> pending_;
+  std::map<int64_t, JobRecord*> running_;  // backfill planning reads only these
   std::map<std::string, TenantQuotaSpec> quotas_;
   std::map<std::string, Usage> tenant_usage_;
   int64_t next_sequence_ = 1;
@@ -351,6 +354,15 @@ absl::Status FrameworkScheduler::Submit(JobSpec job) {
   return absl::OkStatus();
 }
 
+void FrameworkScheduler::SetState(JobRecord& j, JobState state) {
+  j.state = state;
+  if (state == JobState::kRunning) {
+    running_[j.sequence] = &j;
+  } else {
+    running_.erase(j.sequence);
+  }
+}
+
 JobRecord* FrameworkScheduler::FindJob(absl::string_view id) {
   auto it = jobs_.find(id);
   return it == jobs_.end() ? nullptr : it->second.get();
@@ -361,7 +373,7 @@ absl::Status FrameworkScheduler::Cancel(absl::string_view job_id) {
   if (j == nullptr) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
   if (j->state == JobState::kPending) {
     pending_.erase(j->sequence);
-    j->state = JobState::kCancelled;
+    SetState(*j, JobState::kCancelled);
     return absl::OkStatus();
   }
   if (j->state != JobState::kRunning) {
@@ -404,7 +416,7 @@ absl::Status FrameworkScheduler::ReportTaskExit(const TaskRef& task, bool succee
   j->allocs[task.group][task.task] = 0;
   j->finished[task.group][task.task] = true;
   ++event_generation_;
-  if (--j->live_tasks == 0) j->state = JobState::kSucceeded;
+  if (--j->live_tasks == 0) SetState(*j, JobState::kSucceeded);
   return absl::OkStatus();
 }
 
@@ -471,7 +483,7 @@ absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
                              +1, tenant_usage_[spec.tenant]);
   if (j->state == JobState::kPending) {
     pending_.erase(j->sequence);
-    j->state = JobState::kRunning;
+    SetState(*j, JobState::kRunning);
     j->started = options_.clock->Now();
   }
   return absl::OkStatus();
@@ -503,7 +515,7 @@ EvictedJob FrameworkScheduler::EvictJob(JobRecord& j, JobState new_state) {
   j.charged.clear();
   for (auto& v : j.allocs) std::fill(v.begin(), v.end(), 0);
   j.live_tasks = 0;
-  j.state = new_state;
+  SetState(j, new_state);
   if (new_state == JobState::kPending) {
     j.chosen_flavor.assign(j.chosen_flavor.size(), -1);
     for (auto& v : j.finished) std::fill(v.begin(), v.end(), false);
@@ -519,7 +531,7 @@ void FrameworkScheduler::RestoreEvicted(const EvictedJob& e) {
   JobRecord* j = FindJob(e.job_id);
   MC_CHECK(j != nullptr);
   pending_.erase(j->sequence);
-  j->state = e.state;
+  SetState(*j, e.state);
   j->started = e.started;
   j->chosen_flavor = e.chosen_flavor;
   j->finished = e.finished;
@@ -696,8 +708,7 @@ Reservation FrameworkScheduler::MakeReservation(const JobRecord& head) const {
   // Running jobs release their cards at started + duration (unknown
   // duration: never, for planning purposes).
   std::vector<std::pair<absl::Time, int64_t>> releases;
-  for (const auto& [seq, j] : by_sequence_) {
-    if (j->state != JobState::kRunning) continue;
+  for (const auto& [seq, j] : running_) {
     int64_t milli = 0;
     for (const auto& v : j->allocs) {
       for (AllocationId id : v) {
@@ -1141,7 +1152,7 @@ Binding FrameworkScheduler::MakeBinding(const JobRecord& j, int32_t g, int32_t t
 
 void FrameworkScheduler::CommitJob(JobRecord& j, CycleResult& out) {
   pending_.erase(j.sequence);
-  j.state = JobState::kRunning;
+  SetState(j, JobState::kRunning);
   j.started = options_.clock->Now();
   j.backing_off = false;
   j.backoff = absl::ZeroDuration();
