@@ -1,4 +1,4 @@
-#include "adapters/builtin.h"
+#include "manychip/adapters/builtin.h"
 
 #include <memory>
 

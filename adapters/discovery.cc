@@ -1,4 +1,4 @@
-#include "adapters/discovery.h"
+#include "manychip/adapters/discovery.h"
 
 #include "absl/strings/str_cat.h"
 #include "adapters/host/host_adapter_base.h"

@@ -14,6 +14,8 @@
 //
 // Thread-safety: fills `registry`, which must not be read concurrently.
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "manychip/adapters/adapter_registry.h"
 
@@ -21,5 +23,10 @@ namespace manychip {
 
 // AlreadyExists if any built-in key is already registered.
 absl::Status RegisterBuiltinAdapters(AdapterRegistry& registry);
+
+// Loads every "*.so" C-ABI adapter in `dir` (`--adapter-dir`) and registers
+// it; see adapters/c_abi/loader.h. Empty `dir` = nothing; a refused library
+// is FailedPrecondition naming the file.
+absl::Status LoadAdapterDir(const std::string& dir, AdapterRegistry& registry);
 
 }  // namespace manychip
