@@ -291,18 +291,18 @@ std::string Controller::TaskId(const JobEntry& job, const TaskRef& ref) const {
   return absl::StrCat(ref.job_id, "/", job.spec.task_groups[ref.group].name, "/", ref.task);
 }
 
-absl::StatusOr<std::string> Controller::SubmitJob(const Caller& caller, JobSpec spec) {
+void Controller::SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done) {
   if (!caller.admin && spec.tenant != caller.tenant) {
-    return absl::PermissionDeniedError(absl::StrCat(
+    return done(absl::PermissionDeniedError(absl::StrCat(
         "job.tenant: the caller's token is for tenant \"", caller.tenant, "\", not \"",
-        spec.tenant, "\""));
+        spec.tenant, "\"")));
   }
   if (spec.id.empty()) {
     do {
       spec.id = absl::StrFormat("%s%06d", kJobPrefix, next_job_seq_++);
     } while (jobs_.contains(spec.id));
   } else if (jobs_.contains(spec.id)) {
-    return absl::AlreadyExistsError(absl::StrCat("job.id: job ", spec.id, " already exists"));
+    return done(absl::AlreadyExistsError(absl::StrCat("job.id: job ", spec.id, " already exists")));
   }
   const std::string id = spec.id;
   JobEntry job;
@@ -310,28 +310,50 @@ absl::StatusOr<std::string> Controller::SubmitJob(const Caller& caller, JobSpec 
   job.status.set_phase(v1::PENDING);
   job.status.set_submit_time_unix_ms(NowMs());
   job.spec = std::move(spec);
+  AddEvent("job.submitted", id, job.status.job().tenant());
   jobs_[id] = std::move(job);
   MarkJob(id, "submitted");
-  AddEvent("job.submitted", id, jobs_[id].status.job().tenant());
-  // Durable before acknowledged: if the write fails the job never existed.
-  if (absl::Status s = Flush(); !s.ok()) {
-    jobs_.erase(id);
-    dirty_jobs_.erase(id);
-    pending_notify_.erase(id);
-    std::erase_if(pending_events_, [&](const EventRecord& e) { return e.subject == id; });
-    return absl::UnavailableError(absl::StrCat("job not accepted: ", s.message()));
+  submit_waiters_.emplace_back(id, std::move(done));
+  FlushSoon();
+}
+
+void Controller::FlushSoon() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  Post("store.flush", [this] {
+    flush_posted_ = false;
+    FlushAndAck();
+  });
+}
+
+void Controller::FlushAndAck() {
+  const absl::Status s = Flush();
+  auto waiters = std::move(submit_waiters_);
+  submit_waiters_.clear();
+  for (auto& [id, done] : waiters) {
+    if (!s.ok()) {
+      // Durable before acknowledged: a job whose write failed never existed.
+      jobs_.erase(id);
+      dirty_jobs_.erase(id);
+      pending_notify_.erase(id);
+      std::erase_if(pending_events_, [&](const EventRecord& e) { return e.subject == id; });
+      done(absl::UnavailableError(absl::StrCat("job not accepted: ", s.message())));
+      continue;
+    }
+    if (absl::Status sub = scheduler_->Submit(jobs_[id].spec); !sub.ok()) {
+      JobEntry& j = jobs_[id];
+      j.status.set_phase(v1::FAILED);
+      j.status.set_message(absl::StrCat("rejected by the scheduler: ", sub.message()));
+      j.status.set_finish_time_unix_ms(NowMs());
+      MarkJob(id, "rejected");
+      done(sub);
+      continue;
+    }
+    cycle_requested_ = true;
+    done(id);
   }
-  if (absl::Status s = scheduler_->Submit(jobs_[id].spec); !s.ok()) {
-    JobEntry& j = jobs_[id];
-    j.status.set_phase(v1::FAILED);
-    j.status.set_message(absl::StrCat("rejected by the scheduler: ", s.message()));
-    j.status.set_finish_time_unix_ms(NowMs());
-    MarkJob(id, "rejected");
-    (void)Flush();
-    return s;
-  }
-  cycle_requested_ = true;
-  return id;
+  // A failed write is retried by the next tick, not in a tight loop.
+  if (s.ok() && !dirty_jobs_.empty()) FlushSoon();
 }
 
 absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const std::string& id) {
@@ -782,7 +804,7 @@ void Controller::OnAgentMessage(const std::string& node, int64_t session_id,
     default:
       break;
   }
-  if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !pending_sends_.empty()) (void)Flush();
+  if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !pending_sends_.empty()) FlushSoon();
 }
 
 void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {

@@ -87,7 +87,10 @@ class Controller {
   const Catalog& catalog() const { return *catalog_; }
 
   // ---- controller thread only --------------------------------------------
-  absl::StatusOr<std::string> SubmitJob(const Caller& caller, JobSpec spec);
+  // Accepts the job and calls `done` with its id once it is durable. Submits
+  // that arrive together share one store transaction (group commit).
+  using SubmitDone = std::function<void(absl::StatusOr<std::string>)>;
+  void SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done);
   absl::StatusOr<v1::JobPhase> CancelJob(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::JobStatus> GetJob(const Caller& caller, const std::string& id) const;
   std::vector<v1::JobStatus> ListJobs(const Caller& caller, v1::JobPhase phase,
@@ -144,6 +147,10 @@ class Controller {
   // Writes everything marked dirty; on success sends queued messages and
   // watch events. On failure keeps them for the next try.
   absl::Status Flush();
+  // Schedules one Flush (and the acks of waiting submits) after the posts
+  // already queued, so bursts share a transaction.
+  void FlushSoon();
+  void FlushAndAck();
 
   void MarkJob(const std::string& id, std::string reason);
   void MarkTask(const std::string& task_id);
@@ -193,6 +200,8 @@ class Controller {
   std::vector<EventRecord> pending_events_;
   std::vector<std::pair<std::string, v1::ControllerMessage>> pending_sends_;
   std::map<std::string, std::string> pending_notify_;  // job id -> reason
+  std::vector<std::pair<std::string, SubmitDone>> submit_waiters_;
+  bool flush_posted_ = false;
 
   std::deque<PendingIsolation> isolations_;
   int64_t eviction_tokens_milli_ = 0;                   // 1000 = one eviction

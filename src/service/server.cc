@@ -60,9 +60,10 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
       }
     }
     controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
-      auto id = controller_->SubmitJob(c, std::move(s));
-      if (id.ok()) resp->set_job_id(*id);
-      r->Finish(ToGrpcStatus(id.status()));
+      controller_->SubmitJob(c, std::move(s), [r, resp](absl::StatusOr<std::string> id) {
+        if (id.ok()) resp->set_job_id(*id);
+        r->Finish(ToGrpcStatus(id.status()));
+      });
     });
     return r;
   }
