@@ -1,6 +1,8 @@
 // Vendor tool output parsers on recorded samples, including truncated,
 // garbled and empty output: a clear error, never a crash or a wrong inventory.
 
+#include <random>
+
 #include "adapters/common/smi_output.h"
 #include "adapters/device/ascend/ascend_adapter.h"
 #include "adapters/device/ascend/npu_smi.h"
@@ -169,6 +171,52 @@ TEST(AscendDiscoverTest, BoardHealthAndIds) {
   auto unknown = AscendFrom("info_unknown_model");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("920Z9"), std::string::npos) << unknown.status();
+}
+
+}  // namespace
+}  // namespace manychip
+
+namespace manychip {
+namespace {
+
+// Seeded random corruption of good outputs: every parser returns a value or
+// an error, never crashes, and whatever it accepts stays self-consistent.
+TEST(SmiFuzzTest, CorruptedOutputNeverCrashes) {
+  std::mt19937_64 rng(7);
+  const std::string npu = Read("npu-smi/info_910b3_x8.txt");
+  const std::string csv = Read("ppu-smi/query_x16.csv");
+  const std::string topo = Read("xpu-smi/topo_p800_x8.txt");
+  const char junk[] = "|/:.0123456789 \n\tXLPIXSYS-abc";
+  for (int round = 0; round < 400; ++round) {
+    for (const std::string* good : {&npu, &csv, &topo}) {
+      std::string bad = *good;
+      const int edits = 1 + static_cast<int>(rng() % 6);
+      for (int e = 0; e < edits && !bad.empty(); ++e) {
+        const size_t at = rng() % bad.size();
+        switch (rng() % 3) {
+          case 0: bad[at] = junk[rng() % (sizeof(junk) - 1)]; break;
+          case 1: bad.erase(at, 1 + rng() % 8); break;
+          default: bad.insert(at, 1, junk[rng() % (sizeof(junk) - 1)]);
+        }
+      }
+      if (good == &npu) {
+        auto r = ascend::ParseNpuSmiInfo(bad);
+        if (r.ok()) {
+          for (const auto& c : r->chips) EXPECT_GT(c.memory_total_mib, 0);
+        }
+      } else if (good == &csv) {
+        auto r = ParseQueryGpuCsv(bad, "fuzz");
+        if (r.ok()) {
+          for (size_t i = 0; i < r->size(); ++i) EXPECT_EQ((*r)[i].index, static_cast<int>(i));
+        }
+      } else {
+        auto r = ParseTopoMatrix(bad, "XPU", "fuzz");
+        if (r.ok()) {
+          EXPECT_EQ(r->links.size(), static_cast<size_t>(r->size));
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
