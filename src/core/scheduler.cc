@@ -166,6 +166,11 @@ class FrameworkScheduler final : public Scheduler {
   int64_t next_sequence_ = 1;
   uint64_t event_generation_ = 1;
   std::vector<TaskRef> pending_stops_;
+  // FindNode scratch, reused across calls to keep the hot path allocation-free.
+  std::vector<NodeIndex> feasible_;
+  std::vector<int64_t> total_, scores_;
+  std::vector<int32_t> plugin_counts_;
+  std::vector<bool> skip_;
   // Cluster totals for DRF.
   int64_t total_cpu_ = 0, total_memory_ = 0, total_devices_ = 0;
 };
@@ -908,6 +913,7 @@ bool FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool all
   int32_t min_available = group.min_available > 0 ? std::min(group.min_available, replicas)
                                                   : replicas;
   CycleState cs(&j.spec, g, f, 0);
+  cs.ReserveProposals(static_cast<size_t>(std::clamp(options_.profile.max_feasible_nodes, 1, 256)));
   std::vector<NodeIndex> gang_nodes;
   gang_nodes.reserve(replicas);
   cs.SetGang({}, replicas);
@@ -1008,15 +1014,17 @@ int FrameworkScheduler::FilterNode(CycleState& cs, const std::vector<bool>& skip
 
 NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
   const int32_t live = cluster_.live_node_count();
-  std::vector<bool> skip;
+  std::vector<bool>& skip = skip_;
   if (!RunPreFilters(cs, skip, ex, live)) return kNoNode;
   const DemandSpec& d = cs.demand();
   const size_t limit = options_.profile.max_feasible_nodes > 0
                            ? static_cast<size_t>(options_.profile.max_feasible_nodes)
                            : SIZE_MAX;
-  std::vector<NodeIndex> feasible;
+  std::vector<NodeIndex>& feasible = feasible_;
+  feasible.clear();
   int64_t reason_counts[kRejectReasonCount] = {};
-  std::vector<int32_t> plugin_counts(filters_.size(), 0);
+  std::vector<int32_t>& plugin_counts = plugin_counts_;
+  plugin_counts.assign(filters_.size(), 0);
   int32_t visited = 0;
   Decision decision;
   auto visit = [&](NodeIndex n) {
@@ -1087,8 +1095,10 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
   if (feasible.size() == 1 || scorers_.empty()) {
     return *std::min_element(feasible.begin(), feasible.end());
   }
-  std::vector<int64_t> total(feasible.size(), 0);
-  std::vector<int64_t> scores(feasible.size(), 0);
+  std::vector<int64_t>& total = total_;
+  std::vector<int64_t>& scores = scores_;
+  total.assign(feasible.size(), 0);
+  scores.assign(feasible.size(), 0);
   for (const ScorePluginEntry& s : scorers_) {
     for (size_t i = 0; i < feasible.size(); ++i) {
       scores[i] = std::clamp<int64_t>(s.plugin->Score(cs, cluster_.view(feasible[i])), 0, 100);

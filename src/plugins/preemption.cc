@@ -17,48 +17,60 @@ struct VictimJob {
   absl::InlinedVector<const Allocation*, 4> allocations;
 };
 
-// Whether `d` fits on `node` once the victims in `use` are gone.
-bool FitsWithout(const NodeView& node, const DemandSpec& d, const std::vector<VictimJob>& victims,
-                 const std::vector<bool>& use) {
-  int64_t cpu = node.free_cpu().raw();
-  int64_t mem = node.free_memory().raw();
-  auto free = node.device_free();
-  auto free_mem = node.device_free_memory();
-  absl::InlinedVector<int64_t, 16> dev(free.size()), dmem(free.size());
-  for (size_t i = 0; i < free.size(); ++i) {
-    dev[i] = free[i].raw();
-    dmem[i] = free_mem[i].raw();
+// Free capacity of one node as victims are added or reprieved one at a time,
+// so judging a victim set costs O(devices) per step, not O(victims).
+class FreeAfter {
+ public:
+  explicit FreeAfter(const NodeView& node) : node_(node) {
+    cpu_ = node.free_cpu().raw();
+    mem_ = node.free_memory().raw();
+    auto free = node.device_free();
+    auto free_mem = node.device_free_memory();
+    dev_.resize(free.size());
+    dmem_.resize(free.size());
+    for (size_t i = 0; i < free.size(); ++i) {
+      dev_[i] = free[i].raw();
+      dmem_[i] = free_mem[i].raw();
+    }
   }
-  const auto& specs = node.spec().devices;
-  for (size_t v = 0; v < victims.size(); ++v) {
-    if (!use[v]) continue;
-    for (const Allocation* a : victims[v].allocations) {
+  // sign +1: the victim's tasks on this node are gone; -1: they stay.
+  void Apply(const VictimJob& v, int sign) {
+    const auto& specs = node_.spec().devices;
+    for (const Allocation* a : v.allocations) {
       const AllocationRequest& r = a->request;
-      cpu += r.cpu.raw();
-      mem += r.memory.raw();
+      cpu_ += sign * r.cpu.raw();
+      mem_ += sign * r.memory.raw();
       for (int32_t x : r.devices) {
-        dev[x] += r.share.raw();
-        dmem[x] += r.share.raw() == kMilliPerDevice ? specs[x].memory.raw() : r.device_memory.raw();
+        dev_[x] += sign * r.share.raw();
+        dmem_[x] += sign * (r.share.raw() == kMilliPerDevice ? specs[x].memory.raw()
+                                                             : r.device_memory.raw());
       }
     }
   }
-  if (cpu < d.cpu.raw() || mem < d.memory.raw()) return false;
-  if (d.is_cpu_only()) return true;
-  if (d.is_fractional()) {
-    for (size_t i = 0; i < dev.size(); ++i) {
-      if (node.device_healthy(static_cast<int32_t>(i)) && dev[i] >= d.devices.raw() &&
-          dmem[i] >= d.device_memory.raw()) {
-        return true;
+  bool Fits(const DemandSpec& d) const {
+    if (cpu_ < d.cpu.raw() || mem_ < d.memory.raw()) return false;
+    if (d.is_cpu_only()) return true;
+    if (d.is_fractional()) {
+      for (size_t i = 0; i < dev_.size(); ++i) {
+        if (node_.device_healthy(static_cast<int32_t>(i)) && dev_[i] >= d.devices.raw() &&
+            dmem_[i] >= d.device_memory.raw()) {
+          return true;
+        }
       }
+      return false;
     }
-    return false;
+    int32_t whole = 0;
+    for (size_t i = 0; i < dev_.size(); ++i) {
+      if (node_.device_healthy(static_cast<int32_t>(i)) && dev_[i] == kMilliPerDevice) ++whole;
+    }
+    return whole >= d.card_count();
   }
-  int32_t whole = 0;
-  for (size_t i = 0; i < dev.size(); ++i) {
-    if (node.device_healthy(static_cast<int32_t>(i)) && dev[i] == kMilliPerDevice) ++whole;
-  }
-  return whole >= d.card_count();
-}
+
+ private:
+  const NodeView& node_;
+  int64_t cpu_ = 0, mem_ = 0;
+  absl::InlinedVector<int64_t, 16> dev_, dmem_;
+};
 
 }  // namespace
 
@@ -107,16 +119,22 @@ absl::StatusOr<PreemptionPlan> Preemption::PostFilter(CycleState& state) const {
       return a.newest > b.newest;
     });
     use.assign(victims.size(), false);
+    FreeAfter after(view);
     size_t taken = 0;
     for (; taken < victims.size(); ++taken) {
       use[taken] = true;
-      if (FitsWithout(view, d, victims, use)) break;
+      after.Apply(victims[taken], +1);
+      if (after.Fits(d)) break;
     }
     if (taken == victims.size()) continue;  // even all victims are not enough
     // Reprieve: highest priority first, keep a victim if it is not needed.
     for (size_t v = taken + 1; v-- > 0;) {
-      use[v] = false;
-      if (!FitsWithout(view, d, victims, use)) use[v] = true;
+      after.Apply(victims[v], -1);
+      if (after.Fits(d)) {
+        use[v] = false;
+      } else {
+        after.Apply(victims[v], +1);
+      }
     }
     size_t count = 0;
     int32_t max_prio = INT32_MIN;

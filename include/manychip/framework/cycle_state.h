@@ -86,6 +86,8 @@ class CycleState {
     return it == proposals_.end() ? nullptr : &it->second;
   }
   void ClearProposals() { proposals_.clear(); }
+  // Pre-sizes the proposal table (the scheduler passes its feasible-node cap).
+  void ReserveProposals(size_t n) { proposals_.reserve(n); }
 
   void Write(absl::string_view key, std::unique_ptr<CycleStateData> data) {
     data_[key] = std::move(data);
