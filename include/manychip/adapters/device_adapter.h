@@ -11,8 +11,10 @@
 // const and must be safe to call concurrently. Discover may touch the host
 // (dlopen, exec a CLI, read sysfs) and is called from the agent only.
 //
-//   const DeviceAdapter* nv = registry.Find("nvidia");
-//   ChooseResult r = nv->Choose(node, free, {.cards = 4});
+//   const DeviceAdapter* nv = registry.FindDevice("nvidia");
+//   ChooseRequest request;
+//   request.cards = 4;
+//   ChooseResult r = nv->Choose(node, free, request);
 //   if (r.ok) { ... r.devices ... } else { explain(r.reason, r.detail); }
 
 #include <cstdint>
