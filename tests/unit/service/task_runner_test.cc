@@ -1,0 +1,142 @@
+#include "src/service/task_runner.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+
+namespace manychip::internal {
+namespace {
+
+class TaskRunnerTest : public ::testing::Test {
+ protected:
+  TaskRunnerTest() {
+    char tmpl[] = "/tmp/mc-runner-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    runner_ = std::make_unique<TaskRunner>(dir_, [this](const v1::TaskEvent& e) {
+      absl::MutexLock lock(&mu_);
+      events_.push_back(e);
+    });
+  }
+  ~TaskRunnerTest() override {
+    runner_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  static v1::LaunchTask Shell(const std::string& id, const std::string& script, int attempt = 1) {
+    v1::LaunchTask l;
+    l.set_task_id(id);
+    l.set_attempt(attempt);
+    l.set_command("/bin/sh");
+    l.add_args("-c");
+    l.add_args(script);
+    return l;
+  }
+
+  // Waits for an event of `kind` for `id`; returns it (kind unspecified on timeout).
+  v1::TaskEvent WaitEvent(const std::string& id, v1::TaskEventKind kind, int nth = 1) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      {
+        absl::MutexLock lock(&mu_);
+        int seen = 0;
+        for (const v1::TaskEvent& e : events_) {
+          if (e.task_id() == id && e.kind() == kind && ++seen == nth) return e;
+        }
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return v1::TaskEvent();
+  }
+  int Count(const std::string& id, v1::TaskEventKind kind) {
+    absl::MutexLock lock(&mu_);
+    int n = 0;
+    for (const v1::TaskEvent& e : events_) n += e.task_id() == id && e.kind() == kind;
+    return n;
+  }
+  std::string Read(const std::string& rel) {
+    std::ifstream in(dir_ + "/" + rel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+  std::string dir_;
+  absl::Mutex mu_;
+  std::vector<v1::TaskEvent> events_;
+  std::unique_ptr<TaskRunner> runner_;
+};
+
+TEST_F(TaskRunnerTest, RunsWithEnvCapturesOutputAndReportsExitCode) {
+  v1::LaunchTask l = Shell("j/g/0", "echo dev=$ASCEND_RT_VISIBLE_DEVICES; echo oops >&2; exit 7");
+  (*l.mutable_env())["ASCEND_RT_VISIBLE_DEVICES"] = "0,1,2,3";
+  runner_->Launch(l);
+  EXPECT_GT(WaitEvent("j/g/0", v1::STARTED).pid(), 0);
+  v1::TaskEvent exit = WaitEvent("j/g/0", v1::EXITED);
+  EXPECT_EQ(exit.exit_code(), 7);
+  EXPECT_EQ(exit.signal(), 0);
+  EXPECT_EQ(Read("tasks/j_g_0.1.out"), "dev=0,1,2,3\n");
+  EXPECT_EQ(Read("tasks/j_g_0.1.err"), "oops\n");
+  EXPECT_TRUE(runner_->Running().empty());
+}
+
+TEST_F(TaskRunnerTest, ManyChildrenExitingTogetherAreAllReported) {
+  for (int i = 0; i < 20; ++i) runner_->Launch(Shell("t/" + std::to_string(i), "exit 0"));
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(WaitEvent("t/" + std::to_string(i), v1::EXITED).kind(), v1::EXITED) << i;
+  }
+}
+
+TEST_F(TaskRunnerTest, MissingCommandFailsToStart) {
+  v1::LaunchTask l;
+  l.set_task_id("x");
+  l.set_attempt(1);
+  l.set_command("/no/such/program");
+  runner_->Launch(l);
+  v1::TaskEvent e = WaitEvent("x", v1::FAILED_TO_START);
+  EXPECT_EQ(e.exit_code(), 127);
+  EXPECT_NE(e.message().find("/no/such/program"), std::string::npos) << e.message();
+  l.set_task_id("y");
+  l.set_command("no-such-program-in-path");
+  runner_->Launch(l);
+  EXPECT_NE(WaitEvent("y", v1::FAILED_TO_START).message().find("not found in PATH"),
+            std::string::npos);
+}
+
+TEST_F(TaskRunnerTest, StopTerminatesThenKillsAfterGrace) {
+  runner_->Launch(Shell("polite", "exec sleep 30"));
+  runner_->Launch(Shell("stubborn", "trap '' TERM; while true; do sleep 0.05; done"));
+  ASSERT_GT(WaitEvent("polite", v1::STARTED).pid(), 0);
+  ASSERT_GT(WaitEvent("stubborn", v1::STARTED).pid(), 0);
+  EXPECT_EQ(runner_->Running().size(), 2u);
+  absl::SleepFor(absl::Milliseconds(100));  // let the trap be installed
+  runner_->Stop("polite", absl::Seconds(5));
+  runner_->Stop("stubborn", absl::Milliseconds(300));
+  EXPECT_EQ(WaitEvent("polite", v1::EXITED).signal(), SIGTERM);
+  EXPECT_EQ(WaitEvent("stubborn", v1::EXITED).signal(), SIGKILL);
+}
+
+TEST_F(TaskRunnerTest, DuplicateLaunchNeverRunsTwice) {
+  runner_->Launch(Shell("d", "echo run >> count; exec sleep 0.3"));
+  ASSERT_GT(WaitEvent("d", v1::STARTED).pid(), 0);
+  runner_->Launch(Shell("d", "echo run >> count; exec sleep 0.3"));  // while running
+  ASSERT_EQ(WaitEvent("d", v1::EXITED).kind(), v1::EXITED);
+  runner_->Launch(Shell("d", "echo run >> count; exec sleep 0.3"));  // after it finished
+  ASSERT_EQ(WaitEvent("d", v1::EXITED, 2).kind(), v1::EXITED) << "the exit is re-reported";
+  EXPECT_EQ(Count("d", v1::STARTED), 1);
+  EXPECT_EQ(Read("count"), "run\n");
+  // A new attempt is a new run.
+  runner_->Launch(Shell("d", "echo run >> count", 2));
+  ASSERT_EQ(WaitEvent("d", v1::EXITED, 3).attempt(), 2);
+  EXPECT_EQ(Read("count"), "run\nrun\n");
+}
+
+}  // namespace
+}  // namespace manychip::internal
