@@ -10,4 +10,10 @@ absl::StatusOr<std::shared_ptr<const Catalog>> LoadCatalog(const std::string& pa
   return std::make_shared<const Catalog>(std::move(catalog));
 }
 
+absl::StatusOr<std::vector<NodeSpec>> LoadClusterNodes(const std::string& path,
+                                                       const Catalog& catalog) {
+  MC_ASSIGN_OR_RETURN(ClusterSpec cluster, codec::LoadClusterFile(path, catalog));
+  return std::move(cluster.nodes);
+}
+
 }  // namespace manychip::sim_app

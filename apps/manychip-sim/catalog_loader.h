@@ -8,10 +8,17 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include <vector>
+
 #include "manychip/core/catalog.h"
+#include "manychip/core/node.h"
 
 namespace manychip::sim_app {
 
 absl::StatusOr<std::shared_ptr<const Catalog>> LoadCatalog(const std::string& path);
+
+// The nodes of a v1::Cluster JSON file, node groups expanded.
+absl::StatusOr<std::vector<NodeSpec>> LoadClusterNodes(const std::string& path,
+                                                       const Catalog& catalog);
 
 }  // namespace manychip::sim_app

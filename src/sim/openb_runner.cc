@@ -17,21 +17,6 @@ namespace {
 
 constexpr absl::string_view kTraceWorkload = "trace";
 
-NodeSpec ToNodeSpec(const OpenbNode& n) {
-  NodeSpec s;
-  s.name = n.name;
-  s.arch = Arch::kX86_64;
-  s.cpu = MilliCpu::FromRaw(n.cpu_milli);
-  s.memory = MiB::FromRaw(n.memory_mib);
-  for (int32_t i = 0; i < n.gpu_count; ++i) {
-    DeviceSpec d;
-    d.index = i;
-    d.model = n.model_index;
-    s.devices.push_back(std::move(d));
-  }
-  return s;
-}
-
 JobSpec ToJobSpec(const OpenbPod& p, const std::vector<int32_t>& all_models) {
   JobSpec j;
   j.id = p.name;
@@ -67,6 +52,21 @@ struct MirrorNode {
 };
 
 }  // namespace
+
+NodeSpec NodeSpecFromOpenb(const OpenbNode& n) {
+  NodeSpec s;
+  s.name = n.name;
+  s.arch = Arch::kX86_64;
+  s.cpu = MilliCpu::FromRaw(n.cpu_milli);
+  s.memory = MiB::FromRaw(n.memory_mib);
+  for (int32_t i = 0; i < n.gpu_count; ++i) {
+    DeviceSpec d;
+    d.index = i;
+    d.model = n.model_index;
+    s.devices.push_back(std::move(d));
+  }
+  return s;
+}
 
 absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes,
                                              const std::vector<OpenbPod>& pods,
@@ -120,7 +120,7 @@ absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes
   int64_t frag_total = 0;
   for (int32_t k : e.node_order) {
     const OpenbNode& n = nodes[static_cast<size_t>(k)];
-    MC_RETURN_IF_ERROR(scheduler->AddNode(ToNodeSpec(n)));
+    MC_RETURN_IF_ERROR(scheduler->AddNode(NodeSpecFromOpenb(n)));
     MirrorNode m;
     m.model = n.model_index;
     m.cpu_left = n.cpu_milli;

@@ -29,6 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "manychip/core/catalog.h"
+#include "manychip/core/node.h"
 #include "manychip/core/profile.h"
 #include "manychip/sim/openb_trace.h"
 
@@ -61,6 +62,9 @@ struct OpenbSeedResult {
   std::vector<double> alloc_pct;
   double wall_seconds = 0;
 };
+
+// The scheduler node for a trace node (x86_64, one device per GPU).
+NodeSpec NodeSpecFromOpenb(const OpenbNode& node);
 
 absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes,
                                              const std::vector<OpenbPod>& pods,
