@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "boost/asio/post.hpp"
 #include "google/protobuf/util/message_differencer.h"
-#include "src/service/codec_bridge.h"
+#include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "spdlog/spdlog.h"
 
@@ -111,7 +111,7 @@ absl::Status Controller::Restore() {
   MC_ASSIGN_OR_RETURN(StoreSnapshot snap, store_->Load());
   const absl::Time now = clock_.Now();
   for (const NodeRecord& rec : snap.nodes) {
-    auto spec = NodeFromWire(rec.node, *catalog_, "");
+    auto spec = codec::NodeFromProto(rec.node, *catalog_);
     if (!spec.ok()) {
       spdlog::error("restore: dropping stored node {}: {}", rec.node.name(), spec.status().ToString());
       continue;
@@ -143,7 +143,7 @@ absl::Status Controller::Restore() {
         next_job_seq_ = std::max(next_job_seq_, seq + 1);
       }
     }
-    auto spec = JobFromWire(st.job(), *catalog_);
+    auto spec = codec::JobFromProto(st.job(), *catalog_);
     if (!spec.ok()) {
       spdlog::error("restore: job {} no longer validates: {}", id, spec.status().ToString());
       continue;
@@ -306,7 +306,7 @@ void Controller::SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done) 
   }
   const std::string id = spec.id;
   JobEntry job;
-  *job.status.mutable_job() = JobToWire(spec, *catalog_);
+  *job.status.mutable_job() = codec::JobToProto(spec, *catalog_);
   job.status.set_phase(v1::PENDING);
   job.status.set_submit_time_unix_ms(NowMs());
   job.spec = std::move(spec);

@@ -19,7 +19,7 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "manychip/codec/json.h"
-#include "src/service/codec_bridge.h"
+#include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "manychip/v1/agent.grpc.pb.h"
 #include "manychip/v1/scheduler.grpc.pb.h"
@@ -49,7 +49,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     v1::Job job = req->job();
     // A tenant token names the tenant; a job that leaves it out is its own.
     if (job.tenant().empty() && !caller->admin) job.set_tenant(caller->tenant);
-    auto spec = JobFromWire(job, controller_->catalog());
+    auto spec = codec::JobFromProto(job, controller_->catalog());
     if (!spec.ok()) return Fail(r, spec.status());
     // The simulator runs jobs without commands; a daemon runs processes.
     for (size_t g = 0; g < spec->task_groups.size(); ++g) {
@@ -459,7 +459,7 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
       r->Finish(ToGrpcStatus(s));
       return r;
     }
-    auto spec = NodeFromWire(req->node(), controller_->catalog(), "node.");
+    auto spec = codec::NodeFromProto(req->node(), controller_->catalog(), "node.");
     if (!spec.ok()) {
       r->Finish(ToGrpcStatus(spec.status()));
       return r;

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "adapters/builtin.h"
 #include "manychip/codec/json.h"
-#include "src/service/codec_bridge.h"
+#include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
 #include "google/protobuf/struct.pb.h"
@@ -54,7 +54,7 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
     return absl::InvalidArgumentError("--max_message_bytes: must be >= 1024");
   }
   auto parts = std::make_unique<ServerParts>();
-  MC_ASSIGN_OR_RETURN(Catalog catalog, LoadCatalog(o.catalog_path));
+  MC_ASSIGN_OR_RETURN(Catalog catalog, codec::LoadCatalogFile(o.catalog_path));
   parts->catalog = std::make_shared<const Catalog>(std::move(catalog));
   parts->registry = std::make_unique<AdapterRegistry>();
   MC_RETURN_IF_ERROR(RegisterBuiltinAdapters(*parts->registry));
