@@ -22,10 +22,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "manychip/service/command_line.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "adapters/builtin.h"
+#include "manychip/adapters/builtin.h"
 #include "adapters/device/fake/fake_adapter.h"
 #include "adapters/discovery.h"
 #include "manychip/codec/json.h"
@@ -38,6 +39,7 @@ ABSL_FLAG(std::string, node, "", "node name (overrides the inventory's)");
 ABSL_FLAG(std::string, inventory, "", "simulated node inventory (v1::Node JSON)");
 ABSL_FLAG(bool, discover, false, "discover the real host and devices");
 ABSL_FLAG(bool, dry_run, false, "print the inventory as JSON and exit");
+ABSL_FLAG(std::string, adapter_dir, "", "directory of third-party adapter .so files (C ABI)");
 ABSL_FLAG(std::string, sysfs_root, "/sys", "sysfs root for --discover (tests use a fixture)");
 ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
 ABSL_FLAG(std::string, workdir, "", "where task stdout/stderr files go");
@@ -67,6 +69,9 @@ absl::StatusOr<manychip::v1::Node> LoadInventory(const manychip::Catalog& catalo
   } else {
     manychip::AdapterRegistry registry;
     if (absl::Status s = manychip::RegisterBuiltinAdapters(registry); !s.ok()) return s;
+    if (const std::string dir = absl::GetFlag(FLAGS_adapter_dir); !dir.empty()) {
+      if (absl::Status s = manychip::LoadAdapterDir(dir, registry); !s.ok()) return s;
+    }
     manychip::DiscoverOptions d;
     d.sysfs_root = absl::GetFlag(FLAGS_sysfs_root);
     auto s = manychip::DiscoverNode(registry, catalog, d, {}, node_name);
@@ -81,6 +86,7 @@ absl::StatusOr<manychip::v1::Node> LoadInventory(const manychip::Catalog& catalo
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("manychip node agent");
+  manychip::NormalizeDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   const bool discover = absl::GetFlag(FLAGS_discover);
   const bool has_inventory = !absl::GetFlag(FLAGS_inventory).empty();

@@ -28,6 +28,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "manychip/service/command_line.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -221,6 +222,7 @@ ProcSample Sample(int64_t pid) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  manychip::NormalizeDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   const std::string server = absl::GetFlag(FLAGS_server);
   if (!absl::StartsWith(server, "127.") && !absl::StartsWith(server, "localhost:")) {

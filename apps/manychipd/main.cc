@@ -18,12 +18,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "manychip/service/server.h"
-#include "manychip/sim/profile_file.h"
+#include "manychip/codec/profile.h"
+#include "manychip/service/command_line.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
 ABSL_FLAG(std::string, state, "manychip.db", "SQLite state file, or :memory:");
 ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
+ABSL_FLAG(std::string, adapter_dir, "", "directory of third-party adapter .so files (C ABI)");
 ABSL_FLAG(std::string, profile, "", "scheduler profile JSON (default profile if empty)");
 ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
 ABSL_FLAG(int64_t, seed, 42, "scheduler seed");
@@ -55,13 +57,15 @@ int Fail(const absl::Status& s, int code) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("manychip scheduler daemon");
+  manychip::NormalizeDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   manychip::ServerOptions o;
+  o.adapter_dir = absl::GetFlag(FLAGS_adapter_dir);
   o.listen = absl::GetFlag(FLAGS_listen);
   o.state_path = absl::GetFlag(FLAGS_state);
   o.catalog_path = absl::GetFlag(FLAGS_catalog);
   if (const std::string f = absl::GetFlag(FLAGS_profile); !f.empty()) {
-    auto p = manychip::sim::LoadProfileFile(f);
+    auto p = manychip::codec::LoadProfileFile(f);
     if (!p.ok()) return Fail(p.status(), 2);
     o.profile = *std::move(p);
   }

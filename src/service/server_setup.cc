@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "adapters/builtin.h"
+#include "manychip/adapters/builtin.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
 #include "manychip/status.h"
@@ -58,6 +58,7 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   parts->catalog = std::make_shared<const Catalog>(std::move(catalog));
   parts->registry = std::make_unique<AdapterRegistry>();
   MC_RETURN_IF_ERROR(RegisterBuiltinAdapters(*parts->registry));
+  if (!o.adapter_dir.empty()) MC_RETURN_IF_ERROR(LoadAdapterDir(o.adapter_dir, *parts->registry));
   parts->clock = std::make_unique<RealClock>();
 
   std::unique_ptr<StateStore> store;

@@ -42,6 +42,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:7070";
   std::string state_path;          // SQLite file; ":memory:" for a throwaway state
   std::string catalog_path;        // v1::Catalog JSON
+  std::string adapter_dir;         // third-party adapter .so files (C ABI); empty = none
   ProfileSpec profile = DefaultProfile();  // manychipd reads --profile into this
   uint64_t seed = 42;
 
