@@ -67,6 +67,7 @@ say "agents"
 nodes=(
   "h20-0 x86-h20.json"
   "ascend-0 arm-ascend-910b.json"
+  "ascend-1 arm-ascend-910b.json"
   "kunlun-0 x86-kunlun-p800.json"
   "ppu-0 x86-ppu.json"
   "riscv-0 riscv-cpu.json"
@@ -85,22 +86,8 @@ for _ in $(seq 100); do
 done
 ctl nodes
 
-# Some example jobs are written for the simulator and name no command; the
-# daemon rejects those (it runs processes). With python3 at hand, give them
-# the `demo-task` stub so they run too; without it they show the rejection.
 mkdir -p "$tmp/jobs"
 cp examples/jobs/*.json "$tmp/jobs/"
-cp "$tmp/bin/$(ls "$tmp/bin" | head -1)" "$tmp/bin/demo-task"
-if command -v python3 >/dev/null 2>&1; then
-  python3 - "$tmp"/jobs/*.json <<'PY'
-import json, sys
-for path in sys.argv[1:]:
-    job = json.load(open(path))
-    for g in job.get("task_groups", []):
-        g.setdefault("command", "demo-task")
-    json.dump(job, open(path, "w"), indent=2)
-PY
-fi
 
 say "submitting examples/jobs"
 ids=()
