@@ -12,6 +12,7 @@
 #include "apps/manychip-sim/flags.h"
 #include "apps/manychip-sim/modes.h"
 #include "apps/manychip-sim/progress.h"
+#include "manychip/sim/openb_protocol.h"
 #include "manychip/sim/openb_runner.h"
 #include "manychip/sim/profile_file.h"
 #include "manychip/sim/report.h"
@@ -48,6 +49,13 @@ absl::Status RunRunMode(int argc, char** argv) {
   MC_ASSIGN_OR_RETURN(auto pods, sim::ReadOpenbPods(workload, catalog.get()));
   MC_ASSIGN_OR_RETURN(auto jobs, sim::TraceJobsFromOpenbPods(pods, *catalog));
   MC_ASSIGN_OR_RETURN(o.profile, sim::LoadProfileFile(flags.Get("profile", "")));
+  // As in openb mode: `target_workload: trace` means the replayed workload's
+  // typical tasks.
+  const std::string typical = sim::FormatTargetWorkload(sim::TypicalWorkload(pods));
+  for (PluginArgs& p : o.profile.plugins) {
+    auto it = p.args.find("target_workload");
+    if (it != p.args.end() && it->second == "trace") it->second = typical;
+  }
   MC_ASSIGN_OR_RETURN(int64_t seed, flags.GetInt("seed", 42));
   o.seed = static_cast<uint64_t>(seed);
   ProgressBar bar("run", static_cast<int64_t>(jobs.size()));
