@@ -15,7 +15,7 @@
 #include "apps/manychip-sim/modes.h"
 #include "apps/manychip-sim/progress.h"
 #include "manychip/sim/openb_batch.h"
-#include "manychip/sim/profile_file.h"
+#include "manychip/codec/profile.h"
 #include "manychip/sim/report.h"
 #include "manychip/status.h"
 
@@ -82,7 +82,7 @@ absl::Status RunOpenbMode(int argc, char** argv) {
 
   std::vector<sim::OpenbPolicyResult> results;
   for (const auto& [label, path] : runs) {
-    MC_ASSIGN_OR_RETURN(ProfileSpec profile, sim::LoadProfileFile(path));
+    MC_ASSIGN_OR_RETURN(ProfileSpec profile, codec::LoadProfileFile(path));
     sim::OpenbRunOptions base;
     base.catalog = shared_catalog;
     base.profile = std::move(profile);

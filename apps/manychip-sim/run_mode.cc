@@ -14,7 +14,7 @@
 #include "apps/manychip-sim/progress.h"
 #include "manychip/sim/openb_protocol.h"
 #include "manychip/sim/openb_runner.h"
-#include "manychip/sim/profile_file.h"
+#include "manychip/codec/profile.h"
 #include "manychip/sim/report.h"
 #include "manychip/sim/trace_run.h"
 #include "manychip/status.h"
@@ -48,7 +48,7 @@ absl::Status RunRunMode(int argc, char** argv) {
   }
   MC_ASSIGN_OR_RETURN(auto pods, sim::ReadOpenbPods(workload, catalog.get()));
   MC_ASSIGN_OR_RETURN(auto jobs, sim::TraceJobsFromOpenbPods(pods, *catalog));
-  MC_ASSIGN_OR_RETURN(o.profile, sim::LoadProfileFile(flags.Get("profile", "")));
+  MC_ASSIGN_OR_RETURN(o.profile, codec::LoadProfileFile(flags.Get("profile", "")));
   // As in openb mode: `target_workload: trace` means the replayed workload's
   // typical tasks.
   const std::string typical = sim::FormatTargetWorkload(sim::TypicalWorkload(pods));

@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "manychip/core/catalog.h"
 #include "manychip/sim/openb_batch.h"
-#include "manychip/sim/profile_file.h"
+#include "manychip/codec/profile.h"
 
 namespace manychip::sim {
 namespace {
@@ -68,7 +68,7 @@ TEST_P(OpenbReproductionTest, MatchesPublishedFigure) {
   if (nodes_ == nullptr) GTEST_SKIP() << "trace not present: " << kNodes << ", " << kPods;
   const Published& want = GetParam();
   auto profile =
-      LoadProfileFile(kDir + "examples/profiles/openb-" + std::string(want.policy) + ".json");
+      codec::LoadProfileFile(kDir + "examples/profiles/openb-" + std::string(want.policy) + ".json");
   ASSERT_TRUE(profile.ok()) << profile.status();
   OpenbRunOptions o;
   o.catalog = *catalog_;
@@ -91,7 +91,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST_F(OpenbReproductionTest, ManychipStaysWithFgd) {
   if (nodes_ == nullptr) GTEST_SKIP() << "trace not present";
-  auto profile = LoadProfileFile(kDir + "examples/profiles/openb-manychip.json");
+  auto profile = codec::LoadProfileFile(kDir + "examples/profiles/openb-manychip.json");
   ASSERT_TRUE(profile.ok()) << profile.status();
   OpenbRunOptions o;
   o.catalog = *catalog_;
@@ -103,7 +103,7 @@ TEST_F(OpenbReproductionTest, ManychipStaysWithFgd) {
 
 TEST_F(OpenbReproductionTest, SameSeedTwiceIdenticalJson) {
   if (nodes_ == nullptr) GTEST_SKIP() << "trace not present";
-  auto profile = LoadProfileFile(kDir + "examples/profiles/openb-fgd.json");
+  auto profile = codec::LoadProfileFile(kDir + "examples/profiles/openb-fgd.json");
   ASSERT_TRUE(profile.ok()) << profile.status();
   OpenbRunOptions o;
   o.catalog = *catalog_;

@@ -9,7 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "manychip/core/catalog.h"
-#include "manychip/sim/profile_file.h"
+#include "manychip/codec/json.h"
+#include "manychip/codec/profile.h"
 
 namespace manychip::sim::testing {
 
@@ -59,7 +60,9 @@ inline ProfileSpec Profile(const std::string& plugin, const std::string& args_js
   std::string json = absl::StrCat("{\"name\":\"t-", plugin, "\",\"plugins\":[{\"name\":\"queue_sort\"},{\"name\":\"resource_fit\"},",
                                   "{\"name\":\"", plugin, "\",\"weight\":1000",
                                   args_json.empty() ? "" : ",\"args\":", args_json, "}]}");
-  auto p = ParseProfileJson(json, "test-profile");
+  v1::SchedulerProfile proto;
+  if (!codec::ParseJson(json, "test-profile", &proto).ok()) return ProfileSpec{};
+  auto p = codec::ProfileFromProto(proto, nullptr);
   return p.ok() ? *p : ProfileSpec{};
 }
 
