@@ -154,11 +154,8 @@ absl::StatusOr<ClusterSpec> ClusterFromProto(const v1::Cluster& proto, const Cat
 }
 
 absl::StatusOr<ClusterSpec> LoadClusterFile(const std::string& path, const Catalog& catalog) {
-  v1::Cluster proto;
-  MC_RETURN_IF_ERROR(ReadJsonFile(path, &proto));
-  auto cluster = ClusterFromProto(proto, catalog);
-  if (!cluster.ok()) return internal::InFile(cluster.status(), path);
-  return cluster;
+  return internal::LoadJsonAs<v1::Cluster>(
+      path, [&](const v1::Cluster& proto) { return ClusterFromProto(proto, catalog); });
 }
 
 }  // namespace manychip::codec

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/map.h"
+#include "manychip/codec/json.h"
 
 namespace manychip::codec::internal {
 
@@ -55,5 +56,16 @@ bool IsPciId(absl::string_view s);
 
 // Prefixes a non-OK status's message with "<file>: ", keeping its code.
 absl::Status InFile(const absl::Status& status, absl::string_view file);
+
+// Reads `path` as JSON into a `Proto` and converts it with `convert`
+// (returning StatusOr); a conversion error is prefixed with the file name.
+template <typename Proto, typename Convert>
+auto LoadJsonAs(const std::string& path, Convert convert) -> decltype(convert(Proto())) {
+  Proto proto;
+  if (absl::Status s = ReadJsonFile(path, &proto); !s.ok()) return s;
+  auto out = convert(proto);
+  if (!out.ok()) return InFile(out.status(), path);
+  return out;
+}
 
 }  // namespace manychip::codec::internal

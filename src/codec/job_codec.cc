@@ -599,11 +599,8 @@ v1::Job JobToProto(const JobSpec& job, const Catalog& catalog) {
 }
 
 absl::StatusOr<JobSpec> LoadJobFile(const std::string& path, const Catalog& catalog) {
-  v1::Job proto;
-  MC_RETURN_IF_ERROR(ReadJsonFile(path, &proto));
-  auto job = JobFromProto(proto, catalog);
-  if (!job.ok()) return internal::InFile(job.status(), path);
-  return job;
+  return internal::LoadJsonAs<v1::Job>(
+      path, [&](const v1::Job& proto) { return JobFromProto(proto, catalog); });
 }
 
 }  // namespace manychip::codec

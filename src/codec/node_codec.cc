@@ -269,11 +269,8 @@ v1::Node NodeToProto(const NodeSpec& node, const Catalog& catalog) {
 }
 
 absl::StatusOr<NodeSpec> LoadNodeFile(const std::string& path, const Catalog& catalog) {
-  v1::Node proto;
-  MC_RETURN_IF_ERROR(ReadJsonFile(path, &proto));
-  auto node = NodeFromProto(proto, catalog);
-  if (!node.ok()) return internal::InFile(node.status(), path);
-  return node;
+  return internal::LoadJsonAs<v1::Node>(
+      path, [&](const v1::Node& proto) { return NodeFromProto(proto, catalog); });
 }
 
 }  // namespace manychip::codec
