@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -43,6 +44,9 @@ struct Published {
   double unallocated_at_100;
   double tolerance;
 };
+
+// Keeps ctest's discovered names readable (gtest would print the raw bytes).
+void PrintTo(const Published& p, std::ostream* os) { *os << p.policy; }
 
 class OpenbReproductionTest : public ::testing::TestWithParam<Published> {
  protected:
