@@ -8,8 +8,7 @@ namespace manychip {
 
 absl::StatusOr<NodeSpec> DiscoverNode(const AdapterRegistry& registry, const Catalog& catalog,
                                       const DiscoverOptions& device_options,
-                                      const HostProbeOptions& host_options,
-                                      std::string node_name) {
+                                      const HostProbeOptions& host_options, std::string node_name) {
   absl::StatusOr<Arch> arch =
       host_options.arch.empty() ? RunningArch() : ParseArch(host_options.arch);
   if (!arch.ok()) return arch.status();
@@ -55,8 +54,8 @@ absl::StatusOr<NodeSpec> DiscoverNode(const AdapterRegistry& registry, const Cat
   }
   for (size_t i = 0; i < node.devices.size(); ++i) {
     if (node.devices[i].index != static_cast<int32_t>(i)) {
-      return absl::InternalError(absl::StrCat("device ", i, " has index ", node.devices[i].index,
-                                              " after merging"));
+      return absl::InternalError(
+          absl::StrCat("device ", i, " has index ", node.devices[i].index, " after merging"));
     }
   }
   return node;

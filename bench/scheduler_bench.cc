@@ -146,8 +146,9 @@ void BM_PlaceSingleCard(benchmark::State& state) {
   FakeClock clock(absl::FromUnixSeconds(0));
   auto s = MakeScheduler(&clock, nodes, DefaultProfile());
   std::vector<int32_t> models = AllModels();
-  RunBatches(state, *s, clock, int64_t{nodes} * 8000,
-             [&](int64_t i) { return OneTaskJob(absl::StrCat("j", i), 1000, models); }, 1000);
+  RunBatches(
+      state, *s, clock, int64_t{nodes} * 8000,
+      [&](int64_t i) { return OneTaskJob(absl::StrCat("j", i), 1000, models); }, 1000);
 }
 BENCHMARK(BM_PlaceSingleCard)->Arg(5000)->Unit(benchmark::kMillisecond);
 
@@ -169,11 +170,12 @@ void BM_PlaceFractional(benchmark::State& state) {
   std::mt19937_64 rng(7);
   std::vector<int64_t> shares;
   for (int i = 0; i < 1 << 16; ++i) shares.push_back(250 * (1 + static_cast<int64_t>(rng() % 3)));
-  RunBatches(state, *s, clock, int64_t{nodes} * 8000,
-             [&](int64_t i) {
-               return OneTaskJob(absl::StrCat("f", i), shares[i % shares.size()], models);
-             },
-             500);
+  RunBatches(
+      state, *s, clock, int64_t{nodes} * 8000,
+      [&](int64_t i) {
+        return OneTaskJob(absl::StrCat("f", i), shares[i % shares.size()], models);
+      },
+      500);
 }
 BENCHMARK(BM_PlaceFractional)->Arg(5000)->Unit(benchmark::kMillisecond);
 

@@ -30,14 +30,15 @@ absl::Status CAbiDeviceAdapter::TakeError(mc_error* error, absl::string_view cal
   std::string text = absl::StrCat(path_, ": ", call, ": ", absl::string_view(msg.data, msg.size));
   table_->error_destroy(error);
   // Codes outside absl's range are the adapter's bug, reported as Internal.
-  const auto status_code = (code > 0 && code <= 16) ? static_cast<absl::StatusCode>(code)
-                                                    : absl::StatusCode::kInternal;
+  const auto status_code =
+      (code > 0 && code <= 16) ? static_cast<absl::StatusCode>(code) : absl::StatusCode::kInternal;
   return absl::Status(status_code, text);
 }
 
-absl::StatusOr<std::string> CAbiDeviceAdapter::CallBytes(
-    mc_error* (*fn)(void*, mc_bytes, mc_bytes*), const std::string& request,
-    absl::string_view call) const {
+absl::StatusOr<std::string> CAbiDeviceAdapter::CallBytes(mc_error* (*fn)(void*, mc_bytes,
+                                                                         mc_bytes*),
+                                                         const std::string& request,
+                                                         absl::string_view call) const {
   mc_bytes out{nullptr, 0};
   mc_error* err = fn(table_->self, mc_bytes{request.data(), request.size()}, &out);
   absl::Status s = TakeError(err, call);
@@ -127,14 +128,20 @@ ChooseResult CAbiDeviceAdapter::Choose(const NodeSpec& node, absl::Span<const Mi
     int32_t prev = -1;
     for (int32_t dev : resp.devices()) {
       if (dev <= prev || dev >= static_cast<int32_t>(node.devices.size())) {
-        return ChooseResult{false, {}, 0, ChooseFailure::kUnsupported,
+        return ChooseResult{false,
+                            {},
+                            0,
+                            ChooseFailure::kUnsupported,
                             absl::StrCat(path_, ": choose: bad device index ", dev)};
       }
       prev = dev;
       result.devices.push_back(dev);
     }
     if (result.ok && static_cast<int32_t>(result.devices.size()) != request.cards) {
-      return ChooseResult{false, {}, 0, ChooseFailure::kUnsupported,
+      return ChooseResult{false,
+                          {},
+                          0,
+                          ChooseFailure::kUnsupported,
                           absl::StrCat(path_, ": choose: returned ", result.devices.size(),
                                        " devices for ", request.cards)};
     }
@@ -178,9 +185,9 @@ absl::StatusOr<int> CAbiDeviceAdapter::CompareStackVersions(absl::string_view st
                                                             absl::string_view a,
                                                             absl::string_view b) const {
   int32_t result = 0;
-  mc_error* err = table_->compare_versions(table_->self, mc_bytes{stack.data(), stack.size()},
-                                           mc_bytes{a.data(), a.size()},
-                                           mc_bytes{b.data(), b.size()}, &result);
+  mc_error* err =
+      table_->compare_versions(table_->self, mc_bytes{stack.data(), stack.size()},
+                               mc_bytes{a.data(), a.size()}, mc_bytes{b.data(), b.size()}, &result);
   absl::Status s = TakeError(err, "compare_versions");
   if (!s.ok()) return s;
   return result < 0 ? -1 : (result > 0 ? 1 : 0);

@@ -38,9 +38,8 @@ class CAbiDeviceAdapter final : public DeviceAdapter {
   // Turns an mc_error into a Status (and destroys it); OK for nullptr.
   absl::Status TakeError(mc_error* error, absl::string_view call) const;
   // Calls a bytes-in/bytes-out function and copies the answer out.
-  absl::StatusOr<std::string> CallBytes(
-      mc_error* (*fn)(void*, mc_bytes, mc_bytes*), const std::string& request,
-      absl::string_view call) const;
+  absl::StatusOr<std::string> CallBytes(mc_error* (*fn)(void*, mc_bytes, mc_bytes*),
+                                        const std::string& request, absl::string_view call) const;
 
   std::string path_;
   void* dl_handle_;

@@ -48,8 +48,8 @@ absl::StatusOr<std::unique_ptr<DeviceAdapter>> LoadAdapterLibrary(const std::str
     return fail(absl::StrCat("table of ", table->struct_size, " bytes has no ABI version"));
   }
   if (table->abi_major != MC_ADAPTER_ABI_MAJOR) {
-    return fail(absl::StrCat("adapter ABI ", table->abi_major, ".", table->abi_minor,
-                             ", host ABI ", MC_ADAPTER_ABI_MAJOR, ".", MC_ADAPTER_ABI_MINOR,
+    return fail(absl::StrCat("adapter ABI ", table->abi_major, ".", table->abi_minor, ", host ABI ",
+                             MC_ADAPTER_ABI_MAJOR, ".", MC_ADAPTER_ABI_MINOR,
                              " (major versions must match)"));
   }
   if (table->struct_size < kMinTableSize) {

@@ -109,8 +109,8 @@ std::vector<DeviceSpec> PciDevicesOfVendor(const std::vector<PciFunction>& funct
       if (model != nullptr) break;
     }
     if (model == nullptr) {
-      spdlog::warn("pci {}: {} device {}:{} is in no catalog model, skipped", f.address, std::string(vendor),
-                   f.vendor_id, f.device_id);
+      spdlog::warn("pci {}: {} device {}:{} is in no catalog model, skipped", f.address,
+                   std::string(vendor), f.vendor_id, f.device_id);
       continue;
     }
     DeviceSpec d;

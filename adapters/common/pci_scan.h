@@ -23,9 +23,9 @@
 namespace manychip {
 
 struct PciFunction {
-  std::string address;    // "0000:c1:00.0"
-  std::string vendor_id;  // lower-case hex without 0x, "19e5"
-  std::string device_id;  // "d802"
+  std::string address;      // "0000:c1:00.0"
+  std::string vendor_id;    // lower-case hex without 0x, "19e5"
+  std::string device_id;    // "d802"
   uint32_t class_code = 0;  // 0x120000 processing accelerator, 0x0302xx 3D controller
   int32_t numa_node = -1;
 };

@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace manychip {
 namespace {
@@ -53,7 +53,7 @@ std::string NormalizeBusId(absl::string_view v) {
 }  // namespace
 
 absl::StatusOr<std::vector<SmiGpu>> ParseQueryGpuCsv(absl::string_view text,
-                                                      absl::string_view what) {
+                                                     absl::string_view what) {
   std::vector<absl::string_view> lines = absl::StrSplit(text, '\n', absl::SkipWhitespace());
   if (lines.empty()) return absl::InvalidArgumentError(absl::StrCat(what, ": empty output"));
   std::map<std::string, int> col;
@@ -83,8 +83,9 @@ absl::StatusOr<std::vector<SmiGpu>> ParseQueryGpuCsv(absl::string_view text,
     g.name = field("name");
     if (g.uuid.empty() || g.name.empty()) return Bad(what, line, "empty uuid or name");
     if (!ParseMiB(field("memory.total"), &g.memory_mib)) {
-      return Bad(what, line, absl::StrCat("memory.total \"", field("memory.total"),
-                                          "\" is not a positive MiB count"));
+      return Bad(
+          what, line,
+          absl::StrCat("memory.total \"", field("memory.total"), "\" is not a positive MiB count"));
     }
     if (col.contains("pci.bus_id")) g.pci_bus_id = NormalizeBusId(field("pci.bus_id"));
     if (static_cast<size_t>(g.index) >= seen.size()) seen.resize(g.index + 1, false);
@@ -97,7 +98,8 @@ absl::StatusOr<std::vector<SmiGpu>> ParseQueryGpuCsv(absl::string_view text,
     return absl::InvalidArgumentError(
         absl::StrCat(what, ": device indexes are not 0..", out.size() - 1, " (output truncated?)"));
   }
-  std::sort(out.begin(), out.end(), [](const SmiGpu& a, const SmiGpu& b) { return a.index < b.index; });
+  std::sort(out.begin(), out.end(),
+            [](const SmiGpu& a, const SmiGpu& b) { return a.index < b.index; });
   return out;
 }
 
@@ -117,7 +119,8 @@ absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text, absl::string_
     const int line = static_cast<int>(l + 1);
     absl::string_view raw = lines[l];
     if (absl::StartsWith(absl::StripAsciiWhitespace(raw), "Legend")) break;
-    std::vector<absl::string_view> tok = absl::StrSplit(raw, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    std::vector<absl::string_view> tok =
+        absl::StrSplit(raw, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     if (tok.empty()) continue;
     int32_t idx;
     if (header_line < 0) {
@@ -150,18 +153,24 @@ absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text, absl::string_
         if (code != "X") return Bad(what, line, absl::StrCat("diagonal is \"", code, "\", want X"));
         continue;
       }
-      if (code == "PIX") link.link_class = LinkClass::kSingleSwitch;
-      else if (code == "PXB") link.link_class = LinkClass::kMultiSwitch;
-      else if (code == "PHB") link.link_class = LinkClass::kHostBridge;
-      else if (code == "NODE" || code == "SOC") link.link_class = LinkClass::kSameCpu;
-      else if (code == "SYS") link.link_class = LinkClass::kCrossCpu;
+      if (code == "PIX")
+        link.link_class = LinkClass::kSingleSwitch;
+      else if (code == "PXB")
+        link.link_class = LinkClass::kMultiSwitch;
+      else if (code == "PHB")
+        link.link_class = LinkClass::kHostBridge;
+      else if (code == "NODE" || code == "SOC")
+        link.link_class = LinkClass::kSameCpu;
+      else if (code == "SYS")
+        link.link_class = LinkClass::kCrossCpu;
       else {
         size_t digits = code.find_first_of("0123456789");
         absl::string_view letters = code.substr(0, digits);
         int32_t lanes = 0;
         if (digits == 0 || digits == absl::string_view::npos || letters.size() > 6 ||
-            !std::all_of(letters.begin(), letters.end(),
-                         [](char c) { return absl::ascii_isupper(static_cast<unsigned char>(c)); }) ||
+            !std::all_of(
+                letters.begin(), letters.end(),
+                [](char c) { return absl::ascii_isupper(static_cast<unsigned char>(c)); }) ||
             !absl::SimpleAtoi(code.substr(digits), &lanes) || lanes <= 0) {
           return Bad(what, line, absl::StrCat("unknown link code \"", code, "\""));
         }

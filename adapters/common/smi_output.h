@@ -34,7 +34,7 @@ struct SmiGpu {
 // optional; any order; with or without units/header units ("[MiB]", "MiB").
 // Indexes must be unique and 0..n-1.
 absl::StatusOr<std::vector<SmiGpu>> ParseQueryGpuCsv(absl::string_view text,
-                                                      absl::string_view what);
+                                                     absl::string_view what);
 
 struct TopoMatrix {
   int32_t size = 0;
@@ -47,8 +47,7 @@ struct TopoMatrix {
 // codes: X (self), PIX, PXB, PHB, NODE (or SOC), SYS, and <LETTERS><n> for a
 // high-speed link with n lanes (NV12, XL4, ...). The matrix must be square,
 // cover devices 0..n-1 and be symmetric.
-absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text,
-                                           absl::string_view device_prefix,
+absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text, absl::string_view device_prefix,
                                            absl::string_view what);
 
 // Fills DeviceSpec::links (and numa_node when known) from a matrix whose size

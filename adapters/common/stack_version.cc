@@ -8,8 +8,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace manychip::stack {
 namespace {
@@ -34,7 +34,8 @@ absl::StatusOr<std::vector<int64_t>> ParseDotted(absl::string_view v) {
   std::vector<int64_t> parts;
   for (absl::string_view p : absl::StrSplit(s, '.')) {
     int64_t n;
-    if (!ParseNumber(p, &n)) return Malformed(v, absl::StrCat("component \"", p, "\" is not a number"));
+    if (!ParseNumber(p, &n))
+      return Malformed(v, absl::StrCat("component \"", p, "\" is not a number"));
     parts.push_back(n);
   }
   return parts;
@@ -70,7 +71,8 @@ absl::StatusOr<std::vector<int64_t>> ParseAscend(absl::string_view v) {
       key[2] = 0;
       if (!ParseNumber(p, &key[3])) return Malformed(v, "RC needs a number, e.g. RC2");
     } else if (!ParseNumber(p, &key[3])) {
-      return Malformed(v, absl::StrCat("third component \"", parts[2], "\" is neither RCn nor a number"));
+      return Malformed(
+          v, absl::StrCat("third component \"", parts[2], "\" is neither RCn nor a number"));
     }
   }
   if (parts.size() == 4) {
@@ -83,7 +85,8 @@ absl::StatusOr<std::vector<int64_t>> ParseAscend(absl::string_view v) {
       key[4] = 3;
     }
     if (!ParseNumber(p, &key[5])) {
-      return Malformed(v, absl::StrCat("fourth component \"", parts[3], "\" is not alphaN, betaN or N"));
+      return Malformed(
+          v, absl::StrCat("fourth component \"", parts[3], "\" is not alphaN, betaN or N"));
     }
   }
   return key;
@@ -119,8 +122,8 @@ absl::Status CheckMinVersion(const NodeSpec& node, absl::string_view stack,
   }
   auto c = compare(it->second, min_version);
   if (!c.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat("node ", node.name, " reports ", stack,
-                                                      " ", c.status().message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", node.name, " reports ", stack, " ", c.status().message()));
   }
   if (*c < 0) {
     return absl::FailedPreconditionError(absl::StrCat("node ", node.name, " has ", stack, " ",

@@ -71,7 +71,8 @@ absl::StatusOr<std::string> RunTool(const DiscoverOptions& options, const ToolCa
   }
   close(fds[1]);
   std::string out;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(call.timeout_ms);
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(call.timeout_ms);
   bool timed_out = false;
   char buf[8192];
   for (;;) {
@@ -106,8 +107,8 @@ absl::StatusOr<std::string> RunTool(const DiscoverOptions& options, const ToolCa
     return absl::UnavailableError(absl::StrCat(what, ": timed out after ", call.timeout_ms, " ms"));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        what, ": exited with ", WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+    return absl::UnavailableError(
+        absl::StrCat(what, ": exited with ", WIFEXITED(status) ? WEXITSTATUS(status) : -1));
   }
   return out;
 }

@@ -18,9 +18,9 @@
 namespace manychip {
 
 struct ToolCall {
-  std::string program;              // looked up in PATH
+  std::string program;  // looked up in PATH
   std::vector<std::string> args;
-  std::string recorded_name;        // file name inside tool_output_dir
+  std::string recorded_name;  // file name inside tool_output_dir
   int timeout_ms = 10000;
 };
 

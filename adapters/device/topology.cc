@@ -93,8 +93,8 @@ const Tables& AllTables() {
       // HGX: NVSwitch all-to-all, so any set is legal; the NUMA halves (PCIe
       // switch pairs hang off each socket) are preferred by best fit.
       std::vector<Mask> halves = {Range(0, 4), Range(4, 8)};
-      t->fixed.push_back(Build("hgx-8", "nvidia", "NVLink", 8, halves,
-                               Preference::kBestFitGroup, any));
+      t->fixed.push_back(
+          Build("hgx-8", "nvidia", "NVLink", 8, halves, Preference::kBestFitGroup, any));
     }
     {
       std::vector<Mask> rings = {Range(0, 4), Range(4, 8)};
@@ -107,8 +107,8 @@ const Tables& AllTables() {
                                Preference::kAscend910ARing,
                                [](Mask, int k) { return k == 1 || k == 2 || k == 4; }));
     }
-    t->fixed.push_back(Build("atlas-800t-a2", "ascend", "HCCS", 8, {Range(0, 8)},
-                             Preference::kBestFitGroup, any));
+    t->fixed.push_back(
+        Build("atlas-800t-a2", "ascend", "HCCS", 8, {Range(0, 8)}, Preference::kBestFitGroup, any));
     {
       std::vector<Mask> rings = {Range(0, 8), Range(8, 16)};
       t->fixed.push_back(Build("atlas-box16", "ascend", "HCCS", 16, rings,
@@ -147,14 +147,14 @@ const Tables& AllTables() {
       for (int size : {2, 4, 8}) {
         for (Mask b : Blocks(16, size)) groups.push_back(b);
       }
-      t->fixed.push_back(Build("ppu-16", "ppu", "ICN", 16, groups, Preference::kBestFitGroup,
-                               [](Mask m, int k) {
-                                 if (k != 1 && k != 2 && k != 4 && k != 8 && k != 16) {
-                                   return false;
-                                 }
-                                 int lo = std::countr_zero(m);
-                                 return lo % k == 0 && m == Range(lo, lo + k);
-                               }));
+      t->fixed.push_back(
+          Build("ppu-16", "ppu", "ICN", 16, groups, Preference::kBestFitGroup, [](Mask m, int k) {
+            if (k != 1 && k != 2 && k != 4 && k != 8 && k != 16) {
+              return false;
+            }
+            int lo = std::countr_zero(m);
+            return lo % k == 0 && m == Range(lo, lo + k);
+          }));
     }
     for (int n = 2; n <= 16; n += 2) t->card310p.push_back(Ascend310PCard(n));
     return t;
@@ -174,8 +174,8 @@ bool Precheck(const NodeSpec& node, absl::Span<const MilliDevices> free,
   };
   if (free.size() != node.devices.size()) {
     return fail(ChooseFailure::kUnsupported,
-                absl::StrCat("free has ", free.size(), " entries, node has ",
-                             node.devices.size(), " devices"));
+                absl::StrCat("free has ", free.size(), " entries, node has ", node.devices.size(),
+                             " devices"));
   }
   if (node.devices.size() > static_cast<size_t>(kMaxDevices)) {
     return fail(ChooseFailure::kUnsupported,
@@ -382,8 +382,8 @@ ChooseResult ChooseOnBoard(const BoardRule& rule, const NodeSpec& node,
   const int k = request.cards;
   if (k > rule.device_count || rule.legal[k].empty()) {
     return Fail(ChooseFailure::kIllegalCount,
-                absl::StrCat(rule.board, ": ", k, " devices is not a legal request (legal: ",
-                             rule.legal_counts, ")"));
+                absl::StrCat(rule.board, ": ", k,
+                             " devices is not a legal request (legal: ", rule.legal_counts, ")"));
   }
   const Masks masks = ComputeMasks(node, free, request);
   const int whole = Pop(masks.whole_free);
@@ -512,9 +512,8 @@ ChooseResult ChooseForNode(absl::string_view vendor, const NodeSpec& node,
   const int32_t n = static_cast<int32_t>(node.devices.size());
   if (const BoardRule* rule = FindBoard(node.board, n)) {
     if (!vendor.empty() && rule->vendor != vendor) {
-      return Fail(ChooseFailure::kUnsupported,
-                  absl::StrCat("board ", node.board, " belongs to ", rule->vendor, ", not ",
-                               vendor));
+      return Fail(ChooseFailure::kUnsupported, absl::StrCat("board ", node.board, " belongs to ",
+                                                            rule->vendor, ", not ", vendor));
     }
     return ChooseOnBoard(*rule, node, free, request);
   }
@@ -535,11 +534,11 @@ ChooseResult ChooseForNode(absl::string_view vendor, const NodeSpec& node,
     if (node.board == "pcie") owner = "nvidia";
     if (node.board == "ascend-310p-chip") owner = "ascend";
     if (!owner.empty() && owner != vendor) {
-      return Fail(ChooseFailure::kUnsupported, absl::StrCat("board ", node.board, " belongs to ",
-                                                            owner, ", not ", vendor));
+      return Fail(ChooseFailure::kUnsupported,
+                  absl::StrCat("board ", node.board, " belongs to ", owner, ", not ", vendor));
     }
-    const bool strict = vendor == "nvidia" || vendor == "ascend" || vendor == "kunlun" ||
-                        vendor == "ppu";
+    const bool strict =
+        vendor == "nvidia" || vendor == "ascend" || vendor == "kunlun" || vendor == "ppu";
     if (owner.empty() && strict) {
       std::vector<std::string> known;
       for (const BoardRule& r : BuiltinBoards()) {

@@ -45,8 +45,7 @@ absl::StatusOr<int64_t> ReadMemTotalMiB(const std::string& proc_root) {
   if (!text.ok()) return text.status();
   for (absl::string_view line : absl::StrSplit(*text, '\n')) {
     if (!absl::StartsWith(line, "MemTotal:")) continue;
-    std::vector<absl::string_view> w =
-        absl::StrSplit(line.substr(9), ' ', absl::SkipWhitespace());
+    std::vector<absl::string_view> w = absl::StrSplit(line.substr(9), ' ', absl::SkipWhitespace());
     int64_t kib;
     if (w.size() != 2 || w[1] != "kB" || !absl::SimpleAtoi(w[0], &kib) || kib <= 0) {
       return absl::InvalidArgumentError(

@@ -22,16 +22,16 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "manychip/service/command_line.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "manychip/adapters/builtin.h"
 #include "adapters/device/fake/fake_adapter.h"
 #include "adapters/discovery.h"
+#include "manychip/adapters/builtin.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
 #include "manychip/service/agent.h"
+#include "manychip/service/command_line.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:7070", "manychipd address");
@@ -146,7 +146,8 @@ int main(int argc, char** argv) {
   // Device health: re-read the inventory (or re-discover) and report changes.
   std::thread health([&] {
     std::map<int32_t, bool> healthy;
-    for (const auto& d : o.inventory.devices()) healthy[d.index()] = d.health() != manychip::v1::UNHEALTHY;
+    for (const auto& d : o.inventory.devices())
+      healthy[d.index()] = d.health() != manychip::v1::UNHEALTHY;
     while (!stop.WaitForNotificationWithTimeout(absl::GetFlag(FLAGS_health_poll))) {
       auto now = LoadInventory(*catalog, o.inventory.name());
       if (!now.ok()) {

@@ -28,7 +28,6 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "manychip/service/command_line.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -36,6 +35,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/create_channel.h"
 #include "manychip/codec/json.h"
+#include "manychip/service/command_line.h"
 #include "manychip/v1/agent.grpc.pb.h"
 #include "manychip/v1/scheduler.grpc.pb.h"
 
@@ -209,7 +209,8 @@ ProcSample Sample(int64_t pid) {
   std::string tok;
   while (rest >> tok) f.push_back(tok);
   if (f.size() > 13) {
-    s.cpu_seconds = (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    s.cpu_seconds =
+        (std::stod(f[11]) + std::stod(f[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
   }
   std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
   while (std::getline(status, line)) {
@@ -232,7 +233,8 @@ int main(int argc, char** argv) {
   const int n_agents = absl::GetFlag(FLAGS_agents);
   const int n_jobs = absl::GetFlag(FLAGS_jobs);
   v1::Node tmpl;
-  if (absl::Status s = manychip::codec::ReadJsonFile(absl::GetFlag(FLAGS_inventory), &tmpl); !s.ok()) {
+  if (absl::Status s = manychip::codec::ReadJsonFile(absl::GetFlag(FLAGS_inventory), &tmpl);
+      !s.ok()) {
     std::cerr << s << "\n";
     return 2;
   }
@@ -330,7 +332,8 @@ int main(int argc, char** argv) {
           const auto t = std::chrono::steady_clock::now();
           grpc::Status s = stub->SubmitJob(&ctx, req, &resp);
           const double ms =
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t)
+                  .count();
           if (!s.ok()) {
             if (failed++ < 5) std::cerr << "submit: " << s.error_message() << "\n";
             continue;

@@ -6,10 +6,9 @@
 
 #include <memory>
 #include <string>
-
-#include "absl/status/statusor.h"
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "manychip/core/catalog.h"
 #include "manychip/core/node.h"
 

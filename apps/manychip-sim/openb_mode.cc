@@ -14,8 +14,8 @@
 #include "apps/manychip-sim/flags.h"
 #include "apps/manychip-sim/modes.h"
 #include "apps/manychip-sim/progress.h"
-#include "manychip/sim/openb_batch.h"
 #include "manychip/codec/profile.h"
+#include "manychip/sim/openb_batch.h"
 #include "manychip/sim/report.h"
 #include "manychip/status.h"
 
@@ -42,9 +42,9 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
 
 absl::Status RunOpenbMode(int argc, char** argv) {
   MC_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(argc, argv, 2));
-  MC_RETURN_IF_ERROR(flags.CheckKnown({"nodes", "pods", "catalog", "policy", "profile",
-                                       "profiles-dir", "seeds", "tune", "threads", "json",
-                                       "report", "popularity"}));
+  MC_RETURN_IF_ERROR(
+      flags.CheckKnown({"nodes", "pods", "catalog", "policy", "profile", "profiles-dir", "seeds",
+                        "tune", "threads", "json", "report", "popularity"}));
   const std::string nodes_path =
       flags.Get("nodes", "data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv");
   const std::string pods_path =
@@ -89,17 +89,18 @@ absl::Status RunOpenbMode(int argc, char** argv) {
     base.tune_permille = tune;
     base.popularity_percent = static_cast<int>(popularity);
     // About 1.3x the trace's pods per seed; the bar only needs a rough total.
-    ProgressBar bar(label, static_cast<int64_t>(seeds.size()) *
-                               static_cast<int64_t>(pods.size()) * tune / 1000 * 134 / 100);
+    ProgressBar bar(label, static_cast<int64_t>(seeds.size()) * static_cast<int64_t>(pods.size()) *
+                               tune / 1000 * 134 / 100);
     MC_ASSIGN_OR_RETURN(
         sim::OpenbPolicyResult r,
         sim::RunOpenbPolicy(nodes, pods, label, base, seeds, static_cast<int>(threads),
                             [&bar](int64_t done) { bar.Update(done); }));
     bar.Finish();
-    std::printf("%-14s unallocated GPU %% at 100%% arrival: %6.2f  at 130%%: %6.2f  "
-                "frag ratio at 100%%: %5.1f%%  (%zu seeds, %.2f s)\n",
-                label.c_str(), r.unallocated_at_100, r.unallocated_at_130, r.frag_ratio_at_100,
-                r.seeds.size(), r.wall_seconds);
+    std::printf(
+        "%-14s unallocated GPU %% at 100%% arrival: %6.2f  at 130%%: %6.2f  "
+        "frag ratio at 100%%: %5.1f%%  (%zu seeds, %.2f s)\n",
+        label.c_str(), r.unallocated_at_100, r.unallocated_at_130, r.frag_ratio_at_100,
+        r.seeds.size(), r.wall_seconds);
     results.push_back(std::move(r));
   }
 

@@ -12,9 +12,9 @@
 #include "apps/manychip-sim/flags.h"
 #include "apps/manychip-sim/modes.h"
 #include "apps/manychip-sim/progress.h"
+#include "manychip/codec/profile.h"
 #include "manychip/sim/openb_protocol.h"
 #include "manychip/sim/openb_runner.h"
-#include "manychip/codec/profile.h"
 #include "manychip/sim/report.h"
 #include "manychip/sim/trace_run.h"
 #include "manychip/status.h"
@@ -62,15 +62,15 @@ absl::Status RunRunMode(int argc, char** argv) {
   o.progress = [&bar](int64_t done, int64_t) { bar.Update(done); };
   MC_ASSIGN_OR_RETURN(sim::TraceRunResult r, sim::RunTrace(o, std::move(jobs)));
   bar.Finish();
-  std::printf("jobs %lld started %lld completed %lld never started %lld preemptions %lld\n"
-              "queueing s: mean %.1f p50 %.1f p99 %.1f   JCT s: mean %.1f p50 %.1f p99 %.1f\n"
-              "makespan %lld s  (%.2f s wall)\n",
-              static_cast<long long>(r.jobs), static_cast<long long>(r.started),
-              static_cast<long long>(r.completed), static_cast<long long>(r.never_started),
-              static_cast<long long>(r.preemptions), r.queueing_seconds.mean,
-              r.queueing_seconds.p50, r.queueing_seconds.p99, r.jct_seconds.mean,
-              r.jct_seconds.p50, r.jct_seconds.p99, static_cast<long long>(r.makespan_seconds),
-              r.wall_seconds);
+  std::printf(
+      "jobs %lld started %lld completed %lld never started %lld preemptions %lld\n"
+      "queueing s: mean %.1f p50 %.1f p99 %.1f   JCT s: mean %.1f p50 %.1f p99 %.1f\n"
+      "makespan %lld s  (%.2f s wall)\n",
+      static_cast<long long>(r.jobs), static_cast<long long>(r.started),
+      static_cast<long long>(r.completed), static_cast<long long>(r.never_started),
+      static_cast<long long>(r.preemptions), r.queueing_seconds.mean, r.queueing_seconds.p50,
+      r.queueing_seconds.p99, r.jct_seconds.mean, r.jct_seconds.p50, r.jct_seconds.p99,
+      static_cast<long long>(r.makespan_seconds), r.wall_seconds);
   if (flags.Has("json")) {
     const std::string path = flags.Get("json", "");
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

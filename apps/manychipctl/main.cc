@@ -108,8 +108,8 @@ int ParseFlags(int argc, char** argv, Flags* f) {
       std::cout << kUsage;
       return 0;
     }
-    static const std::vector<std::string> kValued = {"server", "token", "token_file", "o", "output",
-                                                     "tls_ca", "tls_cert", "tls_key", "timeout"};
+    static const std::vector<std::string> kValued = {
+        "server", "token", "token_file", "o", "output", "tls_ca", "tls_cert", "tls_key", "timeout"};
     if (std::find(kValued.begin(), kValued.end(), name) == kValued.end()) {
       return Usage(absl::StrCat("unknown flag ", a));
     }
@@ -155,7 +155,8 @@ class Cli {
     if (cmd == "cancel" && n == 2) return Cancel(f_.args[1]);
     if (cmd == "explain" && n == 2) return Explain(f_.args[1]);
     if (cmd == "watch" && n <= 2) return Watch(n == 2 ? f_.args[1] : "");
-    if ((cmd == "drain" || cmd == "uncordon") && n == 2) return Cordon(cmd == "uncordon", f_.args[1]);
+    if ((cmd == "drain" || cmd == "uncordon") && n == 2)
+      return Cordon(cmd == "uncordon", f_.args[1]);
     return Usage(absl::StrCat("bad command line: ", absl::StrJoin(f_.args, " ")));
   }
 
@@ -194,11 +195,22 @@ class Cli {
   }
 
   static int ServerError(const grpc::Status& s) {
-    static const char* kCodes[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT",
-                                   "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",
-                                   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                   "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-                                   "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS",
+    static const char* kCodes[] = {"OK",
+                                   "CANCELLED",
+                                   "UNKNOWN",
+                                   "INVALID_ARGUMENT",
+                                   "DEADLINE_EXCEEDED",
+                                   "NOT_FOUND",
+                                   "ALREADY_EXISTS",
+                                   "PERMISSION_DENIED",
+                                   "RESOURCE_EXHAUSTED",
+                                   "FAILED_PRECONDITION",
+                                   "ABORTED",
+                                   "OUT_OF_RANGE",
+                                   "UNIMPLEMENTED",
+                                   "INTERNAL",
+                                   "UNAVAILABLE",
+                                   "DATA_LOSS",
                                    "UNAUTHENTICATED"};
     const int c = static_cast<int>(s.error_code());
     std::cerr << "error: " << (c >= 0 && c <= 16 ? kCodes[c] : "UNKNOWN") << ": "
@@ -253,9 +265,11 @@ class Cli {
     grpc::Status s = stub_->GetJob(ctx.get(), req, &job);
     if (!s.ok()) return ServerError(s);
     if (f_.output == "json") return PrintJson(job);
-    std::cout << "Job:     " << job.job().id() << (job.job().name().empty() ? "" : " (" + job.job().name() + ")")
-              << "\nTenant:  " << job.job().tenant() << "\nKind:    "
-              << v1::JobKind_Name(job.job().kind()) << "\nPhase:   " << Phase(job.phase()) << "\n";
+    std::cout << "Job:     " << job.job().id()
+              << (job.job().name().empty() ? "" : " (" + job.job().name() + ")")
+              << "\nTenant:  " << job.job().tenant()
+              << "\nKind:    " << v1::JobKind_Name(job.job().kind())
+              << "\nPhase:   " << Phase(job.phase()) << "\n";
     if (!job.message().empty()) std::cout << "Message: " << job.message() << "\n";
     if (job.tasks_size() > 0) {
       std::cout << absl::StrFormat("\n%-32s %-8s %-8s %-16s %-10s %-5s %s\n", "TASK", "PHASE",
@@ -345,11 +359,10 @@ class Cli {
       for (const auto& [m, c] : models) parts.push_back(absl::StrCat(c, "x", m));
       std::string devices = parts.empty() ? "-" : absl::StrJoin(parts, ",");
       if (unhealthy > 0) absl::StrAppend(&devices, " (", unhealthy, " bad)");
-      std::cout << absl::StrFormat("%-18s %-8s %-22s %-10s %-12s %d/%d\n", n.node().name(),
-                                   n.node().arch(), devices,
-                                   n.condition() == v1::READY ? "Ready" : "NotReady",
-                                   n.schedulable() ? "yes" : "no", n.allocated_milli_devices(),
-                                   n.total_milli_devices());
+      std::cout << absl::StrFormat(
+          "%-18s %-8s %-22s %-10s %-12s %d/%d\n", n.node().name(), n.node().arch(), devices,
+          n.condition() == v1::READY ? "Ready" : "NotReady", n.schedulable() ? "yes" : "no",
+          n.allocated_milli_devices(), n.total_milli_devices());
     }
     return 0;
   }
@@ -392,8 +405,8 @@ class Cli {
         continue;
       }
       std::cout << absl::FormatTime("%H:%M:%S", absl::Now(), absl::LocalTimeZone()) << " "
-                << ev.status().job().id() << " " << Phase(ev.status().phase()) << " "
-                << ev.reason() << std::endl;
+                << ev.status().job().id() << " " << Phase(ev.status().phase()) << " " << ev.reason()
+                << std::endl;
     }
     grpc::Status s = reader->Finish();
     if (!s.ok()) return ServerError(s);

@@ -68,17 +68,19 @@ mc_error* Discover(void*, mc_bytes request_pb, mc_bytes* response_pb_out) {
     int count = 0;
     if (!tool_dir.empty()) {
       std::ifstream in(tool_dir + "/example-npu-count");
-      if (in && !(in >> count)) return Error(MC_CODE_INVALID_ARGUMENT, "example-npu-count: not a number");
-      if (count < 0 || count > 64) return Error(MC_CODE_INVALID_ARGUMENT, "example-npu-count: want 0..64");
+      if (in && !(in >> count))
+        return Error(MC_CODE_INVALID_ARGUMENT, "example-npu-count: not a number");
+      if (count < 0 || count > 64)
+        return Error(MC_CODE_INVALID_ARGUMENT, "example-npu-count: want 0..64");
     }
     Writer w;
     for (int i = 0; i < count; ++i) {
       Writer d;
-      d.Int(1, i);                                     // index
-      d.Bytes(2, "EX-" + std::to_string(i));           // uuid
-      d.Bytes(3, "example-npu");                       // model
-      d.Int(6, i / 4);                                 // numa_node
-      d.Bytes(7, "ring-" + std::to_string(i / 4));     // link_group
+      d.Int(1, i);                                  // index
+      d.Bytes(2, "EX-" + std::to_string(i));        // uuid
+      d.Bytes(3, "example-npu");                    // model
+      d.Int(6, i / 4);                              // numa_node
+      d.Bytes(7, "ring-" + std::to_string(i / 4));  // link_group
       w.Bytes(1, d.str());
     }
     if (count > 0) w.MapEntry(2, "example-runtime", "1.2.0");
@@ -97,14 +99,29 @@ mc_error* Choose(void*, mc_bytes request_pb, mc_bytes* response_pb_out) {
     Reader r({request_pb.data, request_pb.size});
     while (r.Next()) {
       switch (r.field()) {
-        case 2: board = std::string(r.Len()); break;
-        case 3: cards = static_cast<int64_t>(r.Varint()); break;
-        case 4: share = static_cast<int64_t>(r.Varint()); break;
-        case 5: min_mem = static_cast<int64_t>(r.Varint()); break;
-        case 6: r.Varints([&](uint64_t v) { free.push_back(static_cast<int64_t>(v)); }); break;
-        case 7: r.Varints([&](uint64_t v) { mem.push_back(static_cast<int64_t>(v)); }); break;
-        case 8: r.Varints([&](uint64_t v) { healthy.push_back(v != 0); }); break;
-        default: r.Skip();
+        case 2:
+          board = std::string(r.Len());
+          break;
+        case 3:
+          cards = static_cast<int64_t>(r.Varint());
+          break;
+        case 4:
+          share = static_cast<int64_t>(r.Varint());
+          break;
+        case 5:
+          min_mem = static_cast<int64_t>(r.Varint());
+          break;
+        case 6:
+          r.Varints([&](uint64_t v) { free.push_back(static_cast<int64_t>(v)); });
+          break;
+        case 7:
+          r.Varints([&](uint64_t v) { mem.push_back(static_cast<int64_t>(v)); });
+          break;
+        case 8:
+          r.Varints([&](uint64_t v) { healthy.push_back(v != 0); });
+          break;
+        default:
+          r.Skip();
       }
     }
     const size_t n = free.size();
@@ -140,7 +157,8 @@ mc_error* Choose(void*, mc_bytes request_pb, mc_bytes* response_pb_out) {
           }
         }
         if (best_ring < 0) return fail(3, "example ring: no ring has enough free NPUs");
-        for (int i = best_ring * 4; i < best_ring * 4 + 4 && static_cast<int>(chosen.size()) < cards; ++i) {
+        for (int i = best_ring * 4;
+             i < best_ring * 4 + 4 && static_cast<int>(chosen.size()) < cards; ++i) {
           if (usable(i)) chosen.push_back(i);
         }
       } else {
@@ -232,9 +250,20 @@ constexpr uint32_t kAbiMajor = MC_ADAPTER_ABI_MAJOR;
 #endif
 
 const mc_device_adapter kTable = {
-    sizeof(mc_device_adapter), kAbiMajor, MC_ADAPTER_ABI_MINOR, nullptr, {"example", 7},
-    Discover, Choose, Visibility, CompareVersions, FreeBytes, ErrorCode, ErrorMessage,
-    ErrorDestroy, nullptr,
+    sizeof(mc_device_adapter),
+    kAbiMajor,
+    MC_ADAPTER_ABI_MINOR,
+    nullptr,
+    {"example", 7},
+    Discover,
+    Choose,
+    Visibility,
+    CompareVersions,
+    FreeBytes,
+    ErrorCode,
+    ErrorMessage,
+    ErrorDestroy,
+    nullptr,
 };
 
 }  // namespace

@@ -80,10 +80,18 @@ class Reader {
   }
   void Skip() {
     switch (type_) {
-      case kVarint: Varint(); return;
-      case kLen: Len(); return;
-      case kFixed64: Advance(8); return;
-      case kFixed32: Advance(4); return;
+      case kVarint:
+        Varint();
+        return;
+      case kLen:
+        Len();
+        return;
+      case kFixed64:
+        Advance(8);
+        return;
+      case kFixed32:
+        Advance(4);
+        return;
     }
     throw std::runtime_error("unknown wire type");
   }
@@ -109,6 +117,8 @@ class Reader {
   WireType type_ = kVarint;
 };
 
-inline int64_t ZigZagDecode(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+inline int64_t ZigZagDecode(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 
 }  // namespace example_wire

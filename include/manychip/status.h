@@ -14,10 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-#define MC_RETURN_IF_ERROR(expr)                          \
-  do {                                                    \
-    if (absl::Status mc_status_ = (expr); !mc_status_.ok()) \
-      return mc_status_;                                  \
+#define MC_RETURN_IF_ERROR(expr)                                               \
+  do {                                                                         \
+    if (absl::Status mc_status_ = (expr); !mc_status_.ok()) return mc_status_; \
   } while (0)
 
 #define MC_STATUS_CONCAT_INNER_(a, b) a##b
@@ -28,8 +27,8 @@
 // variable, e.g. `auto x`).
 #define MC_ASSIGN_OR_RETURN(lhs, expr) \
   MC_ASSIGN_OR_RETURN_IMPL_(MC_STATUS_CONCAT_(mc_statusor_, __LINE__), lhs, expr)
-#define MC_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr) \
-  auto statusor = (expr);                              \
+#define MC_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, expr)     \
+  auto statusor = (expr);                                  \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 

@@ -486,9 +486,9 @@ absl::StatusOr<JobSpec> JobFromProto(const v1::Job& proto, const Catalog& catalo
   if (job.kind == JobKind::kInference) {
     // 0 = no latency SLO (offline or best-effort serving); negative is a typo.
     if (proto.inference().latency_slo_ms() < 0) {
-      return FieldError("inference.latency_slo_ms",
-                        absl::StrCat("must be >= 0 (0 = no SLO), got ",
-                                     proto.inference().latency_slo_ms()));
+      return FieldError(
+          "inference.latency_slo_ms",
+          absl::StrCat("must be >= 0 (0 = no SLO), got ", proto.inference().latency_slo_ms()));
     }
     const int32_t min_replicas = proto.inference().min_replicas();
     if (min_replicas < 0) {

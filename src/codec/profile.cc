@@ -83,7 +83,8 @@ absl::StatusOr<TenantQuotaSpec> QuotaFromProto(const v1::TenantQuota& proto,
         }
         canonical = absl::StrCat("device:", m->id);
       } else if (absl::StartsWith(key, "vendor:")) {
-        if (key.size() == 7) return absl::InvalidArgumentError(absl::StrCat(path, ": empty vendor"));
+        if (key.size() == 7)
+          return absl::InvalidArgumentError(absl::StrCat(path, ": empty vendor"));
       } else if (key != "cpu" && key != "memory" && key != "devices" && key != "h20e") {
         return absl::InvalidArgumentError(absl::StrCat(path, ": unknown resource key"));
       }

@@ -22,9 +22,8 @@ absl::Status AdapterRegistry::RegisterDevice(std::unique_ptr<DeviceAdapter> adap
 absl::Status AdapterRegistry::RegisterHost(std::unique_ptr<HostAdapter> adapter) {
   if (adapter == nullptr) return absl::InvalidArgumentError("host adapter: null");
   if (FindHost(adapter->arch()) != nullptr) {
-    return absl::AlreadyExistsError(absl::StrCat("host adapter for arch \"",
-                                                 ArchName(adapter->arch()),
-                                                 "\" already registered"));
+    return absl::AlreadyExistsError(absl::StrCat(
+        "host adapter for arch \"", ArchName(adapter->arch()), "\" already registered"));
   }
   hosts_.push_back(std::move(adapter));
   return absl::OkStatus();

@@ -126,8 +126,8 @@ absl::Status ClusterState::SetDeviceHealth(NodeIndex n, int32_t device, bool hea
   NodeRuntime& rt = nodes_[n];
   if (device < 0 || device >= rt.device_count) {
     return absl::InvalidArgumentError(absl::StrCat("node '", specs_[n].name, "'.devices[", device,
-                                                   "]: no such device (node has ",
-                                                   rt.device_count, ")"));
+                                                   "]: no such device (node has ", rt.device_count,
+                                                   ")"));
   }
   DeviceSpec& spec = specs_[n].devices[device];
   size_t at = static_cast<size_t>(rt.device_begin + device);
@@ -162,8 +162,8 @@ absl::Status ClusterState::ValidateRequest(const AllocationRequest& r) const {
     return absl::InvalidArgumentError("allocation: cpu, memory and device_memory must be >= 0");
   }
   if (r.cpu > rt.free_cpu) {
-    return absl::FailedPreconditionError(absl::StrCat("node '", spec.name, "': cpu ", r.cpu.raw(),
-                                                      " > free ", rt.free_cpu.raw()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("node '", spec.name, "': cpu ", r.cpu.raw(), " > free ", rt.free_cpu.raw()));
   }
   if (r.memory > rt.free_memory) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -179,8 +179,8 @@ absl::Status ClusterState::ValidateRequest(const AllocationRequest& r) const {
   for (size_t i = 0; i < r.devices.size(); ++i) {
     int32_t d = r.devices[i];
     if (d < 0 || d >= rt.device_count) {
-      return absl::InvalidArgumentError(absl::StrCat("allocation.devices[", i, "]: node '",
-                                                     spec.name, "' has no device ", d));
+      return absl::InvalidArgumentError(
+          absl::StrCat("allocation.devices[", i, "]: node '", spec.name, "' has no device ", d));
     }
     if (i > 0 && r.devices[i - 1] >= d) {
       return absl::InvalidArgumentError("allocation.devices: must be strictly ascending");
@@ -201,8 +201,8 @@ absl::Status ClusterState::ValidateRequest(const AllocationRequest& r) const {
     }
     if (mem > dev_free_memory_[at]) {
       return absl::FailedPreconditionError(absl::StrCat("node '", spec.name, "' device ", d,
-                                                        ": device memory ", mem.raw(),
-                                                        " > free ", dev_free_memory_[at].raw()));
+                                                        ": device memory ", mem.raw(), " > free ",
+                                                        dev_free_memory_[at].raw()));
     }
   }
   return absl::OkStatus();
@@ -400,9 +400,8 @@ absl::Status ClusterState::CheckConsistency() const {
                                               " != capacity - used ", cpu[n]));
     }
     if (mem[n] != rt.free_memory.raw() || mem[n] < 0) {
-      return absl::InternalError(absl::StrCat("node ", n, ": free memory ",
-                                              rt.free_memory.raw(), " != capacity - used ",
-                                              mem[n]));
+      return absl::InternalError(absl::StrCat("node ", n, ": free memory ", rt.free_memory.raw(),
+                                              " != capacity - used ", mem[n]));
     }
     int16_t whole = 0;
     int64_t max_share = 0;
@@ -415,8 +414,8 @@ absl::Status ClusterState::CheckConsistency() const {
       }
       if (dmem[at] != dev_free_memory_[at].raw() || dmem[at] < 0) {
         return absl::InternalError(absl::StrCat("node ", n, " device ", d, ": free memory ",
-                                                dev_free_memory_[at].raw(),
-                                                " != capacity - used ", dmem[at]));
+                                                dev_free_memory_[at].raw(), " != capacity - used ",
+                                                dmem[at]));
       }
       if (dev_healthy_[at] == 0) continue;
       if (dfree[at] == kMilliPerDevice) ++whole;
@@ -456,16 +455,16 @@ absl::Status ClusterState::CheckConsistency() const {
       const NodeBitset& w = k < want.by_whole.size() ? want.by_whole[k] : empty_;
       const NodeBitset& h = k < have.by_whole.size() ? have.by_whole[k] : empty_;
       if (!(w == h)) {
-        return absl::InternalError(absl::StrCat("model ", m, " whole-card bucket ", k,
-                                                " disagrees with a rescan"));
+        return absl::InternalError(
+            absl::StrCat("model ", m, " whole-card bucket ", k, " disagrees with a rescan"));
       }
     }
     for (size_t b = 0; b < static_cast<size_t>(kShareBuckets); ++b) {
       const NodeBitset& w = b < want.by_share.size() ? want.by_share[b] : empty_;
       const NodeBitset& h = b < have.by_share.size() ? have.by_share[b] : empty_;
       if (!(w == h)) {
-        return absl::InternalError(absl::StrCat("model ", m, " share bucket ", b,
-                                                " disagrees with a rescan"));
+        return absl::InternalError(
+            absl::StrCat("model ", m, " share bucket ", b, " disagrees with a rescan"));
       }
     }
   }

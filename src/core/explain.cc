@@ -23,7 +23,8 @@ std::string Explanation::ToString() const {
                     FormatReasonCounts(f));
     if (!f.by_plugin.empty()) {
       absl::StrAppend(&out, " (rejected by");
-      for (const auto& [plugin, count] : f.by_plugin) absl::StrAppend(&out, " ", plugin, "=", count);
+      for (const auto& [plugin, count] : f.by_plugin)
+        absl::StrAppend(&out, " ", plugin, "=", count);
       absl::StrAppend(&out, ")");
     }
     if (f.outcome != RejectReason::kNone) {

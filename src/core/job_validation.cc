@@ -36,9 +36,9 @@ absl::Status ValidateJob(const Catalog& catalog, JobSpec& job) {
             absl::StrCat(fp, ".replicas: must be in [1, 100000], got ", flavor.replicas));
       }
       if (group.min_available > flavor.replicas) {
-        return absl::InvalidArgumentError(absl::StrCat(gp, ".min_available: ",
-                                                       group.min_available, " exceeds ", fp,
-                                                       ".replicas ", flavor.replicas));
+        return absl::InvalidArgumentError(absl::StrCat(gp, ".min_available: ", group.min_available,
+                                                       " exceeds ", fp, ".replicas ",
+                                                       flavor.replicas));
       }
       const DemandSpec& d = flavor.demand;
       int64_t dev = d.devices.raw();
@@ -63,8 +63,8 @@ absl::Status ValidateJob(const Catalog& catalog, JobSpec& job) {
             absl::StrCat(fp, ".demand.memory: must be >= 0, got ", d.memory.raw()));
       }
       if (d.device_memory.raw() < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            fp, ".demand.device_memory: must be >= 0, got ", d.device_memory.raw()));
+        return absl::InvalidArgumentError(
+            absl::StrCat(fp, ".demand.device_memory: must be >= 0, got ", d.device_memory.raw()));
       }
       if (dev > 0 && flavor.device_models.empty()) {
         return absl::InvalidArgumentError(
@@ -77,8 +77,8 @@ absl::Status ValidateJob(const Catalog& catalog, JobSpec& job) {
       for (size_t m = 0; m < flavor.device_models.size(); ++m) {
         int32_t idx = flavor.device_models[m];
         if (idx < 0 || idx >= catalog.size()) {
-          return absl::InvalidArgumentError(absl::StrCat(fp, ".device_models[", m,
-                                                         "]: unknown catalog index ", idx));
+          return absl::InvalidArgumentError(
+              absl::StrCat(fp, ".device_models[", m, "]: unknown catalog index ", idx));
         }
       }
       std::sort(flavor.device_models.begin(), flavor.device_models.end());

@@ -20,11 +20,16 @@ namespace manychip {
 
 absl::string_view JobStateName(JobState s) {
   switch (s) {
-    case JobState::kPending: return "PENDING";
-    case JobState::kRunning: return "RUNNING";
-    case JobState::kSucceeded: return "SUCCEEDED";
-    case JobState::kFailed: return "FAILED";
-    case JobState::kCancelled: return "CANCELLED";
+    case JobState::kPending:
+      return "PENDING";
+    case JobState::kRunning:
+      return "RUNNING";
+    case JobState::kSucceeded:
+      return "SUCCEEDED";
+    case JobState::kFailed:
+      return "FAILED";
+    case JobState::kCancelled:
+      return "CANCELLED";
   }
   return "UNKNOWN";
 }
@@ -79,13 +84,14 @@ struct Reservation {
   int32_t priority = 0;
   std::vector<int32_t> models;  // sorted
   absl::Time shadow = absl::InfiniteFuture();
-  int64_t extra_milli = 0;      // capacity left at the shadow time beyond the head's need
+  int64_t extra_milli = 0;  // capacity left at the shadow time beyond the head's need
 };
 
 class FrameworkScheduler final : public Scheduler {
  public:
   explicit FrameworkScheduler(SchedulerOptions options)
-      : options_(std::move(options)), cluster_(options_.catalog.get()),
+      : options_(std::move(options)),
+        cluster_(options_.catalog.get()),
         rng_(options_.profile.seed.value_or(options_.seed)) {}
 
   absl::Status Init();
@@ -115,8 +121,7 @@ class FrameworkScheduler final : public Scheduler {
                   std::vector<AllocationId>& placed, std::vector<EvictedJob>& evicted,
                   FlavorExplanation& ex);
   NodeIndex FindNode(CycleState& cs, FlavorExplanation* ex);
-  bool RunPreFilters(CycleState& cs, std::vector<bool>& skip, FlavorExplanation* ex,
-                     int32_t nodes);
+  bool RunPreFilters(CycleState& cs, std::vector<bool>& skip, FlavorExplanation* ex, int32_t nodes);
   // Returns the rejecting plugin index or -1; sets *decision.
   int FilterNode(CycleState& cs, const std::vector<bool>& skip, const NodeView& v,
                  Decision* decision) const;
@@ -190,9 +195,8 @@ absl::Status FrameworkScheduler::Init() {
   std::set<std::string> seen;
   for (const PluginArgs& args : options_.profile.plugins) {
     if (!seen.insert(args.name).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("plugins.", args.name, ": listed twice in profile '",
-                       options_.profile.name, "'"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "plugins.", args.name, ": listed twice in profile '", options_.profile.name, "'"));
     }
     MC_ASSIGN_OR_RETURN(std::unique_ptr<Plugin> p, registry.Create(args, handle_));
     Plugin* raw = p.get();
@@ -382,8 +386,8 @@ absl::Status FrameworkScheduler::Cancel(absl::string_view job_id) {
     return absl::OkStatus();
   }
   if (j->state != JobState::kRunning) {
-    return absl::FailedPreconditionError(absl::StrCat("job '", job_id, "' is already ",
-                                                      JobStateName(j->state)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("job '", job_id, "' is already ", JobStateName(j->state)));
   }
   Release(*j, JobState::kCancelled, /*stop_tasks=*/true);
   return absl::OkStatus();
@@ -399,8 +403,8 @@ absl::Status FrameworkScheduler::ReportTaskExit(const TaskRef& task, bool succee
   if (task.group < 0 || task.group >= static_cast<int32_t>(j->allocs.size()) || task.task < 0 ||
       task.task >= static_cast<int32_t>(j->allocs[task.group].size()) ||
       j->allocs[task.group][task.task] == 0) {
-    return absl::NotFoundError(absl::StrCat("task ", task.job_id, "/", task.group, "/",
-                                            task.task, " is not running"));
+    return absl::NotFoundError(
+        absl::StrCat("task ", task.job_id, "/", task.group, "/", task.task, " is not running"));
   }
   if (!succeeded) {
     Release(*j, JobState::kFailed, /*stop_tasks=*/true);
@@ -428,13 +432,12 @@ absl::Status FrameworkScheduler::ReportTaskExit(const TaskRef& task, bool succee
 absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
   JobRecord* j = FindJob(b.task.job_id);
   if (j == nullptr) {
-    return absl::NotFoundError(absl::StrCat("binding.task.job_id: job '", b.task.job_id,
-                                            "' not found (submit it first)"));
+    return absl::NotFoundError(
+        absl::StrCat("binding.task.job_id: job '", b.task.job_id, "' not found (submit it first)"));
   }
   const JobSpec& spec = j->spec;
   if (b.task.group < 0 || b.task.group >= static_cast<int32_t>(spec.task_groups.size())) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("binding.task.group: no group ", b.task.group));
+    return absl::InvalidArgumentError(absl::StrCat("binding.task.group: no group ", b.task.group));
   }
   const TaskGroupSpec& g = spec.task_groups[b.task.group];
   if (b.flavor < 0 || b.flavor >= static_cast<int32_t>(g.flavors.size())) {
@@ -442,8 +445,8 @@ absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
   }
   int32_t cur = j->chosen_flavor[b.task.group];
   if (cur >= 0 && cur != b.flavor) {
-    return absl::InvalidArgumentError(absl::StrCat("binding.flavor: group ", b.task.group,
-                                                   " already runs flavor ", cur));
+    return absl::InvalidArgumentError(
+        absl::StrCat("binding.flavor: group ", b.task.group, " already runs flavor ", cur));
   }
   const FlavorSpec& f = g.flavors[b.flavor];
   if (b.task.task < 0 || b.task.task >= f.replicas) {
@@ -459,8 +462,8 @@ absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
     j->finished[b.task.group].resize(f.replicas, false);
   }
   if (allocs[b.task.task] != 0) {
-    return absl::AlreadyExistsError(absl::StrCat("binding.task: task ", b.task.task,
-                                                 " of job '", spec.id, "' already bound"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("binding.task: task ", b.task.task, " of job '", spec.id, "' already bound"));
   }
   MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.FindNode(b.node));
   AllocationRequest r;
@@ -468,9 +471,9 @@ absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
   r.node = n;
   r.devices = b.devices;
   std::sort(r.devices.begin(), r.devices.end());
-  r.share = r.devices.empty() ? MilliDevices::Zero() : f.demand.is_fractional()
-                                                          ? f.demand.devices
-                                                          : MilliDevices::FromRaw(kMilliPerDevice);
+  r.share = r.devices.empty()          ? MilliDevices::Zero()
+            : f.demand.is_fractional() ? f.demand.devices
+                                       : MilliDevices::FromRaw(kMilliPerDevice);
   r.device_memory = f.demand.device_memory;
   r.cpu = f.demand.cpu;
   r.memory = f.demand.memory;
@@ -629,8 +632,8 @@ CycleResult FrameworkScheduler::RunCycle() {
       for (auto it = by_tenant.begin(); it != by_tenant.end(); ++it) {
         const TenantQuotaSpec* q = Quota(it->first);
         auto u = tenant_usage_.find(it->first);
-        bool below = q != nullptr && internal::BelowGuarantee(*q, u == tenant_usage_.end() ? Usage{}
-                                                                                  : u->second);
+        bool below = q != nullptr &&
+                     internal::BelowGuarantee(*q, u == tenant_usage_.end() ? Usage{} : u->second);
         std::tuple<int, int64_t> key{below ? 0 : 1, DominantSharePpm(it->first)};
         if (pick == by_tenant.end() || key < best_key) {
           pick = it;
@@ -672,15 +675,14 @@ int64_t FrameworkScheduler::FreeMilliOfModels(const std::vector<int32_t>& models
   return milli;
 }
 
-std::vector<int64_t> FrameworkScheduler::FlavorChoiceScores(const JobRecord& j,
-                                                            int32_t g) const {
+std::vector<int64_t> FrameworkScheduler::FlavorChoiceScores(const JobRecord& j, int32_t g) const {
   const TaskGroupSpec& group = j.spec.task_groups[g];
   std::vector<int64_t> out(group.flavors.size(), 0);
   if (group.flavors.size() == 1) return out;
   const TenantQuotaSpec* q = Quota(j.spec.tenant);
   auto u = tenant_usage_.find(j.spec.tenant);
-  bool below = q != nullptr &&
-               internal::BelowGuarantee(*q, u == tenant_usage_.end() ? Usage{} : u->second);
+  bool below =
+      q != nullptr && internal::BelowGuarantee(*q, u == tenant_usage_.end() ? Usage{} : u->second);
   for (size_t f = 0; f < group.flavors.size(); ++f) {
     const FlavorSpec& fl = group.flavors[f];
     // Normalized throughput (milli reference cards) x the part of the
@@ -813,8 +815,9 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
             for (const auto& v : group_allocs) {
               for (AllocationId id : v) {
                 const Allocation* a = cluster_.FindAllocation(id);
-                internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
-                                           j.spec.kind, a->request, +1, add);
+                internal::ChargeAllocation(*options_.catalog,
+                                           cluster_.runtime(a->request.node).model, j.spec.kind,
+                                           a->request, +1, add);
               }
             }
             for (AllocationId id : mine) {
@@ -823,8 +826,8 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
                                          j.spec.kind, a->request, +1, add);
             }
             auto u = tenant_usage_.find(j.spec.tenant);
-            std::string key = internal::ExceedsMax(
-                *q, u == tenant_usage_.end() ? Usage{} : u->second, add);
+            std::string key =
+                internal::ExceedsMax(*q, u == tenant_usage_.end() ? Usage{} : u->second, add);
             if (!key.empty()) {
               for (AllocationId id : mine) MC_CHECK(cluster_.Forget(id).ok());
               for (size_t e = evicted.size(); e-- > evicted_before;) RestoreEvicted(evicted[e]);
@@ -882,7 +885,8 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
   for (const FlavorExplanation& ex : j.last_flavors) {
     if (!summary.empty()) absl::StrAppend(&summary, "; ");
     absl::StrAppend(&summary, ex.flavor_name.empty() ? "flavor" : ex.flavor_name, ": ");
-    if (ex.outcome == RejectReason::kQuotaExceeded || ex.outcome == RejectReason::kBackfillBlocked) {
+    if (ex.outcome == RejectReason::kQuotaExceeded ||
+        ex.outcome == RejectReason::kBackfillBlocked) {
       absl::StrAppend(&summary, RejectReasonName(ex.outcome), " ", ex.detail);
     } else {
       capacity_blocked = true;
@@ -893,8 +897,7 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
     }
   }
   j.last_reject = summary;
-  if (options_.profile.backfill && !reservation.active && capacity_blocked &&
-      !backfill_blocked) {
+  if (options_.profile.backfill && !reservation.active && capacity_blocked && !backfill_blocked) {
     bool needs_devices = false;
     for (const TaskGroupSpec& g : j.spec.task_groups) {
       needs_devices = needs_devices || !g.flavors.front().demand.is_cpu_only();
@@ -910,8 +913,8 @@ bool FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool all
   const TaskGroupSpec& group = j.spec.task_groups[g];
   const FlavorSpec& flavor = group.flavors[f];
   const int32_t replicas = flavor.replicas;
-  int32_t min_available = group.min_available > 0 ? std::min(group.min_available, replicas)
-                                                  : replicas;
+  int32_t min_available =
+      group.min_available > 0 ? std::min(group.min_available, replicas) : replicas;
   CycleState cs(&j.spec, g, f, 0);
   cs.ReserveProposals(static_cast<size_t>(std::clamp(options_.profile.max_feasible_nodes, 1, 256)));
   std::vector<NodeIndex> gang_nodes;
@@ -999,8 +1002,8 @@ bool FrameworkScheduler::RunPreFilters(CycleState& cs, std::vector<bool>& skip,
   return true;
 }
 
-int FrameworkScheduler::FilterNode(CycleState& cs, const std::vector<bool>& skip,
-                                   const NodeView& v, Decision* decision) const {
+int FrameworkScheduler::FilterNode(CycleState& cs, const std::vector<bool>& skip, const NodeView& v,
+                                   Decision* decision) const {
   for (size_t f = 0; f < filters_.size(); ++f) {
     if (skip[f]) continue;
     Decision d = filters_[f]->Filter(cs, v);
@@ -1132,7 +1135,8 @@ absl::StatusOr<AllocationId> FrameworkScheduler::Reserve(CycleState& cs, NodeInd
       r.devices = p->devices;
     } else {
       ChooseResult c = plugins::ChooseGeneric(cluster_.view(node), d);
-      if (!c.ok) return absl::InternalError(absl::StrCat("no devices for a feasible node: ", c.detail));
+      if (!c.ok)
+        return absl::InternalError(absl::StrCat("no devices for a feasible node: ", c.detail));
       r.devices = std::move(c.devices);
     }
     std::sort(r.devices.begin(), r.devices.end());
@@ -1175,8 +1179,7 @@ void FrameworkScheduler::CommitJob(JobRecord& j, CycleResult& out) {
       MC_CHECK(cluster_.Bind(id).ok());
       const Allocation* a = cluster_.FindAllocation(id);
       int32_t model = cluster_.runtime(a->request.node).model;
-      internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1,
-                                 j.charged);
+      internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1, j.charged);
       internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1, tenant);
       ++j.live_tasks;
       out.placed.push_back(MakeBinding(j, g, t, *a));

@@ -11,13 +11,12 @@ absl::StatusOr<int64_t> PluginArgs::GetInt(absl::string_view key, int64_t defaul
   if (it == args.end()) return default_value;
   int64_t v = 0;
   if (!absl::SimpleAtoi(it->second, &v)) {
-    return absl::InvalidArgumentError(absl::StrCat("plugins.", name, ".args.", key,
-                                                   ": not an integer, got '", it->second, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("plugins.", name, ".args.", key, ": not an integer, got '", it->second, "'"));
   }
   if (v < min || v > max) {
     return absl::InvalidArgumentError(absl::StrCat("plugins.", name, ".args.", key,
-                                                   ": must be in [", min, ", ", max, "], got ",
-                                                   v));
+                                                   ": must be in [", min, ", ", max, "], got ", v));
   }
   return v;
 }
@@ -27,9 +26,8 @@ absl::StatusOr<bool> PluginArgs::GetBool(absl::string_view key, bool default_val
   if (it == args.end()) return default_value;
   if (it->second == "true") return true;
   if (it->second == "false") return false;
-  return absl::InvalidArgumentError(absl::StrCat("plugins.", name, ".args.", key,
-                                                 ": must be true or false, got '", it->second,
-                                                 "'"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "plugins.", name, ".args.", key, ": must be true or false, got '", it->second, "'"));
 }
 
 std::string PluginArgs::GetString(absl::string_view key, absl::string_view default_value) const {
@@ -76,13 +74,12 @@ absl::StatusOr<std::unique_ptr<Plugin>> PluginRegistry::Create(
     const PluginArgs& args, const FrameworkHandle& handle) const {
   auto it = factories_.find(args.name);
   if (it == factories_.end()) {
-    return absl::InvalidArgumentError(absl::StrCat("plugins.", args.name, ": unknown plugin '",
-                                                   args.name, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("plugins.", args.name, ": unknown plugin '", args.name, "'"));
   }
   if (args.weight < 0 || args.weight > 1000) {
-    return absl::InvalidArgumentError(absl::StrCat("plugins.", args.name,
-                                                   ".weight: must be in [0, 1000], got ",
-                                                   args.weight));
+    return absl::InvalidArgumentError(
+        absl::StrCat("plugins.", args.name, ".weight: must be in [0, 1000], got ", args.weight));
   }
   return it->second(args, handle);
 }

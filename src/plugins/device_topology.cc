@@ -6,12 +6,18 @@ namespace manychip::plugins {
 
 RejectReason ReasonForChooseFailure(ChooseFailure f) {
   switch (f) {
-    case ChooseFailure::kNone: return RejectReason::kNone;
-    case ChooseFailure::kInsufficientDevices: return RejectReason::kInsufficientDevices;
-    case ChooseFailure::kIllegalCount: return RejectReason::kIllegalDeviceCount;
-    case ChooseFailure::kNoLegalGroup: return RejectReason::kNoLinkGroup;
-    case ChooseFailure::kInsufficientMemory: return RejectReason::kInsufficientDeviceMemory;
-    case ChooseFailure::kUnsupported: return RejectReason::kUnsupported;
+    case ChooseFailure::kNone:
+      return RejectReason::kNone;
+    case ChooseFailure::kInsufficientDevices:
+      return RejectReason::kInsufficientDevices;
+    case ChooseFailure::kIllegalCount:
+      return RejectReason::kIllegalDeviceCount;
+    case ChooseFailure::kNoLegalGroup:
+      return RejectReason::kNoLinkGroup;
+    case ChooseFailure::kInsufficientMemory:
+      return RejectReason::kInsufficientDeviceMemory;
+    case ChooseFailure::kUnsupported:
+      return RejectReason::kUnsupported;
   }
   return RejectReason::kPluginError;
 }

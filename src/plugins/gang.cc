@@ -37,8 +37,7 @@ std::vector<AllocationId> GangTracker::Finish(const std::string& key) {
 
 std::vector<AllocationId> GangTracker::Abort(const std::string& key) { return Finish(key); }
 
-std::vector<std::string> GangTracker::Expire(absl::Time now,
-                                             std::vector<AllocationId>& unreserve) {
+std::vector<std::string> GangTracker::Expire(absl::Time now, std::vector<AllocationId>& unreserve) {
   std::vector<std::string> expired;
   for (auto it = gangs_.begin(); it != gangs_.end();) {
     const Gang& g = it->second;

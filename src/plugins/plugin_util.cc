@@ -38,8 +38,8 @@ ChooseResult ChooseGeneric(const NodeView& node, const DemandSpec& demand) {
       if (best < 0 || free[d] < free[best]) best = d;
     }
     if (best < 0) {
-      r.failure = memory_short ? ChooseFailure::kInsufficientMemory
-                               : ChooseFailure::kInsufficientDevices;
+      r.failure =
+          memory_short ? ChooseFailure::kInsufficientMemory : ChooseFailure::kInsufficientDevices;
       r.detail = memory_short ? "no device with the share has the memory free"
                               : "no device has the share free";
       return r;
@@ -52,8 +52,8 @@ ChooseResult ChooseGeneric(const NodeView& node, const DemandSpec& demand) {
   }
   int32_t want = demand.card_count();
   bool memory_short = false;
-  for (int32_t d = 0; d < static_cast<int32_t>(free.size()) &&
-                      static_cast<int32_t>(r.devices.size()) < want;
+  for (int32_t d = 0;
+       d < static_cast<int32_t>(free.size()) && static_cast<int32_t>(r.devices.size()) < want;
        ++d) {
     if (!node.device_healthy(d) || free[d].raw() != kMilliPerDevice) continue;
     if (devs[d].memory < demand.device_memory) {

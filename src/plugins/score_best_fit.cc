@@ -3,13 +3,12 @@
 namespace manychip::plugins {
 
 int64_t BestFitRawScore(const GpuNode& node, const GpuAsk& ask) {
-  const double cpu = static_cast<double>(node.cpu_left - ask.cpu) /
-                     static_cast<double>(kMaxSpecCpuMilli);
+  const double cpu =
+      static_cast<double>(node.cpu_left - ask.cpu) / static_cast<double>(kMaxSpecCpuMilli);
   const double gpu = static_cast<double>(node.total_free() - ask.total_milli()) /
                      static_cast<double>(kMaxSpecGpuMilli);
   return static_cast<int64_t>((1.0 - (0.5 * cpu + 0.5 * gpu)) * 100.0);
 }
-
 
 int64_t BestFitScore::Score(CycleState& state, const NodeView& node) const {
   const GpuAsk ask = AskOf(state.demand());

@@ -15,7 +15,6 @@ namespace manychip::plugins {
 
 int64_t BestFitRawScore(const GpuNode& node, const GpuAsk& ask);
 
-
 // Score plugin "best_fit". Proposes the best-fit GPUs of every node it scores.
 class BestFitScore final : public ScorePlugin {
  public:

@@ -12,7 +12,6 @@ int64_t DotProductScore(const GpuNode& node, const GpuAsk& ask) {
   return static_cast<int64_t>(100.0 * (1.0 - dot / 2.0));
 }
 
-
 int64_t DotProductScorePlugin::Score(CycleState& state, const NodeView& node) const {
   const GpuAsk ask = AskOf(state.demand());
   const GpuNode g = NodeOf(node, buf_);

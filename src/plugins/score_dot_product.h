@@ -15,7 +15,6 @@ namespace manychip::plugins {
 
 int64_t DotProductScore(const GpuNode& node, const GpuAsk& ask);
 
-
 // Score plugin "dot_product". Proposes the best-fit GPUs of every node it scores.
 class DotProductScorePlugin final : public ScorePlugin {
  public:

@@ -16,8 +16,8 @@ absl::StatusOr<int64_t> ParseField(absl::string_view text, int task, absl::strin
                                    int64_t min_value) {
   int64_t v = 0;
   if (!absl::SimpleAtoi(text, &v)) {
-    return absl::InvalidArgumentError(absl::StrCat("target_workload[", task, "].", field,
-                                                   ": not an integer, got '", text, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("target_workload[", task, "].", field, ": not an integer, got '", text, "'"));
   }
   if (v < min_value) {
     return absl::InvalidArgumentError(absl::StrCat("target_workload[", task, "].", field,
@@ -49,9 +49,8 @@ absl::StatusOr<FragWorkload> ParseFragWorkload(absl::string_view text) {
     MC_ASSIGN_OR_RETURN(int64_t count, ParseField(f[2], i, "gpu_count", 0));
     MC_ASSIGN_OR_RETURN(t.weight, ParseField(f[3], i, "weight", 1));
     if (t.gpu_milli > 1000) {
-      return absl::InvalidArgumentError(absl::StrCat("target_workload[", i,
-                                                     "].gpu_milli: must be <= 1000, got ",
-                                                     t.gpu_milli));
+      return absl::InvalidArgumentError(
+          absl::StrCat("target_workload[", i, "].gpu_milli: must be <= 1000, got ", t.gpu_milli));
     }
     if ((count == 0) != (t.gpu_milli == 0) || count > 1024) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -108,7 +107,7 @@ int64_t TaskFrag(const FragTask& task, int32_t model, int64_t cpu_left,
     }
   }
   if (fit >= task.gpu_count && cpu_left >= task.cpu_milli) return small;  // Q3
-  return idle;  // Q1, Q2, Q4
+  return idle;                                                            // Q1, Q2, Q4
 }
 
 int64_t WeightedFrag(const FragWorkload& workload, int32_t model, int64_t cpu_left,
@@ -120,8 +119,8 @@ int64_t WeightedFrag(const FragWorkload& workload, int32_t model, int64_t cpu_le
 
 int64_t FgdScore(int64_t weighted_before, int64_t weighted_after, int64_t total_weight) {
   if (total_weight <= 0) return 50;
-  const double delta = static_cast<double>(weighted_after - weighted_before) /
-                       static_cast<double>(total_weight);
+  const double delta =
+      static_cast<double>(weighted_after - weighted_before) / static_cast<double>(total_weight);
   const double sig = 1.0 / (1.0 + std::exp(delta / 1000.0));  // sigmoid(-delta/1000)
   return static_cast<int64_t>(100.0 * sig);
 }

@@ -35,7 +35,7 @@ namespace manychip::plugins {
 // One task shape of a target workload.
 struct FragTask {
   int64_t cpu_milli = 0;
-  int64_t gpu_milli = 0;   // per GPU; 0 = CPU-only
+  int64_t gpu_milli = 0;  // per GPU; 0 = CPU-only
   int32_t gpu_count = 0;
   std::vector<int32_t> models;  // accepted catalog indexes, sorted; empty = any
   int64_t weight = 0;           // popularity (a count), > 0
@@ -147,7 +147,7 @@ class FgdScorePlugin final : public ScorePlugin {
   bool quantized_;
   // Memoisation only: Score is logically const.
   mutable FragCache cache_;
-  mutable std::vector<NodeMemo> memo_;  // by NodeIndex
+  mutable std::vector<NodeMemo> memo_;                    // by NodeIndex
   mutable absl::flat_hash_map<AskKey, int32_t> ask_ids_;  // lookups only
   mutable AskKey last_key_{-1, -1, -1};
   mutable int32_t last_id_ = -1;

@@ -19,7 +19,6 @@ int64_t GpuClusteringScore(const GpuNode& node, const GpuAsk& ask, const GpuClas
   return packed + (counts.empty() ? 25 : 0);
 }
 
-
 int64_t GpuClusteringScorePlugin::Score(CycleState& state, const NodeView& node) const {
   const GpuAsk ask = AskOf(state.demand());
   const GpuNode g = NodeOf(node, buf_);

@@ -23,7 +23,6 @@ using GpuClassCounts = std::map<int32_t, int64_t>;
 
 int64_t GpuClusteringScore(const GpuNode& node, const GpuAsk& ask, const GpuClassCounts& counts);
 
-
 // Score plugin "gpu_clustering". The classes present on a node are read from
 // the cluster state's allocations, so the plugin keeps no state of its own
 // and stays right when tasks end. Proposes best-fit GPUs.

@@ -14,9 +14,9 @@ int64_t GpuPackingScore(const GpuNode& node, const GpuAsk& ask) {
   // Walk GPUs from the least free up, taking the ones that fit.
   std::vector<int32_t> order(node.free.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int32_t a, int32_t b) { return node.free[static_cast<size_t>(a)] <
-                                                      node.free[static_cast<size_t>(b)]; });
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return node.free[static_cast<size_t>(a)] < node.free[static_cast<size_t>(b)];
+  });
   int32_t want = ask.count;
   int64_t fully_free_used = 0;
   int64_t free_percent = 0;
@@ -32,7 +32,6 @@ int64_t GpuPackingScore(const GpuNode& node, const GpuAsk& ask) {
   if (fully_free_used > 0) return std::max<int64_t>(50 - fully_free_used, 33);
   return std::max<int64_t>(100 - free_percent / 10, 50);
 }
-
 
 int64_t GpuPackingScorePlugin::Score(CycleState& state, const NodeView& node) const {
   const GpuAsk ask = AskOf(state.demand());

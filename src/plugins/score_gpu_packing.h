@@ -15,7 +15,6 @@ namespace manychip::plugins {
 
 int64_t GpuPackingScore(const GpuNode& node, const GpuAsk& ask);
 
-
 // Score plugin "gpu_packing". Proposes the best-fit GPUs of every node it scores.
 class GpuPackingScorePlugin final : public ScorePlugin {
  public:

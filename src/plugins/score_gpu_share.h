@@ -21,9 +21,9 @@ namespace manychip::plugins {
 
 // The policy-relevant state of one node.
 struct GpuNode {
-  int32_t model = -1;        // catalog index of the node's GPUs; -1 = none
-  int64_t cpu_left = 0;      // milli-CPU
-  int64_t cpu_capacity = 0;  // milli-CPU
+  int32_t model = -1;              // catalog index of the node's GPUs; -1 = none
+  int64_t cpu_left = 0;            // milli-CPU
+  int64_t cpu_capacity = 0;        // milli-CPU
   absl::Span<const int64_t> free;  // per-GPU free milli, index-aligned
 
   int64_t total_free() const {

@@ -3,8 +3,8 @@
 // Score plugin "random", the FGD paper's Random baseline: one feasible node,
 // drawn uniformly from the scheduler's seeded generator, scores 100 and every
 // other node 0. The draw happens in NormalizeScore, the one hook that sees
-// the whole feasible set (the scheduler does not run PreScore yet). A sharing task gets a uniformly random GPU
-// among those that fit on it. Deterministic for a given scheduler seed.
+// the whole feasible set (the scheduler does not run PreScore yet). A sharing task gets a uniformly
+// random GPU among those that fit on it. Deterministic for a given scheduler seed.
 
 #include <cstdint>
 #include <memory>

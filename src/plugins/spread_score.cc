@@ -53,9 +53,9 @@ absl::StatusOr<std::unique_ptr<Plugin>> NewSpreadScore(const PluginArgs& args,
   MC_RETURN_IF_ERROR(args.CheckKnown({"domain_label", "max_per_node", "all_kinds"}));
   MC_ASSIGN_OR_RETURN(int64_t max_per_node, args.GetInt("max_per_node", 0, 0, 1 << 20));
   MC_ASSIGN_OR_RETURN(bool all_kinds, args.GetBool("all_kinds", false));
-  return std::unique_ptr<Plugin>(new SpreadScore(
-      handle, args.GetString("domain_label", "topology.kubernetes.io/zone"), max_per_node,
-      all_kinds));
+  return std::unique_ptr<Plugin>(
+      new SpreadScore(handle, args.GetString("domain_label", "topology.kubernetes.io/zone"),
+                      max_per_node, all_kinds));
 }
 
 }  // namespace manychip::plugins

@@ -21,8 +21,10 @@ class SpreadScore final : public FilterPlugin, public ScorePlugin {
  public:
   SpreadScore(FrameworkHandle handle, std::string domain_label, int64_t max_per_node,
               bool all_kinds)
-      : handle_(handle), domain_label_(std::move(domain_label)),
-        max_per_node_(max_per_node), all_kinds_(all_kinds) {}
+      : handle_(handle),
+        domain_label_(std::move(domain_label)),
+        max_per_node_(max_per_node),
+        all_kinds_(all_kinds) {}
   absl::string_view name() const override { return "spread"; }
   Decision Filter(CycleState& state, const NodeView& node) const override;
   int64_t Score(CycleState& state, const NodeView& node) const override;

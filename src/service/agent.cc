@@ -35,8 +35,7 @@ class GrpcAgent final : public Agent {
       : options_(std::move(o)),
         stub_(v1::AgentGateway::NewStub(channel)),
         backoff_(options_.backoff_initial, options_.backoff_max,
-                 options_.seed != 0 ? options_.seed
-                                    : absl::HashOf(options_.inventory.name()) | 1),
+                 options_.seed != 0 ? options_.seed : absl::HashOf(options_.inventory.name()) | 1),
         runner_(options_.workdir, [this](const v1::TaskEvent& ev) { OnTaskEvent(ev); }) {}
 
   ~GrpcAgent() override { Shutdown(); }
@@ -163,14 +162,14 @@ class GrpcAgent final : public Agent {
     while (true) {
       {
         absl::MutexLock lock(&mu_);
-        auto over = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return session_over_ || shutdown_;
-        };
+        auto over = [this]()
+                        ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return session_over_ || shutdown_; };
         if (mu_.AwaitWithTimeout(absl::Condition(&over), interval)) return;
       }
       v1::AgentMessage m;
       m.mutable_heartbeat()->set_seq(++seq);
-      for (v1::RunningTask& t : runner_.Running()) *m.mutable_heartbeat()->add_running() = std::move(t);
+      for (v1::RunningTask& t : runner_.Running())
+        *m.mutable_heartbeat()->add_running() = std::move(t);
       absl::MutexLock lock(&mu_);
       if (stream_ == nullptr) return;
       stream_->Write(m);

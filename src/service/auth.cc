@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/match.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "grpcpp/security/auth_context.h"
 
 namespace manychip::internal {
@@ -48,8 +48,8 @@ absl::Status Authenticator::CheckNode(const grpc::ServerContextBase& ctx,
     auto it = node_tokens_.find(token);
     if (it == node_tokens_.end()) return absl::UnauthenticatedError("unknown node token");
     if (it->second != node) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "this token belongs to node ", it->second, "; it may not speak for node ", node));
+      return absl::PermissionDeniedError(absl::StrCat("this token belongs to node ", it->second,
+                                                      "; it may not speak for node ", node));
     }
     return absl::OkStatus();
   }

@@ -23,8 +23,7 @@ namespace manychip::internal {
 class Authenticator {
  public:
   Authenticator(std::map<std::string, std::string> tenant_tokens,
-                std::map<std::string, std::string> node_tokens, std::string admin_token,
-                bool mtls);
+                std::map<std::string, std::string> node_tokens, std::string admin_token, bool mtls);
 
   bool open() const { return tenant_tokens_.empty() && admin_token_.empty(); }
   absl::StatusOr<Caller> ClientCaller(const grpc::ServerContextBase& ctx) const;

@@ -20,11 +20,16 @@ namespace {
 
 v1::JobPhase PhaseOf(JobState s) {
   switch (s) {
-    case JobState::kPending: return v1::PENDING;
-    case JobState::kRunning: return v1::RUNNING;
-    case JobState::kSucceeded: return v1::SUCCEEDED;
-    case JobState::kFailed: return v1::FAILED;
-    case JobState::kCancelled: return v1::CANCELLED;
+    case JobState::kPending:
+      return v1::PENDING;
+    case JobState::kRunning:
+      return v1::RUNNING;
+    case JobState::kSucceeded:
+      return v1::SUCCEEDED;
+    case JobState::kFailed:
+      return v1::FAILED;
+    case JobState::kCancelled:
+      return v1::CANCELLED;
   }
   return v1::JOB_PHASE_UNSPECIFIED;
 }
@@ -95,7 +100,8 @@ void Controller::Post(const char* what, std::function<void()> fn) {
 }
 
 void Controller::ArmTimer() {
-  timer_.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(options_.cycle_interval)));
+  timer_.expires_after(
+      std::chrono::microseconds(absl::ToInt64Microseconds(options_.cycle_interval)));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;
     Tick();
@@ -113,7 +119,8 @@ absl::Status Controller::Restore() {
   for (const NodeRecord& rec : snap.nodes) {
     auto spec = codec::NodeFromProto(rec.node, *catalog_);
     if (!spec.ok()) {
-      spdlog::error("restore: dropping stored node {}: {}", rec.node.name(), spec.status().ToString());
+      spdlog::error("restore: dropping stored node {}: {}", rec.node.name(),
+                    spec.status().ToString());
       continue;
     }
     NodeEntry& n = nodes_[rec.node.name()];
@@ -126,8 +133,8 @@ absl::Status Controller::Restore() {
     if (!n.schedulable) MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(rec.node.name(), false));
     for (const v1::Device& d : rec.node.devices()) {
       if (d.health() == v1::UNHEALTHY) {
-        MC_RETURN_IF_ERROR(scheduler_->SetDeviceHealth(rec.node.name(), d.index(), false,
-                                                       d.health_reason()));
+        MC_RETURN_IF_ERROR(
+            scheduler_->SetDeviceHealth(rec.node.name(), d.index(), false, d.health_reason()));
         n.isolated.insert(d.index());
       }
     }
@@ -175,12 +182,12 @@ absl::Status Controller::Restore() {
         if (group.flavors[f].name == b.flavor_name) b.flavor = static_cast<int32_t>(f);
       }
       const DemandSpec& demand = group.flavors[b.flavor].demand;
-      b.share = demand.is_fractional() ? demand.devices
-                                       : MilliDevices::FromRaw(kMilliPerDevice);
+      b.share = demand.is_fractional() ? demand.devices : MilliDevices::FromRaw(kMilliPerDevice);
       b.devices.assign(t.status.devices().begin(), t.status.devices().end());
       for (const auto& [k, v] : t.status.env()) b.visibility.env[k] = v;
       if (absl::Status s = scheduler_->RestoreBinding(b); !s.ok()) {
-        spdlog::error("restore: task {} on {} cannot be restored: {}", task_id, b.node, s.ToString());
+        spdlog::error("restore: task {} on {} cannot be restored: {}", task_id, b.node,
+                      s.ToString());
         t.status.set_phase(v1::TASK_LOST);
         t.status.set_message(absl::StrCat("lost at restart: ", s.message()));
         MarkTask(task_id);
@@ -293,9 +300,9 @@ std::string Controller::TaskId(const JobEntry& job, const TaskRef& ref) const {
 
 void Controller::SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done) {
   if (!caller.admin && spec.tenant != caller.tenant) {
-    return done(absl::PermissionDeniedError(absl::StrCat(
-        "job.tenant: the caller's token is for tenant \"", caller.tenant, "\", not \"",
-        spec.tenant, "\"")));
+    return done(
+        absl::PermissionDeniedError(absl::StrCat("job.tenant: the caller's token is for tenant \"",
+                                                 caller.tenant, "\", not \"", spec.tenant, "\"")));
   }
   if (spec.id.empty()) {
     do {
@@ -385,7 +392,8 @@ v1::JobStatus Controller::WithTasks(const JobEntry& job) const {
   return out;
 }
 
-absl::StatusOr<v1::JobStatus> Controller::GetJob(const Caller& caller, const std::string& id) const {
+absl::StatusOr<v1::JobStatus> Controller::GetJob(const Caller& caller,
+                                                 const std::string& id) const {
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !Visible(caller, it->second)) {
     return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
@@ -526,8 +534,9 @@ void Controller::ApplyBinding(const Binding& b) {
   t.status.set_flavor(b.flavor_name);
   MarkTask(tid);
   MarkJob(job.spec.id, absl::StrCat("task ", tid, " placed on ", b.node));
-  AddEvent("task.bound", tid,
-           absl::StrCat(b.node, " devices [", absl::StrJoin(b.devices, ","), "] attempt ", attempt));
+  AddEvent(
+      "task.bound", tid,
+      absl::StrCat(b.node, " devices [", absl::StrJoin(b.devices, ","), "] attempt ", attempt));
   v1::ControllerMessage msg;
   *msg.mutable_launch() = MakeLaunch(job, t);
   SendTo(b.node, std::move(msg));
@@ -597,8 +606,8 @@ v1::NodeStatus Controller::NodeStatusOf(const std::string& name, const NodeEntry
         }
         return g.flavors[0].demand;
       }();
-      allocated += d.is_fractional() ? d.devices.raw()
-                                     : int64_t{t.status.devices_size()} * kMilliPerDevice;
+      allocated +=
+          d.is_fractional() ? d.devices.raw() : int64_t{t.status.devices_size()} * kMilliPerDevice;
     }
   }
   s.set_allocated_milli_devices(allocated);
@@ -624,14 +633,14 @@ absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& nod
   return NodeStatusOf(node, it->second);
 }
 
-absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(NodeSpec spec, v1::Node proto,
-                                                              std::vector<v1::RunningTask> running) {
+absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(
+    NodeSpec spec, v1::Node proto, std::vector<v1::RunningTask> running) {
   const std::string name = spec.name;
   auto it = nodes_.find(name);
   if (it != nodes_.end() && it->second.link) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "node ", name, " is already registered by a live session (", it->second.session_id,
-        "); a second agent for the same node is refused"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("node ", name, " is already registered by a live session (",
+                     it->second.session_id, "); a second agent for the same node is refused"));
   }
   const bool known = it != nodes_.end();
   if (known && !SameInventory(it->second.proto, proto)) {
@@ -681,8 +690,8 @@ absl::Status Controller::AttachSession(const std::string& node, int64_t session_
   }
   NodeEntry& n = it->second;
   if (n.session_id != session_id) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "node ", node, ": session ", session_id, " is stale (current ", n.session_id, ")"));
+    return absl::FailedPreconditionError(absl::StrCat("node ", node, ": session ", session_id,
+                                                      " is stale (current ", n.session_id, ")"));
   }
   if (n.link) {
     return absl::AlreadyExistsError(absl::StrCat("node ", node, " already has a live session"));
@@ -878,8 +887,7 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
       return p.node == node && p.device == u.device_index();
     });
     if (n.isolated.erase(u.device_index()) > 0) {
-      if (absl::Status s = scheduler_->SetDeviceHealth(node, u.device_index(), true, "");
-          !s.ok()) {
+      if (absl::Status s = scheduler_->SetDeviceHealth(node, u.device_index(), true, ""); !s.ok()) {
         spdlog::error("SetDeviceHealth: {}", s.ToString());
       }
       cycle_requested_ = true;

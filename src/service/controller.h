@@ -25,9 +25,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/steady_timer.hpp"
-#include "boost/asio/executor_work_guard.hpp"
 #include "manychip/adapters/adapter_registry.h"
 #include "manychip/clock.h"
 #include "manychip/core/catalog.h"
@@ -41,7 +41,7 @@ namespace manychip::internal {
 // Who is calling, resolved from the request's bearer token.
 struct Caller {
   bool admin = false;
-  std::string tenant;   // set for tenant callers
+  std::string tenant;  // set for tenant callers
 };
 
 // A live agent session's outbox. Thread-safe.
@@ -99,8 +99,7 @@ class Controller {
   std::vector<v1::NodeStatus> ListNodes() const;
   absl::StatusOr<v1::NodeStatus> SetSchedulable(const std::string& node, bool schedulable);
   // Sends the current state of every visible job, then every change.
-  void AddWatcher(const Caller& caller, const std::string& job_id,
-                  std::shared_ptr<WatchLink> link);
+  void AddWatcher(const Caller& caller, const std::string& job_id, std::shared_ptr<WatchLink> link);
 
   absl::StatusOr<v1::RegisterResponse> RegisterNode(NodeSpec spec, v1::Node proto,
                                                     std::vector<v1::RunningTask> running);
@@ -118,20 +117,20 @@ class Controller {
     }
   };
   struct JobEntry {
-    v1::JobStatus status;                    // without tasks
+    v1::JobStatus status;  // without tasks
     JobSpec spec;
     std::map<std::string, TaskEntry> tasks;  // by task id
     bool finished() const;
   };
   struct NodeEntry {
-    v1::Node proto;                          // inventory, device health kept current
+    v1::Node proto;  // inventory, device health kept current
     bool schedulable = true;
     bool ready = false;
     absl::Time last_heartbeat;
     int64_t session_id = 0;
     std::shared_ptr<SessionLink> link;
     std::vector<v1::RunningTask> reported_running;  // from Register, used at attach
-    std::set<int32_t> isolated;              // devices the scheduler sees unhealthy
+    std::set<int32_t> isolated;                     // devices the scheduler sees unhealthy
   };
   struct PendingIsolation {
     std::string node;
@@ -162,8 +161,7 @@ class Controller {
   void StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::string& reason);
   void OnTaskEvent(const std::string& node, const v1::TaskEvent& ev);
   void OnDeviceHealth(const std::string& node, const v1::DeviceHealthUpdate& u);
-  void Reconcile(const std::string& node, const std::vector<v1::RunningTask>& running,
-                 bool full);
+  void Reconcile(const std::string& node, const std::vector<v1::RunningTask>& running, bool full);
   void SyncJobPhase(const std::string& id);
   v1::LaunchTask MakeLaunch(const JobEntry& job, const TaskEntry& task) const;
   v1::JobStatus WithTasks(const JobEntry& job) const;
@@ -204,7 +202,7 @@ class Controller {
   bool flush_posted_ = false;
 
   std::deque<PendingIsolation> isolations_;
-  int64_t eviction_tokens_milli_ = 0;                   // 1000 = one eviction
+  int64_t eviction_tokens_milli_ = 0;  // 1000 = one eviction
   absl::Time last_refill_ = absl::InfinitePast();
 
   struct Watcher {

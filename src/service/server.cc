@@ -54,9 +54,10 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     // The simulator runs jobs without commands; a daemon runs processes.
     for (size_t g = 0; g < spec->task_groups.size(); ++g) {
       if (spec->task_groups[g].command.empty()) {
-        return Fail(r, absl::InvalidArgumentError(absl::StrCat(
-                           "task_groups[", g, "].command: must not be empty (manychipd runs "
-                           "each task as a process)")));
+        return Fail(r, absl::InvalidArgumentError(
+                           absl::StrCat("task_groups[", g,
+                                        "].command: must not be empty (manychipd runs "
+                                        "each task as a process)")));
       }
     }
     controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
@@ -140,8 +141,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     return Cordon(ctx, req->node(), true, resp->mutable_node());
   }
 
-  grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* ctx,
-                                    const v1::ExplainRequest* req,
+  grpc::ServerUnaryReactor* Explain(grpc::CallbackServerContext* ctx, const v1::ExplainRequest* req,
                                     v1::ExplainResponse* resp) override {
     auto* r = ctx->DefaultReactor();
     auto caller = auth_->ClientCaller(*ctx);
@@ -207,8 +207,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
         }
       }
       if (cut != nullptr) {
-        cut->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "watch client too slow; reconnect"));
+        cut->Finish(
+            grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "watch client too slow; reconnect"));
         return false;
       }
       if (start != nullptr) start->StartWrite(first);
@@ -314,7 +314,9 @@ class SessionReactor final
  public:
   SessionReactor(grpc::CallbackServerContext* ctx, Controller* controller,
                  const Authenticator* auth)
-      : ctx_(ctx), controller_(controller), auth_(auth),
+      : ctx_(ctx),
+        controller_(controller),
+        auth_(auth),
         state_(std::make_shared<SessionState>(this)) {
     StartRead(&in_);
   }
@@ -336,10 +338,11 @@ class SessionReactor final
       }
       node_ = in_.hello().node();
       session_id_ = in_.hello().session_id();
-      controller_->Post("agent.attach", [c = controller_, node = node_, sid = session_id_,
-                                          st = state_] {
-        if (absl::Status s = c->AttachSession(node, sid, st); !s.ok()) st->Close(s);
-      });
+      controller_->Post("agent.attach",
+                        [c = controller_, node = node_, sid = session_id_, st = state_] {
+                          if (absl::Status s = c->AttachSession(node, sid, st); !s.ok())
+                            st->Close(s);
+                        });
     } else {
       if (in_.msg_case() == v1::AgentMessage::kHello) {
         state_->FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -347,7 +350,7 @@ class SessionReactor final
         return;
       }
       controller_->Post("agent.message", [c = controller_, node = node_, sid = session_id_,
-                                           m = std::move(in_)] { c->OnAgentMessage(node, sid, m); });
+                                          m = std::move(in_)] { c->OnAgentMessage(node, sid, m); });
     }
     in_.Clear();
     StartRead(&in_);
@@ -450,9 +453,9 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
                                      v1::RegisterResponse* resp) override {
     auto* r = ctx->DefaultReactor();
     if (req->api_version() != "v1") {
-      r->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                             absl::StrCat("api_version: this server speaks v1, got \"",
-                                          req->api_version(), "\"")));
+      r->Finish(grpc::Status(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          absl::StrCat("api_version: this server speaks v1, got \"", req->api_version(), "\"")));
       return r;
     }
     if (absl::Status s = auth_->CheckNode(*ctx, req->node().name()); !s.ok()) {
@@ -466,7 +469,7 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
     }
     std::vector<v1::RunningTask> running(req->running().begin(), req->running().end());
     controller_->Post("agent.register", [c = controller_, r, resp, s = *std::move(spec),
-                                          proto = req->node(), running]() mutable {
+                                         proto = req->node(), running]() mutable {
       auto out = c->RegisterNode(std::move(s), std::move(proto), std::move(running));
       if (out.ok()) *resp = *std::move(out);
       r->Finish(ToGrpcStatus(out.status()));
@@ -577,9 +580,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& o) {
     creds = grpc::SslServerCredentials(ssl);
   } else {
     if (!IsLoopback(o.listen)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--listen ", o.listen, ": without TLS manychipd listens on loopback only "
-          "(use 127.0.0.1:PORT or give --tls_cert/--tls_key)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--listen ", o.listen,
+                       ": without TLS manychipd listens on loopback only "
+                       "(use 127.0.0.1:PORT or give --tls_cert/--tls_key)"));
     }
     spdlog::warn("no TLS configured: plaintext on loopback only ({})", o.listen);
     creds = grpc::InsecureServerCredentials();

@@ -3,12 +3,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/struct.pb.h"
 #include "manychip/adapters/builtin.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
-#include "google/protobuf/struct.pb.h"
 
 namespace manychip {
 
@@ -18,9 +18,8 @@ absl::StatusOr<std::map<std::string, std::string>> LoadTokenFile(const std::stri
   std::map<std::string, std::string> out;
   for (const auto& [token, value] : doc.fields()) {
     if (token.size() < 16) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ": token for \"", value.string_value(),
-                       "\": must be at least 16 characters"));
+      return absl::InvalidArgumentError(absl::StrCat(path, ": token for \"", value.string_value(),
+                                                     "\": must be at least 16 characters"));
     }
     if (value.kind_case() != google::protobuf::Value::kStringValue ||
         value.string_value().empty()) {
@@ -41,8 +40,7 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
     return absl::InvalidArgumentError("--heartbeat_interval: must be > 0");
   }
   if (o.node_grace <= o.heartbeat_interval) {
-    return absl::InvalidArgumentError(
-        "--node_grace: must be longer than --heartbeat_interval");
+    return absl::InvalidArgumentError("--node_grace: must be longer than --heartbeat_interval");
   }
   if (o.cycle_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--cycle_interval: must be > 0");
@@ -79,8 +77,8 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
                        .cycle_interval = o.cycle_interval,
                        .stop_grace = o.stop_grace,
                        .max_evictions_per_minute = o.max_evictions_per_minute};
-  parts->controller = std::make_unique<Controller>(co, parts->catalog, std::move(scheduler),
-                                                   std::move(store));
+  parts->controller =
+      std::make_unique<Controller>(co, parts->catalog, std::move(scheduler), std::move(store));
   MC_RETURN_IF_ERROR(parts->controller->Restore());
   return parts;
 }

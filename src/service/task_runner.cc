@@ -135,9 +135,9 @@ struct TaskRunner::Impl {
     Proc p;
     p.attempt = l.attempt();
     try {
-      p.child = std::make_unique<bp::child>(
-          exe, bp::args(args), env, bp::std_out > stem + ".out", bp::std_err > stem + ".err",
-          bp::std_in < bp::null, bp::start_dir(workdir), ChildSetup{});
+      p.child = std::make_unique<bp::child>(exe, bp::args(args), env, bp::std_out > stem + ".out",
+                                            bp::std_err > stem + ".err", bp::std_in < bp::null,
+                                            bp::start_dir(workdir), ChildSetup{});
     } catch (const std::exception& e) {
       return Fail(l, absl::StrCat("cannot start ", exe.string(), ": ", e.what()));
     }
@@ -155,7 +155,8 @@ struct TaskRunner::Impl {
       running[id] = {p.pid, l.attempt()};
     }
     procs[id] = std::move(p);
-    spdlog::info("task {} attempt {} started: pid {} ({})", id, l.attempt(), ev.pid(), exe.string());
+    spdlog::info("task {} attempt {} started: pid {} ({})", id, l.attempt(), ev.pid(),
+                 exe.string());
     Emit(ev);
   }
 
@@ -219,14 +220,15 @@ struct TaskRunner::Impl {
     if (p.kill_timer) return;  // a stop is already under way
     p.kill_timer = std::make_unique<boost::asio::steady_timer>(io);
     p.kill_timer->expires_after(std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
-    p.kill_timer->async_wait([this, id, attempt = p.attempt, pid](const boost::system::error_code& e) {
-      if (e) return;
-      auto it = procs.find(id);
-      if (it == procs.end() || it->second.attempt != attempt) return;
-      spdlog::warn("task {} ignored SIGTERM; killing", id);
-      ::kill(-pid, SIGKILL);
-      ::kill(pid, SIGKILL);
-    });
+    p.kill_timer->async_wait(
+        [this, id, attempt = p.attempt, pid](const boost::system::error_code& e) {
+          if (e) return;
+          auto it = procs.find(id);
+          if (it == procs.end() || it->second.attempt != attempt) return;
+          spdlog::warn("task {} ignored SIGTERM; killing", id);
+          ::kill(-pid, SIGKILL);
+          ::kill(pid, SIGKILL);
+        });
   }
 
   const std::string workdir;
@@ -268,7 +270,8 @@ void TaskRunner::StopAll(absl::Duration grace) {
   absl::MutexLock lock(&impl_->mu);
   const absl::Time deadline = absl::Now() + grace + absl::Seconds(1);
   while (!impl_->running.empty() && absl::Now() < deadline) {
-    impl_->idle_cv.WaitWithDeadline(&impl_->mu, std::min(deadline, absl::Now() + absl::Milliseconds(50)));
+    impl_->idle_cv.WaitWithDeadline(&impl_->mu,
+                                    std::min(deadline, absl::Now() + absl::Milliseconds(50)));
   }
 }
 

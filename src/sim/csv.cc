@@ -4,9 +4,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "manychip/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "manychip/status.h"
 
 namespace manychip::sim::internal {
 namespace {
@@ -97,9 +97,8 @@ absl::StatusOr<CsvTable> CsvTable::Parse(absl::string_view text, absl::string_vi
       continue;
     }
     if (fields.size() != table.header_.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": expected ",
-                                                     table.header_.size(), " fields, got ",
-                                                     fields.size()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          file, ":", line, ": expected ", table.header_.size(), " fields, got ", fields.size()));
     }
     table.rows_.push_back(CsvRow{line, fields});
   }
@@ -126,12 +125,12 @@ absl::StatusOr<int64_t> ParseNonNegative(absl::string_view text, absl::string_vi
         absl::StrCat(file, ":", line, ": column '", column, "': empty, expected an integer"));
   }
   if (!absl::SimpleAtoi(t, &v)) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": column '", column,
-                                                   "': not an integer, got '", t, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":", line, ": column '", column, "': not an integer, got '", t, "'"));
   }
   if (v < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": column '", column,
-                                                   "': must be >= 0, got ", v));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":", line, ": column '", column, "': must be >= 0, got ", v));
   }
   return v;
 }

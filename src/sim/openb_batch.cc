@@ -22,8 +22,7 @@ absl::StatusOr<OpenbPolicyResult> RunOpenbPolicy(const std::vector<OpenbNode>& n
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads = std::min<int>(threads, static_cast<int>(seeds.size()));
 
-  std::vector<absl::StatusOr<OpenbSeedResult>> results(seeds.size(),
-                                                       absl::UnknownError("not run"));
+  std::vector<absl::StatusOr<OpenbSeedResult>> results(seeds.size(), absl::UnknownError("not run"));
   std::atomic<size_t> next{0};
   std::atomic<int64_t> done{0};
   auto worker = [&] {

@@ -5,14 +5,14 @@
 namespace manychip::sim {
 
 int ArrivedPercent(int64_t part, int64_t whole) {
-  return static_cast<int>(std::nearbyint(100.0 * static_cast<double>(part) /
-                                         static_cast<double>(whole)));
+  return static_cast<int>(
+      std::nearbyint(100.0 * static_cast<double>(part) / static_cast<double>(whole)));
 }
 
 double RoundedPercent(int64_t part, int64_t whole) {
   // Scale in integers first so 2-decimal rounding is exact: percent x 100.
-  const double hundredths = std::nearbyint(10000.0 * static_cast<double>(part) /
-                                           static_cast<double>(whole));
+  const double hundredths =
+      std::nearbyint(10000.0 * static_cast<double>(part) / static_cast<double>(whole));
   return hundredths / 100.0;
 }
 

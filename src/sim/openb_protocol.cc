@@ -60,8 +60,7 @@ absl::StatusOr<OpenbExperiment> BuildOpenbExperiment(const std::vector<OpenbNode
   return e;
 }
 
-std::vector<TaskShape> TypicalWorkload(const std::vector<OpenbPod>& pods,
-                                       int popularity_percent) {
+std::vector<TaskShape> TypicalWorkload(const std::vector<OpenbPod>& pods, int popularity_percent) {
   using Key = std::tuple<int64_t, int64_t, int32_t, std::vector<int32_t>>;
   std::map<Key, int64_t> counts;  // ordered: deterministic
   for (const OpenbPod& p : pods) {

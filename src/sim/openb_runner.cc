@@ -31,9 +31,8 @@ JobSpec ToJobSpec(const OpenbPod& p, const std::vector<int32_t>& all_models) {
   f.replicas = 1;
   if (p.num_gpu > 0) {
     f.device_models = p.gpu_spec_indexes.empty() ? all_models : p.gpu_spec_indexes;
-    f.demand.devices = MilliDevices::FromRaw(p.num_gpu > 1 || p.gpu_milli >= 1000
-                                                 ? int64_t{1000} * p.num_gpu
-                                                 : p.gpu_milli);
+    f.demand.devices = MilliDevices::FromRaw(
+        p.num_gpu > 1 || p.gpu_milli >= 1000 ? int64_t{1000} * p.num_gpu : p.gpu_milli);
   }
   f.demand.cpu = MilliCpu::FromRaw(p.cpu_milli);
   f.demand.memory = MiB::FromRaw(p.memory_mib);
@@ -81,9 +80,9 @@ absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes
   }
   MC_ASSIGN_OR_RETURN(
       OpenbExperiment e,
-      BuildOpenbExperiment(nodes, pods, {.seed = options.seed,
-                                         .tune_permille = options.tune_permille,
-                                         .shuffle = true}));
+      BuildOpenbExperiment(
+          nodes, pods,
+          {.seed = options.seed, .tune_permille = options.tune_permille, .shuffle = true}));
   if (e.capacity_gpu_milli <= 0) return absl::InvalidArgumentError("openb: cluster has no GPUs");
 
   const std::string workload_arg =
@@ -148,8 +147,8 @@ absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes
     bool placed = false;
     for (const Binding& b : c.placed) {
       if (b.task.job_id != p.name) {
-        return absl::InternalError(
-            absl::StrCat("openb: cycle placed '", b.task.job_id, "' while replaying '", p.name, "'"));
+        return absl::InternalError(absl::StrCat("openb: cycle placed '", b.task.job_id,
+                                                "' while replaying '", p.name, "'"));
       }
       auto it = mirror_by_name.find(b.node);
       if (it == mirror_by_name.end()) {
@@ -189,8 +188,7 @@ absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes
     r.arrived_pct.push_back(x);
     r.alloc_pct.push_back(*alloc.MeanAt(x));
   }
-  r.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }
 

@@ -31,8 +31,8 @@ absl::StatusOr<int32_t> ResolveModel(const Catalog* catalog, absl::string_view m
   if (catalog == nullptr) return -1;
   const DeviceModelSpec* spec = catalog->Find(model);
   if (spec == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(file, ":", line, ": column '", column,
-                                                   "': unknown GPU model '", model, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file, ":", line, ": column '", column, "': unknown GPU model '", model, "'"));
   }
   return spec->index;
 }
@@ -68,7 +68,8 @@ absl::StatusOr<std::vector<OpenbNode>> ParseOpenbNodes(absl::string_view text,
       return absl::InvalidArgumentError(
           absl::StrCat(file, ":", row.line, ": column 'sn': empty node name"));
     }
-    MC_ASSIGN_OR_RETURN(n.cpu_milli, ParseNonNegative(row.fields[c_cpu], file, row.line, "cpu_milli"));
+    MC_ASSIGN_OR_RETURN(n.cpu_milli,
+                        ParseNonNegative(row.fields[c_cpu], file, row.line, "cpu_milli"));
     MC_ASSIGN_OR_RETURN(n.memory_mib,
                         ParseNonNegative(row.fields[c_mem], file, row.line, "memory_mib"));
     MC_ASSIGN_OR_RETURN(int64_t gpus, ParseNonNegative(row.fields[c_gpu], file, row.line, "gpu"));
@@ -96,8 +97,7 @@ absl::StatusOr<std::vector<OpenbNode>> ReadOpenbNodes(const std::string& path,
   return ParseOpenbNodes(text, path, catalog);
 }
 
-absl::StatusOr<std::vector<OpenbPod>> ParseOpenbPods(absl::string_view text,
-                                                     absl::string_view file,
+absl::StatusOr<std::vector<OpenbPod>> ParseOpenbPods(absl::string_view text, absl::string_view file,
                                                      const Catalog* catalog) {
   MC_ASSIGN_OR_RETURN(CsvTable table, CsvTable::Parse(text, file));
   MC_ASSIGN_OR_RETURN(int c_name, table.Column("name"));
@@ -128,10 +128,12 @@ absl::StatusOr<std::vector<OpenbPod>> ParseOpenbPods(absl::string_view text,
       return absl::InvalidArgumentError(
           absl::StrCat(file, ":", row.line, ": column 'name': empty pod name"));
     }
-    MC_ASSIGN_OR_RETURN(p.cpu_milli, ParseNonNegative(row.fields[c_cpu], file, row.line, "cpu_milli"));
+    MC_ASSIGN_OR_RETURN(p.cpu_milli,
+                        ParseNonNegative(row.fields[c_cpu], file, row.line, "cpu_milli"));
     MC_ASSIGN_OR_RETURN(p.memory_mib,
                         ParseNonNegative(row.fields[c_mem], file, row.line, "memory_mib"));
-    MC_ASSIGN_OR_RETURN(int64_t num, ParseNonNegative(row.fields[c_num], file, row.line, "num_gpu"));
+    MC_ASSIGN_OR_RETURN(int64_t num,
+                        ParseNonNegative(row.fields[c_num], file, row.line, "num_gpu"));
     if (num > 1024) {
       return absl::InvalidArgumentError(
           absl::StrCat(file, ":", row.line, ": column 'num_gpu': must be <= 1024, got ", num));
@@ -140,8 +142,9 @@ absl::StatusOr<std::vector<OpenbPod>> ParseOpenbPods(absl::string_view text,
     MC_ASSIGN_OR_RETURN(p.gpu_milli,
                         ParseNonNegative(row.fields[c_milli], file, row.line, "gpu_milli"));
     if (p.gpu_milli > 1000) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file, ":", row.line, ": column 'gpu_milli': must be <= 1000 (per GPU), got ", p.gpu_milli));
+      return absl::InvalidArgumentError(
+          absl::StrCat(file, ":", row.line, ": column 'gpu_milli': must be <= 1000 (per GPU), got ",
+                       p.gpu_milli));
     }
     if (p.num_gpu == 0 && p.gpu_milli != 0) {
       return absl::InvalidArgumentError(absl::StrCat(file, ":", row.line,
@@ -154,9 +157,9 @@ absl::StatusOr<std::vector<OpenbPod>> ParseOpenbPods(absl::string_view text,
           file, ":", row.line, ": column 'gpu_milli': must be > 0 when num_gpu is ", p.num_gpu));
     }
     if (p.num_gpu > 1 && p.gpu_milli != 1000) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file, ":", row.line, ": column 'gpu_milli': a pod with num_gpu ", p.num_gpu,
-          " must ask for whole GPUs (1000), got ", p.gpu_milli));
+      return absl::InvalidArgumentError(
+          absl::StrCat(file, ":", row.line, ": column 'gpu_milli': a pod with num_gpu ", p.num_gpu,
+                       " must ask for whole GPUs (1000), got ", p.gpu_milli));
     }
     absl::string_view spec = absl::StripAsciiWhitespace(row.fields[c_spec]);
     if (!spec.empty()) {

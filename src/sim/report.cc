@@ -27,11 +27,20 @@ std::string HtmlEscape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -57,11 +66,13 @@ std::string SvgLineChart(const std::string& title, const std::string& x_label,
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
       "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
       static_cast<int>(kW), static_cast<int>(kH), static_cast<int>(kW), static_cast<int>(kH));
-  absl::StrAppend(&svg, "<text x=\"", Num(kW / 2), "\" y=\"18\" text-anchor=\"middle\" "
-                  "font-weight=\"bold\">", HtmlEscape(title), "</text>\n");
+  absl::StrAppend(&svg, "<text x=\"", Num(kW / 2),
+                  "\" y=\"18\" text-anchor=\"middle\" "
+                  "font-weight=\"bold\">",
+                  HtmlEscape(title), "</text>\n");
   // Axes and ticks.
-  absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kH - kB), "\" x2=\"",
-                  Num(kW - kR), "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
+  absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kH - kB), "\" x2=\"", Num(kW - kR),
+                  "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
   absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kT), "\" x2=\"", Num(kL),
                   "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
   for (int i = 0; i <= 5; ++i) {
@@ -70,8 +81,8 @@ std::string SvgLineChart(const std::string& title, const std::string& x_label,
                     "\" text-anchor=\"middle\">", Num(xv), "</text>\n");
     absl::StrAppend(&svg, "<text x=\"", Num(kL - 5), "\" y=\"", Num(py(yv) + 4),
                     "\" text-anchor=\"end\">", Num(yv), "</text>\n");
-    absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(py(yv)), "\" x2=\"",
-                    Num(kW - kR), "\" y2=\"", Num(py(yv)), "\" stroke=\"#eee\"/>\n");
+    absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(py(yv)), "\" x2=\"", Num(kW - kR),
+                    "\" y2=\"", Num(py(yv)), "\" stroke=\"#eee\"/>\n");
   }
   absl::StrAppend(&svg, "<text x=\"", Num((kL + kW - kR) / 2), "\" y=\"", Num(kH - 8),
                   "\" text-anchor=\"middle\">", HtmlEscape(x_label), "</text>\n");
@@ -109,8 +120,10 @@ std::string SvgBarChart(const std::string& title, const std::string& y_label,
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
       "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
       static_cast<int>(kW), static_cast<int>(kH), static_cast<int>(kW), static_cast<int>(kH));
-  absl::StrAppend(&svg, "<text x=\"", Num(kW / 2), "\" y=\"18\" text-anchor=\"middle\" "
-                  "font-weight=\"bold\">", HtmlEscape(title), "</text>\n");
+  absl::StrAppend(&svg, "<text x=\"", Num(kW / 2),
+                  "\" y=\"18\" text-anchor=\"middle\" "
+                  "font-weight=\"bold\">",
+                  HtmlEscape(title), "</text>\n");
   absl::StrAppend(&svg, "<text x=\"14\" y=\"", Num(kH / 2),
                   "\" text-anchor=\"middle\" transform=\"rotate(-90 14 ", Num(kH / 2), ")\">",
                   HtmlEscape(y_label), "</text>\n");
@@ -124,8 +137,8 @@ std::string SvgBarChart(const std::string& title, const std::string& y_label,
     absl::StrAppend(&svg, "<text x=\"", Num(x + slot * 0.35), "\" y=\"", Num(kH - kB + 16),
                     "\" text-anchor=\"middle\">", HtmlEscape(bars[i].first), "</text>\n");
   }
-  absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kH - kB), "\" x2=\"",
-                  Num(kW - 10), "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
+  absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kH - kB), "\" x2=\"", Num(kW - 10),
+                  "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
   svg += "</svg>\n";
   return svg;
 }
@@ -148,8 +161,9 @@ absl::Status WriteOpenbReport(const std::string& dir,
                               const std::vector<OpenbPolicyResult>& results) {
   std::vector<Series> curves;
   std::vector<std::pair<std::string, double>> bars;
-  std::string summary = "policy,unallocated_gpu_pct_at_100,unallocated_gpu_pct_at_130,"
-                        "frag_ratio_pct_at_100,seeds\n";
+  std::string summary =
+      "policy,unallocated_gpu_pct_at_100,unallocated_gpu_pct_at_130,"
+      "frag_ratio_pct_at_100,seeds\n";
   std::string seed_rows;
   for (const OpenbPolicyResult& r : results) {
     Series s{r.policy, {}, {}};
@@ -187,10 +201,12 @@ absl::Status WriteOpenbReport(const std::string& dir,
                                       "allocated GPU (% of capacity)", curves));
   absl::StrAppend(&html, SvgBarChart("Unallocated GPU % at 100% arrival (lower is better)",
                                      "unallocated GPU %", bars));
-  absl::StrAppend(&html, "<h2>Per seed</h2>\n<table><tr><th>policy</th><th>seed</th>"
-                         "<th>unallocated % at 100</th><th>at 130</th><th>failed pods</th></tr>\n",
-                  seed_rows, "</table>\n<p>Series as CSV: summary.csv, curve_&lt;policy&gt;.csv.</p>"
-                             "\n</body></html>\n");
+  absl::StrAppend(&html,
+                  "<h2>Per seed</h2>\n<table><tr><th>policy</th><th>seed</th>"
+                  "<th>unallocated % at 100</th><th>at 130</th><th>failed pods</th></tr>\n",
+                  seed_rows,
+                  "</table>\n<p>Series as CSV: summary.csv, curve_&lt;policy&gt;.csv.</p>"
+                  "\n</body></html>\n");
   return WriteReportFile(dir, "index.html", html);
 }
 

@@ -36,9 +36,9 @@ Summary Summarize(std::vector<int64_t> v) {
 
 struct JobTrack {
   const TraceJob* job = nullptr;
-  int32_t tasks = 0;       // tasks in the job
-  int32_t bound = 0;       // tasks currently placed
-  int64_t start = -1;      // first time all tasks were placed
+  int32_t tasks = 0;   // tasks in the job
+  int32_t bound = 0;   // tasks currently placed
+  int64_t start = -1;  // first time all tasks were placed
   int64_t end = -1;
   int64_t run_start = -1;  // start of the current run (after a preemption)
 };
@@ -61,8 +61,8 @@ absl::StatusOr<std::vector<TraceJob>> TraceJobsFromOpenbPods(const std::vector<O
     if (p.deletion_time.has_value()) {
       const int64_t from = p.scheduled_time.value_or(*p.creation_time);
       if (*p.deletion_time < from) {
-        return absl::InvalidArgumentError(absl::StrCat("pod '", p.name, "' (line ", p.line,
-                                                       "): deletion_time before its start"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("pod '", p.name, "' (line ", p.line, "): deletion_time before its start"));
       }
       t.duration_seconds = *p.deletion_time - from;
     }
@@ -149,9 +149,8 @@ absl::StatusOr<TraceRunResult> RunTrace(const TraceRunOptions& options,
     }
     r.sample_seconds.push_back(t - first);
     for (const auto& [model, cap] : capacity) {
-      const double pct = cap > 0 ? 100.0 * static_cast<double>(used[model]) /
-                                       static_cast<double>(cap)
-                                 : 0.0;
+      const double pct =
+          cap > 0 ? 100.0 * static_cast<double>(used[model]) / static_cast<double>(cap) : 0.0;
       r.alloc_pct_by_model[options.catalog->model(model).id].push_back(pct);
     }
   };
@@ -235,9 +234,9 @@ std::string TraceRunJson(const TraceRunResult& r, bool with_wall) {
   w.Int("completed", r.completed);
   w.Int("never_started", r.never_started);
   w.Int("preemptions", r.preemptions);
-  for (const auto& [name, s] : {std::pair<const char*, const Summary*>{"queueing_seconds",
-                                                                        &r.queueing_seconds},
-                                {"jct_seconds", &r.jct_seconds}}) {
+  for (const auto& [name, s] :
+       {std::pair<const char*, const Summary*>{"queueing_seconds", &r.queueing_seconds},
+        {"jct_seconds", &r.jct_seconds}}) {
     w.BeginObject(name);
     w.Int("count", s->count);
     w.Double("mean", s->mean, 2);

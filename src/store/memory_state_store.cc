@@ -17,7 +17,8 @@ class InMemoryStateStore final : public StateStore {
   absl::Status Write(const StoreWrite& w) override {
     // Validate first so a rejected write leaves nothing behind.
     for (const v1::JobStatus& j : w.put_jobs) {
-      if (j.job().id().empty()) return absl::InvalidArgumentError("put_jobs: job.id: must not be empty");
+      if (j.job().id().empty())
+        return absl::InvalidArgumentError("put_jobs: job.id: must not be empty");
     }
     for (const BindingRecord& b : w.put_bindings) {
       if (b.task.task_id().empty()) {

@@ -123,15 +123,16 @@ class SqliteStateStore final : public StateStore {
     StoreSnapshot snap;
     {
       Stmt st(db_, "SELECT id, status FROM jobs ORDER BY id");
-      if (st.prepare_rc() != SQLITE_OK) return SqliteError(db_, st.prepare_rc(), "load jobs", path_);
+      if (st.prepare_rc() != SQLITE_OK)
+        return SqliteError(db_, st.prepare_rc(), "load jobs", path_);
       int rc;
       while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
         v1::JobStatus job;
         if (!job.ParseFromString(st.ColumnBytes(1))) {
-          return absl::DataLossError(absl::StrCat("state store ", path_, ": job ",
-                                                  reinterpret_cast<const char*>(
-                                                      sqlite3_column_text(st.get(), 0)),
-                                                  ": record does not parse"));
+          return absl::DataLossError(
+              absl::StrCat("state store ", path_, ": job ",
+                           reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
+                           ": record does not parse"));
         }
         snap.jobs.push_back(std::move(job));
       }
@@ -147,10 +148,10 @@ class SqliteStateStore final : public StateStore {
         BindingRecord b;
         b.job_id = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1));
         if (!b.task.ParseFromString(st.ColumnBytes(2))) {
-          return absl::DataLossError(absl::StrCat(
-              "state store ", path_, ": binding ",
-              reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
-              ": record does not parse"));
+          return absl::DataLossError(
+              absl::StrCat("state store ", path_, ": binding ",
+                           reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
+                           ": record does not parse"));
         }
         snap.bindings.push_back(std::move(b));
       }
@@ -158,16 +159,17 @@ class SqliteStateStore final : public StateStore {
     }
     {
       Stmt st(db_, "SELECT name, schedulable, node FROM nodes ORDER BY name");
-      if (st.prepare_rc() != SQLITE_OK) return SqliteError(db_, st.prepare_rc(), "load nodes", path_);
+      if (st.prepare_rc() != SQLITE_OK)
+        return SqliteError(db_, st.prepare_rc(), "load nodes", path_);
       int rc;
       while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
         NodeRecord n;
         n.schedulable = sqlite3_column_int64(st.get(), 1) != 0;
         if (!n.node.ParseFromString(st.ColumnBytes(2))) {
-          return absl::DataLossError(absl::StrCat(
-              "state store ", path_, ": node ",
-              reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
-              ": record does not parse"));
+          return absl::DataLossError(
+              absl::StrCat("state store ", path_, ": node ",
+                           reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
+                           ": record does not parse"));
         }
         snap.nodes.push_back(std::move(n));
       }
@@ -347,9 +349,9 @@ absl::Status Prepare(sqlite3* db, const std::string& path) {
   }
   MC_ASSIGN_OR_RETURN(int64_t version, QueryInt(db, "PRAGMA user_version", path));
   if (version > kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "state store ", path, ": schema version ", version, " is newer than this build's ",
-        kSchemaVersion));
+    return absl::FailedPreconditionError(absl::StrCat("state store ", path, ": schema version ",
+                                                      version, " is newer than this build's ",
+                                                      kSchemaVersion));
   }
   MC_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_mode=WAL", path));
   MC_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=FULL", path));
@@ -374,16 +376,16 @@ absl::StatusOr<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::stri
         absl::StrCat("state store ", path, ": file is read-only; manychipd needs to write it"));
   }
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteError(db, rc, "open", path);
     sqlite3_close_v2(db);
     if ((rc & 0xff) == SQLITE_CANTOPEN) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "state store ", path, ": cannot open or create the file (missing or read-only "
-          "directory?)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("state store ", path,
+                       ": cannot open or create the file (missing or read-only "
+                       "directory?)"));
     }
     return s;
   }

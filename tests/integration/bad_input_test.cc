@@ -34,8 +34,8 @@ TEST(BadInputTest, ClientErrorsAreClearAndTheDaemonKeepsServing) {
   EXPECT_TRUE(absl::StrContains(range.out, "INVALID_ARGUMENT")) << range.out;
   EXPECT_TRUE(absl::StrContains(range.out, "milli_devices")) << range.out;
 
-  CtlResult no_command = c.Ctl(
-      {"submit", c.JobFile("nc.json", R"({"tenant": "a", "kind": "BATCH", "task_groups": [
+  CtlResult no_command =
+      c.Ctl({"submit", c.JobFile("nc.json", R"({"tenant": "a", "kind": "BATCH", "task_groups": [
           {"name": "g", "replicas": 1, "demand": {"cpu_milli": 100, "memory_mib": 1}}]})")});
   EXPECT_EQ(no_command.code, 1) << no_command.out;
   EXPECT_TRUE(absl::StrContains(no_command.out, "task_groups[0].command")) << no_command.out;
@@ -72,7 +72,8 @@ TEST(BadInputTest, SecondRegistrationOfALiveNodeIsRefused) {
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   v1::RegisterRequest req;
   req.set_api_version("v1");
-  ASSERT_TRUE(codec::ReadJsonFile(Src("examples/inventories/x86-h20.json"), req.mutable_node()).ok());
+  ASSERT_TRUE(
+      codec::ReadJsonFile(Src("examples/inventories/x86-h20.json"), req.mutable_node()).ok());
   req.mutable_node()->set_name("gpu-1");
   grpc::ClientContext ctx;
   v1::RegisterResponse resp;
@@ -171,8 +172,8 @@ TEST_F(SecurityTest, TenantsSeeOnlyTheirJobsAndNodeOpsNeedAdmin) {
   CtlResult anon = c_.Ctl({"jobs"});
   EXPECT_EQ(anon.code, 1);
   EXPECT_TRUE(absl::StrContains(anon.out, "UNAUTHENTICATED")) << anon.out;
-  EXPECT_TRUE(absl::StrContains(c_.Ctl({"--token=wrong-token-000000000", "jobs"}).out,
-                                "UNAUTHENTICATED"));
+  EXPECT_TRUE(
+      absl::StrContains(c_.Ctl({"--token=wrong-token-000000000", "jobs"}).out, "UNAUTHENTICATED"));
 }
 
 TEST_F(SecurityTest, ANodeMaySpeakOnlyForItself) {

@@ -27,8 +27,9 @@ TEST(ControlPlaneTest, SubmitPlaceLaunchWithVisibilityEnvAndSucceed) {
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
 
   const std::string id = SubmitOk(
-      c, c.JobFile("job.json", ShellJob("team-a", 2, 2,
-                                        "echo visible=$CUDA_VISIBLE_DEVICES task=$MANYCHIP_TASK_ID")));
+      c,
+      c.JobFile("job.json", ShellJob("team-a", 2, 2,
+                                     "echo visible=$CUDA_VISIBLE_DEVICES task=$MANYCHIP_TASK_ID")));
   ASSERT_FALSE(id.empty());
   ASSERT_TRUE(c.WaitPhase(id, v1::SUCCEEDED, absl::Seconds(15))) << c.Logs();
 
@@ -119,7 +120,8 @@ TEST(ControlPlaneTest, GangIsAllOrNone) {
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   // 3 x 4 cards on one 8-card node: no partial gang may start.
-  const std::string id = SubmitOk(c, c.JobFile("gang.json", ShellJob("team-a", 3, 4, "exec sleep 30")));
+  const std::string id =
+      SubmitOk(c, c.JobFile("gang.json", ShellJob("team-a", 3, 4, "exec sleep 30")));
   absl::SleepFor(absl::Seconds(1));
   auto job = c.GetJob(id);
   ASSERT_TRUE(job.ok());
@@ -138,13 +140,15 @@ TEST(ControlPlaneTest, LostAgentMakesNodeNotReadyAndTasksFailOver) {
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   c.StartAgent("gpu-2", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(2, absl::Seconds(10))) << c.Logs();
-  const std::string id = SubmitOk(c, c.JobFile("long.json", ShellJob("team-a", 1, 8, "exec sleep 60")));
+  const std::string id =
+      SubmitOk(c, c.JobFile("long.json", ShellJob("team-a", 1, 8, "exec sleep 60")));
   ASSERT_TRUE(c.WaitPhase(id, v1::RUNNING, absl::Seconds(10))) << c.Logs();
   std::string first_node;
   ASSERT_TRUE(WaitFor(
       [&] {
         auto j = c.GetJob(id);
-        if (!j.ok() || j->tasks_size() != 1 || j->tasks(0).phase() != v1::TASK_RUNNING) return false;
+        if (!j.ok() || j->tasks_size() != 1 || j->tasks(0).phase() != v1::TASK_RUNNING)
+          return false;
         first_node = j->tasks(0).node();
         return true;
       },
@@ -170,7 +174,8 @@ TEST(ControlPlaneTest, DaemonKill9RestartLosesNothingAndLaunchesNothingTwice) {
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   const std::string running = SubmitOk(
-      c, c.JobFile("run.json", ShellJob("team-a", 1, 4, "echo started >> runs.log; exec sleep 60")));
+      c,
+      c.JobFile("run.json", ShellJob("team-a", 1, 4, "echo started >> runs.log; exec sleep 60")));
   // Cannot fit while `running` holds 4 of 8 cards: stays pending across the restart.
   const std::string pending = SubmitOk(c, c.JobFile("pend.json", ShellJob("team-a", 1, 8, "true")));
   ASSERT_TRUE(WaitFor(
@@ -204,12 +209,14 @@ TEST(ControlPlaneTest, UnhealthyDeviceIsIsolatedAndItsTaskFailsOver) {
   const std::string inv = c.Inventory("x86-h20.json", "h20.json");
   c.StartAgent("gpu-1", inv);
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
-  const std::string id = SubmitOk(c, c.JobFile("one.json", ShellJob("team-a", 1, 1, "exec sleep 60")));
+  const std::string id =
+      SubmitOk(c, c.JobFile("one.json", ShellJob("team-a", 1, 1, "exec sleep 60")));
   int32_t device = -1;
   ASSERT_TRUE(WaitFor(
       [&] {
         auto j = c.GetJob(id);
-        if (!j.ok() || j->tasks_size() != 1 || j->tasks(0).phase() != v1::TASK_RUNNING) return false;
+        if (!j.ok() || j->tasks_size() != 1 || j->tasks(0).phase() != v1::TASK_RUNNING)
+          return false;
         device = j->tasks(0).devices(0);
         return true;
       },

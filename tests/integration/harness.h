@@ -38,7 +38,9 @@ namespace manychip::testing {
 inline std::string Bin(const std::string& name) {
   return absl::StrCat(MANYCHIP_BINARY_DIR, "/bin/", name);
 }
-inline std::string Src(const std::string& rel) { return absl::StrCat(MANYCHIP_SOURCE_DIR, "/", rel); }
+inline std::string Src(const std::string& rel) {
+  return absl::StrCat(MANYCHIP_SOURCE_DIR, "/", rel);
+}
 
 inline std::string Slurp(const std::string& path) {
   std::ifstream in(path);
@@ -247,7 +249,8 @@ class Cluster {
     req.set_job_id(id);
     v1::JobStatus st;
     grpc::Status s = stub->GetJob(&ctx, req, &st);
-    if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+    if (!s.ok())
+      return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
     return st;
   }
 
@@ -298,10 +301,14 @@ inline std::string ShellJob(const std::string& tenant, int replicas, int cards,
     quoted += c;
   }
   return absl::StrCat(R"({"tenant": ")", tenant, R"(", "kind": "TRAINING", "task_groups": [{
-      "name": "main", "replicas": )", replicas, R"(,
-      "demand": {"milli_devices": )", cards * 1000, R"(, "cpu_milli": 1000, "memory_mib": 1024},
-      "device_models": [")", model, R"("],
-      "command": "/bin/sh", "args": ["-c", ")", quoted, R"("]}]})");
+      "name": "main", "replicas": )",
+                      replicas, R"(,
+      "demand": {"milli_devices": )",
+                      cards * 1000, R"(, "cpu_milli": 1000, "memory_mib": 1024},
+      "device_models": [")",
+                      model, R"("],
+      "command": "/bin/sh", "args": ["-c", ")",
+                      quoted, R"("]}]})");
 }
 
 }  // namespace manychip::testing

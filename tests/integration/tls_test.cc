@@ -18,13 +18,13 @@ namespace {
 bool MakeCerts(const std::string& dir) {
   const std::string script = absl::StrCat(
       "set -e; cd ", dir, "; exec >openssl.log 2>&1\n",
-      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=mc-ca\n",
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "
+      "/CN=mc-ca\n",
       "leaf() { openssl req -newkey rsa:2048 -nodes -keyout $1.key -out $1.csr -subj /CN=$1;"
       " printf \"subjectAltName=$2\\n\" > $1.ext;"
       " openssl x509 -req -in $1.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $1.pem"
       " -days 2 -extfile $1.ext; }\n",
-      "leaf server IP:127.0.0.1,DNS:localhost\n",
-      "leaf gpu-1 DNS:gpu-1\n",
+      "leaf server IP:127.0.0.1,DNS:localhost\n", "leaf gpu-1 DNS:gpu-1\n",
       "leaf gpu-2 DNS:gpu-2\n");
   return std::system(script.c_str()) == 0;
 }
@@ -33,9 +33,9 @@ TEST(TlsTest, MutualTlsAgentIdentityAndClient) {
   if (std::system("command -v openssl >/dev/null 2>&1") != 0) GTEST_SKIP() << "openssl missing";
   Cluster c;
   ASSERT_TRUE(MakeCerts(c.dir())) << Slurp(c.File("openssl.log"));
-  ASSERT_TRUE(c.StartDaemon({"--listen=127.0.0.1:0", "--tls_cert=" + c.File("server.pem"),
-                             "--tls_key=" + c.File("server.key"),
-                             "--tls_client_ca=" + c.File("ca.pem")}))
+  ASSERT_TRUE(
+      c.StartDaemon({"--listen=127.0.0.1:0", "--tls_cert=" + c.File("server.pem"),
+                     "--tls_key=" + c.File("server.key"), "--tls_client_ca=" + c.File("ca.pem")}))
       << c.Logs();
   const std::vector<std::string> tls1 = {"--tls_ca=" + c.File("ca.pem"),
                                          "--tls_cert=" + c.File("gpu-1.pem"),
@@ -52,8 +52,8 @@ TEST(TlsTest, MutualTlsAgentIdentityAndClient) {
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), tls1);
   std::vector<std::string> ctl = tls1;
   ctl.push_back("nodes");
-  EXPECT_TRUE(WaitFor([&] { return absl::StrContains(c.Ctl(ctl).out, " Ready "); },
-                      absl::Seconds(10)))
+  EXPECT_TRUE(
+      WaitFor([&] { return absl::StrContains(c.Ctl(ctl).out, " Ready "); }, absl::Seconds(10)))
       << c.Logs();
   // Plaintext clients are turned away.
   CtlResult plain = c.Ctl({"--timeout=2s", "nodes"});

@@ -13,9 +13,9 @@
 #include <string>
 
 #include "gtest/gtest.h"
+#include "manychip/codec/profile.h"
 #include "manychip/core/catalog.h"
 #include "manychip/sim/openb_batch.h"
-#include "manychip/codec/profile.h"
 
 namespace manychip::sim {
 namespace {
@@ -71,8 +71,8 @@ std::vector<OpenbPod>* OpenbReproductionTest::pods_ = nullptr;
 TEST_P(OpenbReproductionTest, MatchesPublishedFigure) {
   if (nodes_ == nullptr) GTEST_SKIP() << "trace not present: " << kNodes << ", " << kPods;
   const Published& want = GetParam();
-  auto profile =
-      codec::LoadProfileFile(kDir + "examples/profiles/openb-" + std::string(want.policy) + ".json");
+  auto profile = codec::LoadProfileFile(kDir + "examples/profiles/openb-" +
+                                        std::string(want.policy) + ".json");
   ASSERT_TRUE(profile.ok()) << profile.status();
   OpenbRunOptions o;
   o.catalog = *catalog_;

@@ -8,8 +8,8 @@
 namespace manychip::testing {
 namespace {
 
-DeviceModelSpec Model(std::string id, std::string vendor, int64_t mem_gib, int64_t bw,
-                      int64_t bf16, std::string arches) {
+DeviceModelSpec Model(std::string id, std::string vendor, int64_t mem_gib, int64_t bw, int64_t bf16,
+                      std::string arches) {
   DeviceModelSpec m;
   m.id = std::move(id);
   m.vendor = std::move(vendor);

@@ -11,12 +11,30 @@ JobBuilder::JobBuilder(const Catalog& catalog, std::string id) : catalog_(&catal
   job_.tenant = "default";
 }
 
-JobBuilder& JobBuilder::Tenant(std::string t) { job_.tenant = std::move(t); return *this; }
-JobBuilder& JobBuilder::Priority(int32_t p) { job_.priority = p; return *this; }
-JobBuilder& JobBuilder::Kind(JobKind k) { job_.kind = k; return *this; }
-JobBuilder& JobBuilder::Preemptible(bool p) { job_.preemptible = p; return *this; }
-JobBuilder& JobBuilder::Duration(absl::Duration d) { job_.duration = d; return *this; }
-JobBuilder& JobBuilder::AcceptArch(Arch a) { job_.accepted_arches.push_back(a); return *this; }
+JobBuilder& JobBuilder::Tenant(std::string t) {
+  job_.tenant = std::move(t);
+  return *this;
+}
+JobBuilder& JobBuilder::Priority(int32_t p) {
+  job_.priority = p;
+  return *this;
+}
+JobBuilder& JobBuilder::Kind(JobKind k) {
+  job_.kind = k;
+  return *this;
+}
+JobBuilder& JobBuilder::Preemptible(bool p) {
+  job_.preemptible = p;
+  return *this;
+}
+JobBuilder& JobBuilder::Duration(absl::Duration d) {
+  job_.duration = d;
+  return *this;
+}
+JobBuilder& JobBuilder::AcceptArch(Arch a) {
+  job_.accepted_arches.push_back(a);
+  return *this;
+}
 JobBuilder& JobBuilder::Tolerate(std::string key, std::string value) {
   job_.tolerations.push_back(TolerationSpec{std::move(key), std::move(value)});
   return *this;
@@ -39,7 +57,10 @@ FlavorSpec& JobBuilder::flavor() {
   return group().flavors.back();
 }
 
-JobBuilder& JobBuilder::MinAvailable(int32_t n) { group().min_available = n; return *this; }
+JobBuilder& JobBuilder::MinAvailable(int32_t n) {
+  group().min_available = n;
+  return *this;
+}
 JobBuilder& JobBuilder::Topology(TopologyMode mode, int32_t tier, bool same_node) {
   group().topology = TopologyWishSpec{mode, tier, same_node};
   return *this;
@@ -83,7 +104,10 @@ JobBuilder& JobBuilder::Memory(int64_t mib) {
   flavor().demand.memory = MiB::FromRaw(mib);
   return *this;
 }
-JobBuilder& JobBuilder::Replicas(int32_t n) { flavor().replicas = n; return *this; }
+JobBuilder& JobBuilder::Replicas(int32_t n) {
+  flavor().replicas = n;
+  return *this;
+}
 JobBuilder& JobBuilder::Image(Arch arch, std::string vendor) {
   flavor().images.push_back(ImageSpec{arch, std::move(vendor), "img"});
   return *this;
@@ -92,6 +116,9 @@ JobBuilder& JobBuilder::Stack(std::string name, std::string min_version) {
   flavor().required_stacks.push_back(StackRequirementSpec{std::move(name), std::move(min_version)});
   return *this;
 }
-JobBuilder& JobBuilder::Throughput(int64_t t) { flavor().expected_throughput = t; return *this; }
+JobBuilder& JobBuilder::Throughput(int64_t t) {
+  flavor().expected_throughput = t;
+  return *this;
+}
 
 }  // namespace manychip::testing

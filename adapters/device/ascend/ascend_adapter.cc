@@ -55,8 +55,8 @@ absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
     const DeviceModelSpec* model = catalog.Find(c.name);
     if (model == nullptr) model = catalog.Find(absl::StrCat("Ascend", c.name));
     if (model == nullptr || model->vendor != vendor()) {
-      return absl::InvalidArgumentError(absl::StrCat("npu-smi info: NPU ", c.npu_id, " \"",
-                                                     c.name, "\" is in no ascend catalog model"));
+      return absl::InvalidArgumentError(absl::StrCat("npu-smi info: NPU ", c.npu_id, " \"", c.name,
+                                                     "\" is in no ascend catalog model"));
     }
     DeviceSpec d;
     d.index = static_cast<int32_t>(i);
@@ -73,8 +73,8 @@ absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
     } else if (c.device_id >= 0) {
       d.physical_id = c.device_id;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "npu-smi info: NPU ", c.npu_id, " has ", on_card, " chips but no chip device ids"));
+      return absl::InvalidArgumentError(absl::StrCat("npu-smi info: NPU ", c.npu_id, " has ",
+                                                     on_card, " chips but no chip device ids"));
     }
     d.pci_bus_id = c.bus_id;
     d.link_group = absl::StrCat("card-", c.npu_id);
@@ -128,7 +128,8 @@ std::vector<PartitionProfileSpec> AscendDeviceAdapter::PartitionProfiles(
     const DeviceModelSpec& model) const {
   if (!model.partitions.empty()) return model.partitions;
   auto p = [](const char* name, int64_t milli, int64_t gib) {
-    return PartitionProfileSpec{name, "vnpu", MilliDevices::FromRaw(milli), MiB::FromRaw(gib * 1024)};
+    return PartitionProfileSpec{name, "vnpu", MilliDevices::FromRaw(milli),
+                                MiB::FromRaw(gib * 1024)};
   };
   const std::string id = absl::AsciiStrToLower(model.id);
   // vNPU templates (MindCluster); share = AICores of the template / AICores

@@ -128,7 +128,8 @@ absl::StatusOr<NpuSmiInfo> ParseNpuSmiInfo(absl::string_view text) {
     info.chips.push_back(std::move(c));
   }
   if (!have_title) return absl::InvalidArgumentError("npu-smi info: no title row with a version");
-  if (pending && pending_chips == 0) return Bad(pending_line, "NPU row without a chip row (output truncated?)");
+  if (pending && pending_chips == 0)
+    return Bad(pending_line, "NPU row without a chip row (output truncated?)");
   // Bus ids and (npu, chip) pairs are unique on a sane host.
   for (size_t i = 0; i < info.chips.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {

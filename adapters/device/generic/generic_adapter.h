@@ -19,13 +19,13 @@
 namespace manychip {
 
 struct GenericVendorSpec {
-  std::string vendor;                       // catalog vendor key
+  std::string vendor;  // catalog vendor key
   std::vector<std::string> pci_vendor_ids;
-  std::string process_env;                  // e.g. "MLU_VISIBLE_DEVICES"; "" = unknown
-  std::string container_env;                // e.g. "CAMBRICON_VISIBLE_DEVICES"
-  std::string device_node_pattern;          // "/dev/cambricon_dev{}" ({} = physical id)
-  std::vector<std::string> shared_nodes;    // "/dev/cambricon_ctl", ...
-  std::string csv_tool;                     // "mthreads-gmi"; "" = PCI only
+  std::string process_env;                // e.g. "MLU_VISIBLE_DEVICES"; "" = unknown
+  std::string container_env;              // e.g. "CAMBRICON_VISIBLE_DEVICES"
+  std::string device_node_pattern;        // "/dev/cambricon_dev{}" ({} = physical id)
+  std::vector<std::string> shared_nodes;  // "/dev/cambricon_ctl", ...
+  std::string csv_tool;                   // "mthreads-gmi"; "" = PCI only
 };
 
 class GenericDeviceAdapter final : public VendorAdapterBase {

@@ -68,9 +68,9 @@ absl::Status NvidiaDeviceAdapter::CheckStack(const NodeSpec& node, absl::string_
   }
   auto it = node.software.find("nvidia-driver");
   if (it == node.software.end()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("node ", node.name, " reports no nvidia-driver (CUDA ", min_version,
-                     " needs >= ", need, ")"));
+    return absl::FailedPreconditionError(absl::StrCat("node ", node.name,
+                                                      " reports no nvidia-driver (CUDA ",
+                                                      min_version, " needs >= ", need, ")"));
   }
   auto c = stack::CompareDottedVersions(it->second, absl::StrCat(need));
   if (!c.ok()) {

@@ -1,12 +1,12 @@
 #include "adapters/device/nvidia/nvml_inventory.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-
-#include <algorithm>
 
 namespace manychip::nvidia {
 namespace {
@@ -14,12 +14,18 @@ namespace {
 LinkClass ClassOf(const NvmlPair& p) {
   if (p.nvlink_p2p || p.nvlinks > 0) return LinkClass::kHighSpeed;
   switch (p.level) {
-    case NvmlTopoLevel::kInternal: return LinkClass::kSameBoard;
-    case NvmlTopoLevel::kSingle: return LinkClass::kSingleSwitch;
-    case NvmlTopoLevel::kMultiple: return LinkClass::kMultiSwitch;
-    case NvmlTopoLevel::kHostBridge: return LinkClass::kHostBridge;
-    case NvmlTopoLevel::kNode: return LinkClass::kSameCpu;
-    case NvmlTopoLevel::kSystem: return LinkClass::kCrossCpu;
+    case NvmlTopoLevel::kInternal:
+      return LinkClass::kSameBoard;
+    case NvmlTopoLevel::kSingle:
+      return LinkClass::kSingleSwitch;
+    case NvmlTopoLevel::kMultiple:
+      return LinkClass::kMultiSwitch;
+    case NvmlTopoLevel::kHostBridge:
+      return LinkClass::kHostBridge;
+    case NvmlTopoLevel::kNode:
+      return LinkClass::kSameCpu;
+    case NvmlTopoLevel::kSystem:
+      return LinkClass::kCrossCpu;
   }
   return LinkClass::kUnknown;
 }
@@ -32,7 +38,8 @@ std::string BusId(absl::string_view v) {
 
 }  // namespace
 
-absl::StatusOr<DiscoveredDevices> NvmlToInventory(const NvmlSnapshot& snap, const Catalog& catalog) {
+absl::StatusOr<DiscoveredDevices> NvmlToInventory(const NvmlSnapshot& snap,
+                                                  const Catalog& catalog) {
   const size_t n = snap.gpus.size();
   if (snap.pairs.size() != n) {
     return absl::InvalidArgumentError(
@@ -42,7 +49,8 @@ absl::StatusOr<DiscoveredDevices> NvmlToInventory(const NvmlSnapshot& snap, cons
   for (size_t i = 0; i < n; ++i) {
     const NvmlGpu& g = snap.gpus[i];
     const DeviceModelSpec* model = catalog.Find(g.name);
-    if (model == nullptr && absl::StartsWith(g.name, "NVIDIA ")) model = catalog.Find(g.name.substr(7));
+    if (model == nullptr && absl::StartsWith(g.name, "NVIDIA "))
+      model = catalog.Find(g.name.substr(7));
     if (model == nullptr && g.pci_device_id != 0) {
       const std::string did = absl::StrFormat("%04x", g.pci_device_id >> 16);
       for (const DeviceModelSpec* m : catalog.ModelsOfVendor("nvidia")) {
@@ -52,12 +60,12 @@ absl::StatusOr<DiscoveredDevices> NvmlToInventory(const NvmlSnapshot& snap, cons
       }
     }
     if (model == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("nvml: GPU ", i, " \"", g.name, "\" (",
-                                                     g.uuid, ") is in no catalog model"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("nvml: GPU ", i, " \"", g.name, "\" (", g.uuid, ") is in no catalog model"));
     }
     if (snap.pairs[i].size() != n) {
-      return absl::InvalidArgumentError(absl::StrCat("nvml: topology row ", i, " has ",
-                                                     snap.pairs[i].size(), " entries"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("nvml: topology row ", i, " has ", snap.pairs[i].size(), " entries"));
     }
     DeviceSpec d;
     d.index = static_cast<int32_t>(i);
@@ -83,15 +91,20 @@ absl::StatusOr<DiscoveredDevices> NvmlToInventory(const NvmlSnapshot& snap, cons
   if (n > 0) out.board = (n == 8 && all_nvlink) ? "hgx-8" : "pcie";
   if (!snap.driver_version.empty()) out.software["nvidia-driver"] = snap.driver_version;
   if (snap.cuda_driver_version > 0) {
-    out.software["cuda"] = absl::StrCat(snap.cuda_driver_version / 1000, ".",
-                                        (snap.cuda_driver_version % 1000) / 10);
+    out.software["cuda"] =
+        absl::StrCat(snap.cuda_driver_version / 1000, ".", (snap.cuda_driver_version % 1000) / 10);
   }
   return out;
 }
 
 bool XidMarksUnhealthy(uint64_t xid) {
   switch (xid) {
-    case 13: case 31: case 43: case 45: case 68: case 109:
+    case 13:
+    case 31:
+    case 43:
+    case 45:
+    case 68:
+    case 109:
       return false;
     default:
       return true;
@@ -100,15 +113,23 @@ bool XidMarksUnhealthy(uint64_t xid) {
 
 int32_t MinDriverForCuda(int32_t cuda_major) {
   switch (cuda_major) {
-    case 11: return 450;
-    case 12: return 525;
-    case 13: return 580;
-    default: return 0;
+    case 11:
+      return 450;
+    case 12:
+      return 525;
+    case 13:
+      return 580;
+    default:
+      return 0;
   }
 }
 
 std::vector<PartitionProfileSpec> MigProfiles(const DeviceModelSpec& model) {
-  struct Row { const char* key; const char* profiles[4]; int64_t mem_gib[4]; };
+  struct Row {
+    const char* key;
+    const char* profiles[4];
+    int64_t mem_gib[4];
+  };
   // HAMi migProfileAllowlist (VENDORS.md §3.1). A800 = A100 80GB die (U).
   static constexpr Row kRows[] = {
       {"h100", {"1g.10gb", "2g.20gb", "3g.40gb", "7g.80gb"}, {10, 20, 40, 80}},

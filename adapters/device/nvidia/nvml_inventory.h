@@ -18,10 +18,10 @@
 namespace manychip::nvidia {
 
 struct NvmlGpu {
-  std::string uuid;        // "GPU-..."
-  std::string name;        // "NVIDIA H100 80GB HBM3"
+  std::string uuid;  // "GPU-..."
+  std::string name;  // "NVIDIA H100 80GB HBM3"
   uint64_t memory_total_bytes = 0;
-  std::string pci_bus_id;  // as NVML prints it ("00000000:1B:00.0")
+  std::string pci_bus_id;      // as NVML prints it ("00000000:1B:00.0")
   uint32_t pci_device_id = 0;  // NVML pciDeviceId: device << 16 | vendor
   int32_t numa_node = -1;
   int32_t cc_major = 0;
@@ -32,7 +32,12 @@ struct NvmlGpu {
 
 // NVML topology level between two GPUs (nvmlGpuTopologyLevel_t values).
 enum class NvmlTopoLevel : int32_t {
-  kInternal = 0, kSingle = 10, kMultiple = 20, kHostBridge = 30, kNode = 40, kSystem = 50,
+  kInternal = 0,
+  kSingle = 10,
+  kMultiple = 20,
+  kHostBridge = 30,
+  kNode = 40,
+  kSystem = 50,
 };
 
 struct NvmlPair {
@@ -42,9 +47,9 @@ struct NvmlPair {
 };
 
 struct NvmlSnapshot {
-  std::string driver_version;   // "550.54.15"
-  int32_t cuda_driver_version = 0;  // 12040 = CUDA 12.4
-  std::vector<NvmlGpu> gpus;        // NVML index order
+  std::string driver_version;                // "550.54.15"
+  int32_t cuda_driver_version = 0;           // 12040 = CUDA 12.4
+  std::vector<NvmlGpu> gpus;                 // NVML index order
   std::vector<std::vector<NvmlPair>> pairs;  // [i][j], square of gpus.size()
 };
 

@@ -6,9 +6,9 @@
 #include <string>
 
 #include "absl/cleanup/cleanup.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/ascii.h"
 #include "manychip/codec/json.h"
 #include "manychip/status.h"
 
@@ -97,8 +97,8 @@ absl::StatusOr<std::optional<NvmlSnapshot>> ReadNvmlSnapshot() {
   char buf[256] = {};
   MC_RETURN_IF_ERROR(Check(n.DriverVersion(buf, sizeof(buf) - 1), "nvmlSystemGetDriverVersion"));
   snap.driver_version = buf;
-  MC_RETURN_IF_ERROR(Check(n.CudaDriverVersion(&snap.cuda_driver_version),
-                           "nvmlSystemGetCudaDriverVersion_v2"));
+  MC_RETURN_IF_ERROR(
+      Check(n.CudaDriverVersion(&snap.cuda_driver_version), "nvmlSystemGetCudaDriverVersion_v2"));
   unsigned count = 0;
   MC_RETURN_IF_ERROR(Check(n.Count(&count), "nvmlDeviceGetCount_v2"));
   std::vector<nvmlDevice_t> handles(count);
@@ -132,8 +132,8 @@ absl::StatusOr<std::optional<NvmlSnapshot>> ReadNvmlSnapshot() {
     g.pci_bus_id = pci.info.busId;
     g.pci_device_id = pci.info.pciDeviceId;
     g.numa_node = NumaOf(g.pci_bus_id);
-    MC_RETURN_IF_ERROR(Check(n.Cc(handles[i], &g.cc_major, &g.cc_minor),
-                             "nvmlDeviceGetCudaComputeCapability"));
+    MC_RETURN_IF_ERROR(
+        Check(n.Cc(handles[i], &g.cc_major, &g.cc_minor), "nvmlDeviceGetCudaComputeCapability"));
     snap.gpus.push_back(std::move(g));
   }
   snap.pairs.assign(count, std::vector<NvmlPair>(count));

@@ -33,10 +33,10 @@ absl::StatusOr<std::vector<DeviceSpec>> DevicesFromSmiCsv(absl::string_view text
 
 absl::StatusOr<DiscoveredDevices> PpuDeviceAdapter::Discover(const Catalog& catalog,
                                                              const DiscoverOptions& options) const {
-  auto csv = RunTool(options,
-                     {"ppu-smi",
-                      {"--query-gpu=index,uuid,name,memory.total,pci.bus_id", "--format=csv"},
-                      "ppu-smi_query-gpu.csv"});
+  auto csv =
+      RunTool(options, {"ppu-smi",
+                        {"--query-gpu=index,uuid,name,memory.total,pci.bus_id", "--format=csv"},
+                        "ppu-smi_query-gpu.csv"});
   if (absl::IsNotFound(csv.status())) return DiscoverByPci(catalog, options);
   if (!csv.ok()) return csv.status();
   DiscoveredDevices out;

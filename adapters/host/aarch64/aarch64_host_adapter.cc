@@ -19,12 +19,13 @@ constexpr const char* kFeatures[] = {"asimd", "asimddp", "asimdhp", "atomics", "
 std::string Aarch64CpuName(absl::string_view implementer, absl::string_view part) {
   uint32_t impl = 0, p = 0;
   if (!absl::SimpleHexAtoi(implementer, &impl) || !absl::SimpleHexAtoi(part, &p)) return "";
-  struct Row { uint32_t impl, part; const char* name; };
+  struct Row {
+    uint32_t impl, part;
+    const char* name;
+  };
   static constexpr Row kRows[] = {
-      {0x48, 0xd01, "HiSilicon Kunpeng 920"},
-      {0x41, 0xd0c, "ARM Neoverse N1"},
-      {0x41, 0xd40, "ARM Neoverse V1"},
-      {0x41, 0xd49, "ARM Neoverse N2"},
+      {0x48, 0xd01, "HiSilicon Kunpeng 920"}, {0x41, 0xd0c, "ARM Neoverse N1"},
+      {0x41, 0xd40, "ARM Neoverse V1"},       {0x41, 0xd49, "ARM Neoverse N2"},
       {0x41, 0xd4f, "ARM Neoverse V2"},
   };
   for (const Row& r : kRows) {

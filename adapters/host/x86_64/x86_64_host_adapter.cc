@@ -14,7 +14,7 @@ namespace manychip {
 namespace {
 
 constexpr const char* kFeatures[] = {
-    "sse4_2",   "avx",         "avx2",        "fma",         "avx512f",  "avx512bw", "avx512vl",
+    "sse4_2",      "avx",         "avx2",        "fma",      "avx512f",  "avx512bw", "avx512vl",
     "avx512_vnni", "avx512_bf16", "avx512_fp16", "avx_vnni", "amx_tile", "amx_bf16", "amx_int8"};
 
 }  // namespace
@@ -71,8 +71,8 @@ absl::StatusOr<HostInfo> X86_64HostAdapter::Probe(const HostProbeOptions& option
   info.arch = Arch::kX86_64;
   const std::string flags = host::FirstValue(*blocks, "flags");
   if (flags.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        options.proc_root, "/cpuinfo: no \"flags\" line; not an x86_64 cpuinfo"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.proc_root, "/cpuinfo: no \"flags\" line; not an x86_64 cpuinfo"));
   }
   auto n = host::CountProcessors(*blocks, options.proc_root);
   if (!n.ok()) return n.status();

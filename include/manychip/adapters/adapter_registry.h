@@ -11,11 +11,11 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "manychip/adapters/device_adapter.h"
 #include "manychip/adapters/host_adapter.h"
 

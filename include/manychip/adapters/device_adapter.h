@@ -20,10 +20,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "manychip/core/catalog.h"
 #include "manychip/core/node.h"
@@ -44,11 +44,11 @@ struct ChooseRequest {
 // Why Choose found no legal set; stable codes, so explain can count them.
 enum class ChooseFailure : uint8_t {
   kNone = 0,
-  kInsufficientDevices,   // fewer free (healthy) devices than asked
-  kIllegalCount,          // the board never hands out this many together
-  kNoLegalGroup,          // enough free devices, but no legal connected set
-  kInsufficientMemory,    // no device has the memory asked for
-  kUnsupported,           // e.g. fractional shares on a vendor without sharing
+  kInsufficientDevices,  // fewer free (healthy) devices than asked
+  kIllegalCount,         // the board never hands out this many together
+  kNoLegalGroup,         // enough free devices, but no legal connected set
+  kInsufficientMemory,   // no device has the memory asked for
+  kUnsupported,          // e.g. fractional shares on a vendor without sharing
 };
 
 struct ChooseResult {
@@ -58,7 +58,7 @@ struct ChooseResult {
   // higher is better. Used as a tie-breaking score by the topology plugin.
   int32_t score = 0;
   ChooseFailure failure = ChooseFailure::kNone;
-  std::string detail;            // short, e.g. "HCCS: no 4-card ring free"
+  std::string detail;  // short, e.g. "HCCS: no 4-card ring free"
 };
 
 // How a process is made to see its devices, like a kubelet device plugin's
@@ -73,8 +73,8 @@ struct ChooseResult {
 struct Visibility {
   std::map<std::string, std::string> env;  // e.g. CUDA_VISIBLE_DEVICES=0,1
   std::map<std::string, std::string> container_env;
-  std::vector<std::string> device_nodes;   // e.g. /dev/nvidia0, /dev/nvidiactl
-  std::vector<std::string> mounts;         // host paths the runtime must mount
+  std::vector<std::string> device_nodes;  // e.g. /dev/nvidia0, /dev/nvidiactl
+  std::vector<std::string> mounts;        // host paths the runtime must mount
 };
 
 // Discovery input: where to look (overridable so tests use fixture trees).

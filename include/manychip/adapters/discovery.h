@@ -29,7 +29,6 @@ namespace manychip {
 
 absl::StatusOr<NodeSpec> DiscoverNode(const AdapterRegistry& registry, const Catalog& catalog,
                                       const DiscoverOptions& device_options,
-                                      const HostProbeOptions& host_options,
-                                      std::string node_name);
+                                      const HostProbeOptions& host_options, std::string node_name);
 
 }  // namespace manychip

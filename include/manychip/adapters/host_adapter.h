@@ -8,24 +8,24 @@
 // Thread-safety: all methods const and safe to call concurrently.
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "manychip/core/arch.h"
 
 namespace manychip {
 
 struct HostInfo {
   Arch arch = Arch::kX86_64;
-  std::string cpu_model;                 // e.g. "Kunpeng 920", "Intel Xeon ..."
-  std::vector<std::string> cpu_features; // normalized lower-case, sorted
+  std::string cpu_model;                  // e.g. "Kunpeng 920", "Intel Xeon ..."
+  std::vector<std::string> cpu_features;  // normalized lower-case, sorted
   int64_t cpu_milli = 0;
   int64_t memory_mib = 0;
 };
 
 struct HostProbeOptions {
-  std::string proc_root = "/proc";       // tests point this at a fixture tree
+  std::string proc_root = "/proc";  // tests point this at a fixture tree
   // Arch whose adapter probes; empty = the running host's (uname). Tests set
   // it with a fixture proc tree of another arch.
   std::string arch;

@@ -8,10 +8,10 @@
 //   MC_RETURN_IF_ERROR(codec::ParseJson(text, "job.json", &job));
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace manychip::codec {

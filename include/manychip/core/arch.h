@@ -7,9 +7,9 @@
 //   ArchName(a);                                        // "x86_64"
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace manychip {
 

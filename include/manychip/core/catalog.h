@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "manychip/resources.h"
 
 namespace manychip {
@@ -32,9 +32,9 @@ struct PartitionProfileSpec {
 
 // One device model. Figures are integers in the units named; 0 = unknown.
 struct DeviceModelSpec {
-  std::string id;          // "nvidia-h20"
-  std::string vendor;      // "nvidia"
-  std::string name;        // "NVIDIA H20"
+  std::string id;      // "nvidia-h20"
+  std::string vendor;  // "nvidia"
+  std::string name;    // "NVIDIA H20"
   std::vector<std::string> aliases;
   std::string pci_vendor_id;
   std::vector<std::string> pci_device_ids;

@@ -60,18 +60,18 @@ struct TaskRef {
 struct AllocationRequest {
   TaskRef task;
   NodeIndex node = kNoNode;
-  std::vector<int32_t> devices;                  // device indexes on the node
-  MilliDevices share = MilliDevices::Zero();     // per chosen device (1000 = whole)
-  MiB device_memory;                             // per chosen device, fractional only
+  std::vector<int32_t> devices;               // device indexes on the node
+  MilliDevices share = MilliDevices::Zero();  // per chosen device (1000 = whole)
+  MiB device_memory;                          // per chosen device, fractional only
   MilliCpu cpu;
   MiB memory;
-  int32_t priority = 0;                          // for preemption
+  int32_t priority = 0;  // for preemption
   bool preemptible = false;
 };
 
 struct Allocation {
   AllocationRequest request;
-  bool bound = false;  // false: assumed in a cycle, not yet bound
+  bool bound = false;    // false: assumed in a cycle, not yet bound
   int64_t sequence = 0;  // assumption order, for deterministic victim order
 };
 
@@ -79,14 +79,14 @@ struct Allocation {
 struct NodeRuntime {
   MilliCpu free_cpu;
   MiB free_memory;
-  int32_t device_begin = 0;   // into the shared device arrays
+  int32_t device_begin = 0;  // into the shared device arrays
   int16_t device_count = 0;
-  int16_t free_whole = 0;     // healthy devices with nothing allocated
-  int32_t model = -1;         // catalog index of the node's devices; -1: none or mixed
-  int16_t max_share = 0;      // largest free milli on one healthy device
-  bool alive = true;          // false once removed (tombstone)
+  int16_t free_whole = 0;  // healthy devices with nothing allocated
+  int32_t model = -1;      // catalog index of the node's devices; -1: none or mixed
+  int16_t max_share = 0;   // largest free milli on one healthy device
+  bool alive = true;       // false once removed (tombstone)
   bool ready = true;
-  bool schedulable = true;    // false: cordoned / draining
+  bool schedulable = true;  // false: cordoned / draining
 };
 
 // A read-only view of one node for filters and scorers.
@@ -95,7 +95,11 @@ class NodeView {
   NodeView(NodeIndex index, const NodeSpec* spec, const NodeRuntime* rt,
            absl::Span<const MilliDevices> free, absl::Span<const MiB> free_memory,
            absl::Span<const uint8_t> healthy)
-      : index_(index), spec_(spec), rt_(rt), free_(free), free_memory_(free_memory),
+      : index_(index),
+        spec_(spec),
+        rt_(rt),
+        free_(free),
+        free_memory_(free_memory),
         healthy_(healthy) {}
 
   NodeIndex index() const { return index_; }
@@ -188,8 +192,8 @@ class ClusterState {
 
  private:
   struct ModelIndex {
-    std::vector<NodeBitset> by_whole;   // [k]
-    std::vector<NodeBitset> by_share;   // [bucket]
+    std::vector<NodeBitset> by_whole;  // [k]
+    std::vector<NodeBitset> by_share;  // [bucket]
   };
   void Unindex(NodeIndex n);
   void Reindex(NodeIndex n);
@@ -203,7 +207,7 @@ class ClusterState {
   std::vector<MilliDevices> dev_free_;
   std::vector<MiB> dev_free_memory_;
   std::vector<uint8_t> dev_healthy_;
-  std::vector<std::vector<AllocationId>> node_allocs_;  // ascending
+  std::vector<std::vector<AllocationId>> node_allocs_;   // ascending
   absl::flat_hash_map<std::string, NodeIndex> by_name_;  // live nodes only
   absl::flat_hash_map<AllocationId, Allocation> allocations_;
   std::vector<ModelIndex> models_;  // by catalog index

@@ -26,8 +26,8 @@ struct FlavorExplanation {
   std::string group_name;
   int32_t flavor = 0;
   std::string flavor_name;
-  int32_t nodes_total = 0;      // live nodes considered
-  int32_t nodes_feasible = 0;   // nodes that passed every filter (first task)
+  int32_t nodes_total = 0;     // live nodes considered
+  int32_t nodes_feasible = 0;  // nodes that passed every filter (first task)
   // By count descending, then reason code ascending.
   std::vector<std::pair<RejectReason, int32_t>> reasons;
   // Rejections by plugin name.
@@ -41,8 +41,8 @@ struct FlavorExplanation {
 
 struct Explanation {
   std::string job_id;
-  std::string state;               // "PENDING", "RUNNING", ...
-  std::string summary;             // one line
+  std::string state;    // "PENDING", "RUNNING", ...
+  std::string summary;  // one line
   std::vector<FlavorExplanation> flavors;
   std::string ToString() const;
 };

@@ -26,7 +26,7 @@ struct DemandSpec {
   // < 1000: a share of one card; >= 1000: whole cards (multiple of 1000);
   // 0: CPU-only.
   MilliDevices devices;
-  MiB device_memory;   // per device; 0 = no minimum
+  MiB device_memory;  // per device; 0 = no minimum
   MilliCpu cpu;
   MiB memory;
 
@@ -57,7 +57,7 @@ struct FlavorSpec {
   int32_t replicas = 1;
   std::vector<ImageSpec> images;
   std::vector<StackRequirementSpec> required_stacks;
-  int64_t expected_throughput = 0;     // 0 = estimate from the catalog
+  int64_t expected_throughput = 0;  // 0 = estimate from the catalog
 };
 
 enum class TopologyMode : uint8_t { kNone = 0, kPreferred = 1, kRequired = 2 };
@@ -70,7 +70,7 @@ struct TopologyWishSpec {
 
 struct TaskGroupSpec {
   std::string name;
-  int32_t min_available = 0;  // resolved: 1..replicas of the chosen flavor
+  int32_t min_available = 0;        // resolved: 1..replicas of the chosen flavor
   std::vector<FlavorSpec> flavors;  // never empty after validation
   TopologyWishSpec topology;
   std::string command;

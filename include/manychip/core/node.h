@@ -33,15 +33,15 @@ struct DeviceLinkSpec {
 };
 
 struct DeviceSpec {
-  int32_t index = 0;          // logical index on the node
+  int32_t index = 0;  // logical index on the node
   std::string uuid;
-  int32_t model = -1;         // Catalog index
-  MiB memory;                 // from the catalog when the inventory omits it
+  int32_t model = -1;  // Catalog index
+  MiB memory;          // from the catalog when the inventory omits it
   bool healthy = true;
   std::string health_reason;
   int32_t numa_node = -1;
   std::string link_group;
-  int32_t physical_id = -1;   // -1 = same as index
+  int32_t physical_id = -1;  // -1 = same as index
   std::string pci_bus_id;
   std::vector<DeviceLinkSpec> links;
 };
@@ -61,9 +61,9 @@ struct NodeSpec {
   MiB memory;
   std::map<std::string, std::string> labels;  // ordered: deterministic iteration
   std::vector<TaintSpec> taints;
-  std::vector<std::string> topology_path;     // widest domain first
+  std::vector<std::string> topology_path;  // widest domain first
   std::string board;
-  std::vector<DeviceSpec> devices;            // sorted by index, indexes 0..n-1
+  std::vector<DeviceSpec> devices;  // sorted by index, indexes 0..n-1
   std::map<std::string, std::string> software;
   bool unschedulable = false;
 };

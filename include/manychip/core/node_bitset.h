@@ -24,7 +24,8 @@ class NodeBitset {
     words_[i >> 6] |= uint64_t{1} << (i & 63);
   }
   void Reset(int32_t i) {
-    if ((i >> 6) < static_cast<int32_t>(words_.size())) words_[i >> 6] &= ~(uint64_t{1} << (i & 63));
+    if ((i >> 6) < static_cast<int32_t>(words_.size()))
+      words_[i >> 6] &= ~(uint64_t{1} << (i & 63));
   }
   bool Test(int32_t i) const {
     return (i >> 6) < static_cast<int32_t>(words_.size()) &&

@@ -39,5 +39,4 @@ struct ProfileSpec {
 // preemption, throughput (w1), binpack (w1), spread (w1).
 ProfileSpec DefaultProfile();
 
-
 }  // namespace manychip

@@ -23,7 +23,7 @@ struct TenantQuotaSpec {
   std::string tenant;
   std::map<std::string, int64_t> guaranteed;  // ordered: deterministic iteration
   std::map<std::string, int64_t> max;
-  int32_t weight = 1;                         // DRF weight; 0 in the input means 1
+  int32_t weight = 1;  // DRF weight; 0 in the input means 1
 };
 
 }  // namespace manychip

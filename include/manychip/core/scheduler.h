@@ -60,13 +60,13 @@ struct Binding {
   std::string flavor_name;
   std::string node;
   std::vector<int32_t> devices;
-  MilliDevices share;             // per device: 1000 whole, < 1000 fractional
-  Visibility visibility;          // from the vendor adapter; empty without one
+  MilliDevices share;     // per device: 1000 whole, < 1000 fractional
+  Visibility visibility;  // from the vendor adapter; empty without one
 };
 
 struct CycleResult {
   std::vector<Binding> placed;
-  std::vector<TaskRef> to_stop;   // preempted, failed over, or unhealthy device
+  std::vector<TaskRef> to_stop;  // preempted, failed over, or unhealthy device
 };
 
 enum class JobState : uint8_t { kPending, kRunning, kSucceeded, kFailed, kCancelled };
@@ -75,11 +75,11 @@ absl::string_view JobStateName(JobState s);
 struct JobView {
   JobSpec spec;
   JobState state = JobState::kPending;
-  std::vector<int32_t> chosen_flavor;   // per task group; -1 while pending
+  std::vector<int32_t> chosen_flavor;  // per task group; -1 while pending
   std::vector<Binding> bindings;
-  std::string last_reject;              // one-line summary of the last failed attempt
+  std::string last_reject;  // one-line summary of the last failed attempt
   absl::Time submitted;
-  absl::Time started;                   // InfinitePast while pending
+  absl::Time started;  // InfinitePast while pending
   int32_t attempts = 0;
   int32_t preemptions = 0;
 };

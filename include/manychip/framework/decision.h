@@ -30,27 +30,27 @@ enum class Verdict : uint8_t {
 
 enum class RejectReason : uint16_t {
   kNone = 0,
-  kArchMismatch = 1,          // host arch not accepted / no image for it
-  kModelNotAccepted = 2,      // node's device model is not in the flavor
+  kArchMismatch = 1,      // host arch not accepted / no image for it
+  kModelNotAccepted = 2,  // node's device model is not in the flavor
   kInsufficientCpu = 3,
   kInsufficientMemory = 4,
-  kInsufficientDevices = 5,   // not enough free whole cards
-  kInsufficientShare = 6,     // no device with the fractional share free
+  kInsufficientDevices = 5,  // not enough free whole cards
+  kInsufficientShare = 6,    // no device with the fractional share free
   kInsufficientDeviceMemory = 7,
-  kNoLinkGroup = 8,           // enough cards but no legal connected set
-  kStackMissing = 9,          // software stack absent or too old
-  kTaint = 10,                // untolerated taint
+  kNoLinkGroup = 8,   // enough cards but no legal connected set
+  kStackMissing = 9,  // software stack absent or too old
+  kTaint = 10,        // untolerated taint
   kNodeNotReady = 11,
-  kNodeUnschedulable = 12,    // cordoned / draining
+  kNodeUnschedulable = 12,  // cordoned / draining
   kUnhealthyDevices = 13,
-  kTopologyDomain = 14,       // outside the gang's cluster-topology domain
-  kQuotaExceeded = 15,        // tenant max quota
-  kGangIncomplete = 16,       // fewer than min_available tasks could be placed
-  kBackfillBlocked = 17,      // would delay the reserved head-of-line gang
-  kIllegalDeviceCount = 18,   // the board never hands out this many together
-  kUnsupported = 19,          // e.g. fractional share on a vendor without sharing
-  kSpread = 20,               // inference replica spreading (hard limit)
-  kPluginError = 21,          // a plugin returned an error status
+  kTopologyDomain = 14,      // outside the gang's cluster-topology domain
+  kQuotaExceeded = 15,       // tenant max quota
+  kGangIncomplete = 16,      // fewer than min_available tasks could be placed
+  kBackfillBlocked = 17,     // would delay the reserved head-of-line gang
+  kIllegalDeviceCount = 18,  // the board never hands out this many together
+  kUnsupported = 19,         // e.g. fractional share on a vendor without sharing
+  kSpread = 20,              // inference replica spreading (hard limit)
+  kPluginError = 21,         // a plugin returned an error status
 };
 
 // Short stable name for explain output: "insufficient whole cards", "CPU".

@@ -59,7 +59,7 @@ struct FrameworkHandle {
   const AdapterRegistry* adapters = nullptr;  // may be null: generic choice
   const ClusterState* cluster = nullptr;
   const Clock* clock = nullptr;
-  std::mt19937_64* rng = nullptr;             // the scheduler's one seeded generator
+  std::mt19937_64* rng = nullptr;  // the scheduler's one seeded generator
 };
 
 class Plugin {
@@ -71,7 +71,7 @@ class Plugin {
 // A pending job as the queue sees it.
 struct QueuedJobInfo {
   const JobSpec* job = nullptr;
-  int64_t sequence = 0;       // submission order
+  int64_t sequence = 0;  // submission order
   absl::Time submitted;
 };
 

@@ -31,17 +31,17 @@
 namespace manychip {
 
 struct AgentOptions {
-  std::string server;              // host:port of manychipd
-  v1::Node inventory;              // what the agent registers (name included)
-  std::string workdir;             // task output files go under <workdir>/tasks
-  std::string token;               // per-node token, sent as a bearer token
-  std::string tls_ca;              // PEM paths; tls_ca set = TLS
-  std::string tls_cert;            // with tls_key: client certificate (mTLS)
+  std::string server;    // host:port of manychipd
+  v1::Node inventory;    // what the agent registers (name included)
+  std::string workdir;   // task output files go under <workdir>/tasks
+  std::string token;     // per-node token, sent as a bearer token
+  std::string tls_ca;    // PEM paths; tls_ca set = TLS
+  std::string tls_cert;  // with tls_key: client certificate (mTLS)
   std::string tls_key;
   absl::Duration backoff_initial = absl::Milliseconds(200);
   absl::Duration backoff_max = absl::Seconds(10);
-  absl::Duration stop_grace = absl::Seconds(10);     // on Shutdown
-  uint64_t seed = 0;               // jitter seed; 0 = from the node name
+  absl::Duration stop_grace = absl::Seconds(10);  // on Shutdown
+  uint64_t seed = 0;                              // jitter seed; 0 = from the node name
 };
 
 class Agent {

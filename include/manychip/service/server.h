@@ -40,16 +40,16 @@ namespace manychip {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:7070";
-  std::string state_path;          // SQLite file; ":memory:" for a throwaway state
-  std::string catalog_path;        // v1::Catalog JSON
-  std::string adapter_dir;         // third-party adapter .so files (C ABI); empty = none
+  std::string state_path;                  // SQLite file; ":memory:" for a throwaway state
+  std::string catalog_path;                // v1::Catalog JSON
+  std::string adapter_dir;                 // third-party adapter .so files (C ABI); empty = none
   ProfileSpec profile = DefaultProfile();  // manychipd reads --profile into this
   uint64_t seed = 42;
 
   absl::Duration heartbeat_interval = absl::Seconds(5);
-  absl::Duration node_grace = absl::Seconds(40);    // no heartbeat this long: NotReady
+  absl::Duration node_grace = absl::Seconds(40);  // no heartbeat this long: NotReady
   absl::Duration cycle_interval = absl::Milliseconds(200);
-  absl::Duration stop_grace = absl::Seconds(10);    // SIGTERM -> SIGKILL on the agent
+  absl::Duration stop_grace = absl::Seconds(10);  // SIGTERM -> SIGKILL on the agent
   // Device isolations that may evict tasks, per minute; more wait their turn
   // (and are dropped if the device recovers first).
   int32_t max_evictions_per_minute = 10;
@@ -58,7 +58,7 @@ struct ServerOptions {
   // TLS (PEM file paths); all empty = plaintext, loopback only.
   std::string tls_cert;
   std::string tls_key;
-  std::string tls_client_ca;       // set = mutual TLS
+  std::string tls_client_ca;  // set = mutual TLS
 
   std::map<std::string, std::string> tenant_tokens;  // token -> tenant
   std::map<std::string, std::string> node_tokens;    // token -> node name

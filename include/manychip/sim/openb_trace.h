@@ -29,11 +29,11 @@
 namespace manychip::sim {
 
 struct OpenbNode {
-  std::string name;      // the trace's `sn`
+  std::string name;  // the trace's `sn`
   int64_t cpu_milli = 0;
   int64_t memory_mib = 0;
   int32_t gpu_count = 0;
-  std::string model;     // as written in the trace, e.g. "G2"; empty if no GPU
+  std::string model;         // as written in the trace, e.g. "G2"; empty if no GPU
   int32_t model_index = -1;  // catalog index when a catalog was given
   int line = 0;
 };
@@ -46,11 +46,11 @@ struct OpenbPod {
   // Per-GPU share: < 1000 for a sharing pod (num_gpu == 1), 1000 for
   // whole-GPU pods, 0 for CPU-only pods.
   int64_t gpu_milli = 0;
-  std::vector<std::string> gpu_spec;       // accepted models; empty = any
-  std::vector<int32_t> gpu_spec_indexes;   // catalog indexes, sorted
+  std::vector<std::string> gpu_spec;      // accepted models; empty = any
+  std::vector<int32_t> gpu_spec_indexes;  // catalog indexes, sorted
   std::string qos;
   std::string pod_phase;
-  std::optional<int64_t> creation_time;    // seconds; absent when the cell is empty
+  std::optional<int64_t> creation_time;  // seconds; absent when the cell is empty
   std::optional<int64_t> deletion_time;
   std::optional<int64_t> scheduled_time;
   int line = 0;
@@ -66,8 +66,7 @@ absl::StatusOr<std::vector<OpenbNode>> ReadOpenbNodes(const std::string& path,
                                                       const Catalog* catalog);
 
 // Parses a pod list. `catalog` may be null (models are then not checked).
-absl::StatusOr<std::vector<OpenbPod>> ParseOpenbPods(absl::string_view text,
-                                                     absl::string_view file,
+absl::StatusOr<std::vector<OpenbPod>> ParseOpenbPods(absl::string_view text, absl::string_view file,
                                                      const Catalog* catalog);
 absl::StatusOr<std::vector<OpenbPod>> ReadOpenbPods(const std::string& path,
                                                     const Catalog* catalog);

@@ -52,9 +52,9 @@ struct TraceRunResult {
   int64_t started = 0;
   int64_t completed = 0;
   int64_t never_started = 0;
-  int64_t preemptions = 0;  // tasks stopped by the scheduler
-  Summary queueing_seconds;  // start - submit, started jobs
-  Summary jct_seconds;       // end - submit, completed jobs
+  int64_t preemptions = 0;       // tasks stopped by the scheduler
+  Summary queueing_seconds;      // start - submit, started jobs
+  Summary jct_seconds;           // end - submit, completed jobs
   int64_t makespan_seconds = 0;  // last completion - first submit
   // Allocation over time: at each sample time, allocated share of each model
   // (by catalog id) in % of that model's healthy capacity.
@@ -70,8 +70,7 @@ struct TraceRunResult {
 absl::StatusOr<std::vector<TraceJob>> TraceJobsFromOpenbPods(const std::vector<OpenbPod>& pods,
                                                              const Catalog& catalog);
 
-absl::StatusOr<TraceRunResult> RunTrace(const TraceRunOptions& options,
-                                        std::vector<TraceJob> jobs);
+absl::StatusOr<TraceRunResult> RunTrace(const TraceRunOptions& options, std::vector<TraceJob> jobs);
 
 // The `manychip-sim run --json` document.
 std::string TraceRunJson(const TraceRunResult& r, bool with_wall = true);

@@ -47,21 +47,21 @@ struct NodeRecord {
 };
 
 struct EventRecord {
-  int64_t seq = 0;          // assigned by the store, increasing from 1
+  int64_t seq = 0;  // assigned by the store, increasing from 1
   int64_t unix_ms = 0;
-  std::string kind;         // e.g. "job.submitted", "task.exited", "node.not_ready"
-  std::string subject;      // a job, task or node id
+  std::string kind;     // e.g. "job.submitted", "task.exited", "node.not_ready"
+  std::string subject;  // a job, task or node id
   std::string detail;
 };
 
 // One atomic change. Puts are upserts by key (job id, task id, node name).
 struct StoreWrite {
-  std::vector<v1::JobStatus> put_jobs;        // stored without `tasks`
+  std::vector<v1::JobStatus> put_jobs;  // stored without `tasks`
   std::vector<BindingRecord> put_bindings;
-  std::vector<std::string> delete_bindings;   // task ids
+  std::vector<std::string> delete_bindings;  // task ids
   std::vector<NodeRecord> put_nodes;
-  std::vector<std::string> delete_nodes;      // node names
-  std::vector<EventRecord> events;            // seq is ignored and assigned
+  std::vector<std::string> delete_nodes;  // node names
+  std::vector<EventRecord> events;        // seq is ignored and assigned
 
   bool empty() const {
     return put_jobs.empty() && put_bindings.empty() && delete_bindings.empty() &&
@@ -89,8 +89,7 @@ class StateStore {
   virtual absl::StatusOr<StoreSnapshot> Load() const = 0;
 
   // Events with seq > after_seq, oldest first, at most `limit`.
-  virtual absl::StatusOr<std::vector<EventRecord>> Events(int64_t after_seq,
-                                                          int limit) const = 0;
+  virtual absl::StatusOr<std::vector<EventRecord>> Events(int64_t after_seq, int limit) const = 0;
 };
 
 // Opens (creating if absent) a SQLite state file in WAL mode with

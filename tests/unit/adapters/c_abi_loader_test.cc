@@ -1,11 +1,10 @@
 // The C-ABI loader against the real sample .so built from examples/adapter_so
 // (good, wrong ABI major, no entry point).
 
-#include "adapters/c_abi/loader.h"
-
 #include <filesystem>
 #include <fstream>
 
+#include "adapters/c_abi/loader.h"
 #include "gtest/gtest.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 

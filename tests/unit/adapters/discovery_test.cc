@@ -38,10 +38,10 @@ TEST(DiscoveryTest, FixtureWithAscendKunlunAndPpu) {
   ASSERT_EQ(node->devices.size(), 3u);  // the Huawei NIC and host bridge are not devices
   EXPECT_EQ(catalog.model(node->devices[0].model).id, "ascend-910b3");  // from npu-smi
   EXPECT_EQ(node->devices[0].pci_bus_id, "0000:c1:00.0");
-  EXPECT_EQ(catalog.model(node->devices[1].model).id, "kunlun-p800");   // from PCI
+  EXPECT_EQ(catalog.model(node->devices[1].model).id, "kunlun-p800");  // from PCI
   EXPECT_EQ(node->devices[1].numa_node, 0);
-  EXPECT_EQ(node->devices[1].physical_id, 0);  // XPU 0, though node index 1
-  EXPECT_EQ(catalog.model(node->devices[2].model).id, "ppu-zw810e");    // from ppu-smi
+  EXPECT_EQ(node->devices[1].physical_id, 0);                         // XPU 0, though node index 1
+  EXPECT_EQ(catalog.model(node->devices[2].model).id, "ppu-zw810e");  // from ppu-smi
   EXPECT_EQ(node->devices[2].physical_id, 0);
   for (size_t i = 0; i < node->devices.size(); ++i) EXPECT_EQ(node->devices[i].index, (int)i);
   EXPECT_EQ(node->board, "");  // three vendors: no cross-vendor board
@@ -90,8 +90,8 @@ TEST(DiscoveryTest, BrokenToolOutputNamesTheVendor) {
   opts.sysfs_root = Testdata("fixture-kunlun8/sys");
   // A garbled topo matrix under the name the Kunlun adapter reads.
   opts.tool_output_dir = Testdata("fixture-broken-tools");
-  auto node = DiscoverNode(registry, testing::TestCatalog(), opts,
-                           Host("proc-x86-hygon", "x86_64"), "k8");
+  auto node =
+      DiscoverNode(registry, testing::TestCatalog(), opts, Host("proc-x86-hygon", "x86_64"), "k8");
   ASSERT_FALSE(node.ok());
   EXPECT_NE(node.status().message().find("kunlun: xpu-smi topo -m"), std::string::npos)
       << node.status();
@@ -99,8 +99,8 @@ TEST(DiscoveryTest, BrokenToolOutputNamesTheVendor) {
 
 TEST(DiscoveryTest, ThisMachineHostOnlyNoError) {
   AdapterRegistry registry = Builtins();
-  auto node = DiscoverNode(registry, testing::TestCatalog(), DiscoverOptions{},
-                           HostProbeOptions{}, "this-host");
+  auto node = DiscoverNode(registry, testing::TestCatalog(), DiscoverOptions{}, HostProbeOptions{},
+                           "this-host");
   ASSERT_TRUE(node.ok()) << node.status();
   EXPECT_GT(node->cpu.raw(), 0);
   EXPECT_GT(node->memory.raw(), 0);

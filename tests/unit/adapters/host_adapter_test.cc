@@ -1,8 +1,8 @@
-#include "gtest/gtest.h"
 #include "adapters/builtin.h"
 #include "adapters/host/aarch64/aarch64_host_adapter.h"
 #include "adapters/host/riscv64/riscv64_host_adapter.h"
 #include "adapters/host/x86_64/x86_64_host_adapter.h"
+#include "gtest/gtest.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 
 namespace manychip {
@@ -111,8 +111,8 @@ TEST(HostAdapterTest, BuiltinsRegisterOnceEach) {
   AdapterRegistry registry;
   ASSERT_TRUE(RegisterBuiltinAdapters(registry).ok());
   EXPECT_NE(registry.FindHost(Arch::kRiscv64), nullptr);
-  for (const char* v : {"nvidia", "ascend", "kunlun", "ppu", "cambricon", "hygon", "metax",
-                        "biren", "moore-threads", "enflame", "iluvatar"}) {
+  for (const char* v : {"nvidia", "ascend", "kunlun", "ppu", "cambricon", "hygon", "metax", "biren",
+                        "moore-threads", "enflame", "iluvatar"}) {
     EXPECT_NE(registry.FindDevice(v), nullptr) << v;
   }
   EXPECT_EQ(RegisterBuiltinAdapters(registry).code(), absl::StatusCode::kAlreadyExists);

@@ -27,8 +27,8 @@ nvidia::NvmlSnapshot Hgx(int n, bool nvlink) {
   for (int i = 0; i < n; ++i) {
     for (int j = 0; j < n; ++j) {
       s.pairs[i][j].nvlink_p2p = nvlink;
-      s.pairs[i][j].level =
-          (i < n / 2) == (j < n / 2) ? nvidia::NvmlTopoLevel::kNode : nvidia::NvmlTopoLevel::kSystem;
+      s.pairs[i][j].level = (i < n / 2) == (j < n / 2) ? nvidia::NvmlTopoLevel::kNode
+                                                       : nvidia::NvmlTopoLevel::kSystem;
     }
   }
   return s;
@@ -56,8 +56,8 @@ TEST(NvmlInventoryTest, PcieNodeKeepsP2PClasses) {
   auto inv = nvidia::NvmlToInventory(Hgx(4, false), testing::TestCatalog());
   ASSERT_TRUE(inv.ok()) << inv.status();
   EXPECT_EQ(inv->board, "pcie");
-  EXPECT_EQ(inv->devices[0].links[0].link_class, LinkClass::kSameCpu);    // 0-1
-  EXPECT_EQ(inv->devices[0].links[2].link_class, LinkClass::kCrossCpu);   // 0-3
+  EXPECT_EQ(inv->devices[0].links[0].link_class, LinkClass::kSameCpu);   // 0-1
+  EXPECT_EQ(inv->devices[0].links[2].link_class, LinkClass::kCrossCpu);  // 0-3
 }
 
 TEST(NvmlInventoryTest, UnknownGpuAndBadShapesAreErrors) {

@@ -6,9 +6,9 @@
 #include "adapters/common/smi_output.h"
 #include "adapters/device/ascend/ascend_adapter.h"
 #include "adapters/device/ascend/npu_smi.h"
-#include "tests/testing/test_catalog.h"
 #include "gtest/gtest.h"
 #include "manychip/codec/json.h"
+#include "tests/testing/test_catalog.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 
 namespace manychip {
@@ -194,9 +194,14 @@ TEST(SmiFuzzTest, CorruptedOutputNeverCrashes) {
       for (int e = 0; e < edits && !bad.empty(); ++e) {
         const size_t at = rng() % bad.size();
         switch (rng() % 3) {
-          case 0: bad[at] = junk[rng() % (sizeof(junk) - 1)]; break;
-          case 1: bad.erase(at, 1 + rng() % 8); break;
-          default: bad.insert(at, 1, junk[rng() % (sizeof(junk) - 1)]);
+          case 0:
+            bad[at] = junk[rng() % (sizeof(junk) - 1)];
+            break;
+          case 1:
+            bad.erase(at, 1 + rng() % 8);
+            break;
+          default:
+            bad.insert(at, 1, junk[rng() % (sizeof(junk) - 1)]);
         }
       }
       if (good == &npu) {

@@ -24,9 +24,9 @@ TEST(StackVersionTest, DottedComparesNumerically) {
 }
 
 TEST(StackVersionTest, AscendReleaseCandidatesComeBeforeReleases) {
-  const std::vector<std::string> ordered = {"7.0.RC1.alpha003", "7.0.RC1", "7.0.0", "8.0.RC1",
-                                            "8.0.rc2", "8.0.0", "8.0.1", "8.0.1.2",
-                                            "8.1.RC1", "8.5.0", "23.0.rc3", "24.1.0"};
+  const std::vector<std::string> ordered = {"7.0.RC1.alpha003", "7.0.RC1", "7.0.0",    "8.0.RC1",
+                                            "8.0.rc2",          "8.0.0",   "8.0.1",    "8.0.1.2",
+                                            "8.1.RC1",          "8.5.0",   "23.0.rc3", "24.1.0"};
   for (size_t i = 0; i < ordered.size(); ++i) {
     for (size_t j = 0; j < ordered.size(); ++j) {
       const int want = i < j ? -1 : (i > j ? 1 : 0);

@@ -113,8 +113,8 @@ bool AnyLegal(const Case& c, Mask free, int k) {
 }
 
 void CheckOne(const Case& c, const NodeSpec& node, Mask free, int k, bool count_legal) {
-  SCOPED_TRACE(::testing::Message() << c.board << " free=0x" << std::hex << free << std::dec
-                                  << " k=" << k);
+  SCOPED_TRACE(::testing::Message()
+               << c.board << " free=0x" << std::hex << free << std::dec << " k=" << k);
   const topology::BoardRule* rule = topology::FindBoard(c.board, c.n);
   ASSERT_NE(rule, nullptr);
   ChooseResult r = topology::ChooseOnBoard(*rule, node, FreeFromMask(free, c.n), Cards(k));

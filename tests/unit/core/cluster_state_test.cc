@@ -48,7 +48,8 @@ TEST(ClusterStateTest, AssumeForgetKeepsIndexesAndAccounting) {
 TEST(ClusterStateTest, RejectsOverAllocationAndBadInput) {
   auto catalog = CoreCatalog();
   ClusterState state(catalog.get());
-  ASSERT_TRUE(state.AddNode(ClusterBuilder(*catalog).Node("n").Devices("nvidia-h20", 2).Build()[0]).ok());
+  ASSERT_TRUE(
+      state.AddNode(ClusterBuilder(*catalog).Node("n").Devices("nvidia-h20", 2).Build()[0]).ok());
   ASSERT_TRUE(state.Assume(Req(0, {0}, 600)).ok());
   EXPECT_EQ(state.Assume(Req(0, {0}, 500)).status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(state.Assume(Req(0, {0}, 1000)).status().code(), absl::StatusCode::kFailedPrecondition);
@@ -68,7 +69,8 @@ TEST(ClusterStateTest, RejectsOverAllocationAndBadInput) {
 TEST(ClusterStateTest, UnhealthyDeviceLeavesAllocatable) {
   auto catalog = CoreCatalog();
   ClusterState state(catalog.get());
-  ASSERT_TRUE(state.AddNode(ClusterBuilder(*catalog).Node("n").Devices("nvidia-h20", 4).Build()[0]).ok());
+  ASSERT_TRUE(
+      state.AddNode(ClusterBuilder(*catalog).Node("n").Devices("nvidia-h20", 4).Build()[0]).ok());
   auto a = state.Assume(Req(0, {1}, 1000));
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(state.SetDeviceHealth(0, 1, false, "xid 79").code(),
@@ -87,8 +89,12 @@ TEST(ClusterStateTest, UnhealthyDeviceLeavesAllocatable) {
 TEST(ClusterStateTest, RemovedNodeLeavesIndexes) {
   auto catalog = CoreCatalog();
   ClusterState state(catalog.get());
-  auto nodes = ClusterBuilder(*catalog).Node("n").Devices("ascend-910b", 8).Arch(Arch::kAarch64)
-                   .Repeat(2).Build();
+  auto nodes = ClusterBuilder(*catalog)
+                   .Node("n")
+                   .Devices("ascend-910b", 8)
+                   .Arch(Arch::kAarch64)
+                   .Repeat(2)
+                   .Build();
   for (auto& n : nodes) ASSERT_TRUE(state.AddNode(n).ok());
   auto a = state.Assume(Req(0, {0}, 1000));
   EXPECT_EQ(state.RemoveNode(0).code(), absl::StatusCode::kFailedPrecondition);

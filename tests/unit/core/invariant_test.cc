@@ -67,7 +67,8 @@ TEST(InvariantTest, HundredThousandRandomStepsKeepAccountingExact) {
         b.Flavor("nv", {"nvidia-h20"}).Cards(1 + rng() % 4).Cpu(1000 + rng() % 3000);
         b.Flavor("asc", {"ascend-910b"}).Cards(1 + rng() % 8);
       } else if (shape == 1) {
-        b.Flavor("share", {"nvidia-h20", "ascend-910b"}).Share(100 * (1 + rng() % 9))
+        b.Flavor("share", {"nvidia-h20", "ascend-910b"})
+            .Share(100 * (1 + rng() % 9))
             .DeviceMemory(1024 * (rng() % 8));
       } else if (shape == 2) {
         b.Flavor("gang", {"nvidia-h20"}).Cards(2).Replicas(2 + rng() % 3);
@@ -109,7 +110,8 @@ TEST(InvariantTest, HundredThousandRandomStepsKeepAccountingExact) {
       auto idx = s.cluster().FindNode(n);
       ASSERT_TRUE(idx.ok());
       int32_t devs = s.cluster().runtime(*idx).device_count;
-      ASSERT_TRUE(s.SetDeviceHealth(n, static_cast<int32_t>(rng() % devs), rng() % 3 != 0, "r").ok());
+      ASSERT_TRUE(
+          s.SetDeviceHealth(n, static_cast<int32_t>(rng() % devs), rng() % 3 != 0, "r").ok());
     } else if (op < 72 && !nodes.empty()) {
       ASSERT_TRUE(s.SetNodeSchedulable(nodes[rng() % nodes.size()], rng() % 2 == 0).ok());
     } else {

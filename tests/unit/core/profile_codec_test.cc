@@ -1,9 +1,8 @@
-#include "manychip/codec/profile.h"
-
 #include <filesystem>
 
 #include "gtest/gtest.h"
 #include "manychip/codec/json.h"
+#include "manychip/codec/profile.h"
 #include "manychip/core/scheduler.h"
 #include "tests/testing/cluster_builder.h"
 
@@ -15,7 +14,8 @@ namespace {
 TEST(ProfileCodecTest, ShippedProfilesLoadAndBuildAScheduler) {
   int files = 0;
   for (const char* name : {"default.json", "fgd.json", "inference-spread.json"}) {
-    std::filesystem::path path = std::filesystem::path(MANYCHIP_SOURCE_DIR "/examples/profiles") / name;
+    std::filesystem::path path =
+        std::filesystem::path(MANYCHIP_SOURCE_DIR "/examples/profiles") / name;
     ++files;
     absl::StatusOr<ProfileSpec> p = codec::LoadProfileFile(path.string());
     ASSERT_TRUE(p.ok()) << path << ": " << p.status();
@@ -33,20 +33,24 @@ TEST(ProfileCodecTest, ShippedProfilesLoadAndBuildAScheduler) {
 TEST(ProfileCodecTest, ErrorsNameTheField) {
   PluginRegistry registry = BuiltinPlugins();
   v1::SchedulerProfile proto;
-  ASSERT_TRUE(codec::ParseJson(R"({"plugins": [{"name": "arch"}, {"name": "fgdd"}]})", "t",
-                               &proto).ok());
+  ASSERT_TRUE(
+      codec::ParseJson(R"({"plugins": [{"name": "arch"}, {"name": "fgdd"}]})", "t", &proto).ok());
   auto p = codec::ProfileFromProto(proto, &registry);
   ASSERT_FALSE(p.ok());
   EXPECT_NE(p.status().message().find("profile.plugins[1].name: unknown plugin 'fgdd'"),
             std::string::npos)
       << p.status();
-  ASSERT_TRUE(codec::ParseJson(R"({"plugins": [{"name": "arch", "weight": -2}]})", "t", &proto).ok());
+  ASSERT_TRUE(
+      codec::ParseJson(R"({"plugins": [{"name": "arch", "weight": -2}]})", "t", &proto).ok());
   p = codec::ProfileFromProto(proto, &registry);
   EXPECT_NE(p.status().message().find("profile.plugins[0].weight"), std::string::npos);
-  ASSERT_TRUE(codec::ParseJson(R"({"plugins": [{"name": "arch"}, {"name": "arch"}]})", "t", &proto).ok());
+  ASSERT_TRUE(
+      codec::ParseJson(R"({"plugins": [{"name": "arch"}, {"name": "arch"}]})", "t", &proto).ok());
   EXPECT_FALSE(codec::ProfileFromProto(proto, &registry).ok());
   ASSERT_TRUE(codec::ParseJson(R"({"plugins": [{"name": "spread", "args": {"b": "1", "a": "2"}}],
-                                   "seed": 9})", "t", &proto).ok());
+                                   "seed": 9})",
+                               "t", &proto)
+                  .ok());
   p = codec::ProfileFromProto(proto, &registry);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->plugins[0].weight, 1);
@@ -67,7 +71,8 @@ TEST(ProfileCodecTest, QuotaKeysAreCheckedAndAliasesResolved) {
   (*q.mutable_max())["gpus"] = 1;
   spec = codec::QuotaFromProto(q, *catalog);
   ASSERT_FALSE(spec.ok());
-  EXPECT_NE(spec.status().message().find("quota.max.gpus: unknown resource key"), std::string::npos);
+  EXPECT_NE(spec.status().message().find("quota.max.gpus: unknown resource key"),
+            std::string::npos);
   q.mutable_max()->erase("gpus");
   (*q.mutable_max())["cpu"] = -1;
   EXPECT_FALSE(codec::QuotaFromProto(q, *catalog).ok());

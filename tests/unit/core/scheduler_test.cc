@@ -88,15 +88,15 @@ TEST_F(SchedulerTest, UnknownPluginInProfileIsInvalidArgumentNamingIt) {
   o.profile = p;
   s = Scheduler::Create(std::move(o));
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.status().message().find("spread.args.max_per_node"), std::string::npos)
-      << s.status();
+  EXPECT_NE(s.status().message().find("spread.args.max_per_node"), std::string::npos) << s.status();
 }
 
 TEST_F(SchedulerTest, GangIsAllOrNothing) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(3).Build());
   // 4 x 8 cards on 3 nodes: cannot be whole, nothing may stay reserved.
-  ASSERT_TRUE(s_->Submit(Job("big").Flavor("h20", {"nvidia-h20"}).Cards(8).Replicas(4).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("big").Flavor("h20", {"nvidia-h20"}).Cards(8).Replicas(4).Build()).ok());
   CycleResult r = s_->RunCycle();
   EXPECT_TRUE(r.placed.empty());
   EXPECT_EQ(State("big"), JobState::kPending);
@@ -104,8 +104,13 @@ TEST_F(SchedulerTest, GangIsAllOrNothing) {
   EXPECT_NE(View("big").last_reject.find("gang incomplete"), std::string::npos)
       << View("big").last_reject;
   // With min_available 3 the gang runs with 3 tasks.
-  ASSERT_TRUE(s_->Submit(Job("elastic").Flavor("h20", {"nvidia-h20"}).Cards(8).Replicas(4)
-                             .MinAvailable(3).Build()).ok());
+  ASSERT_TRUE(s_->Submit(Job("elastic")
+                             .Flavor("h20", {"nvidia-h20"})
+                             .Cards(8)
+                             .Replicas(4)
+                             .MinAvailable(3)
+                             .Build())
+                  .ok());
   r = s_->RunCycle();
   EXPECT_EQ(r.placed.size(), 3u);
   EXPECT_EQ(NodesOf("elastic").size(), 3u);
@@ -114,11 +119,26 @@ TEST_F(SchedulerTest, GangIsAllOrNothing) {
 
 TEST_F(SchedulerTest, GangLandsInOneFlavor) {
   Make();
-  Add(ClusterBuilder(*catalog_).Node("nv").Devices("nvidia-h20", 8).Repeat(1)
-          .Node("asc").Arch(Arch::kAarch64).Devices("ascend-910b", 8).Repeat(2).Build());
+  Add(ClusterBuilder(*catalog_)
+          .Node("nv")
+          .Devices("nvidia-h20", 8)
+          .Repeat(1)
+          .Node("asc")
+          .Arch(Arch::kAarch64)
+          .Devices("ascend-910b", 8)
+          .Repeat(2)
+          .Build());
   // 2 x 8 H20 does not fit (1 node); 2 x 8 910B does.
-  ASSERT_TRUE(s_->Submit(Job("j").Group("w").Flavor("h20", {"nvidia-h20"}).Cards(8).Replicas(2)
-                             .Flavor("910b", {"ascend-910b"}).Cards(8).Replicas(2).Build()).ok());
+  ASSERT_TRUE(s_->Submit(Job("j")
+                             .Group("w")
+                             .Flavor("h20", {"nvidia-h20"})
+                             .Cards(8)
+                             .Replicas(2)
+                             .Flavor("910b", {"ascend-910b"})
+                             .Cards(8)
+                             .Replicas(2)
+                             .Build())
+                  .ok());
   CycleResult r = s_->RunCycle();
   ASSERT_EQ(r.placed.size(), 2u);
   for (const Binding& b : r.placed) EXPECT_EQ(b.flavor_name, "910b");
@@ -127,10 +147,22 @@ TEST_F(SchedulerTest, GangLandsInOneFlavor) {
 
 TEST_F(SchedulerTest, FlavorChoicePrefersNormalizedThroughput) {
   Make();
-  Add(ClusterBuilder(*catalog_).Node("h20").Devices("nvidia-h20", 8).Repeat(2)
-          .Node("h100").Devices("nvidia-h100", 8).Repeat(2).Build());
-  ASSERT_TRUE(s_->Submit(Job("j").Group("w").Flavor("h20", {"nvidia-h20"}).Cards(8)
-                             .Flavor("h100", {"nvidia-h100"}).Cards(8).Build()).ok());
+  Add(ClusterBuilder(*catalog_)
+          .Node("h20")
+          .Devices("nvidia-h20", 8)
+          .Repeat(2)
+          .Node("h100")
+          .Devices("nvidia-h100", 8)
+          .Repeat(2)
+          .Build());
+  ASSERT_TRUE(s_->Submit(Job("j")
+                             .Group("w")
+                             .Flavor("h20", {"nvidia-h20"})
+                             .Cards(8)
+                             .Flavor("h100", {"nvidia-h100"})
+                             .Cards(8)
+                             .Build())
+                  .ok());
   CycleResult r = s_->RunCycle();
   ASSERT_EQ(r.placed.size(), 1u);
   EXPECT_EQ(r.placed[0].flavor_name, "h100");  // 989 vs 148 BF16 TFLOPS
@@ -140,9 +172,18 @@ TEST_F(SchedulerTest, FlavorChoicePrefersNormalizedThroughput) {
 
 TEST_F(SchedulerTest, ExplainCountsReasonsAcrossNodes) {
   Make();
-  Add(ClusterBuilder(*catalog_).Node("asc").Arch(Arch::kAarch64).Devices("ascend-910b", 8).Repeat(5)
-          .Node("nv").Devices("nvidia-h20", 4).Repeat(3)
-          .Node("cpu").Cpu(500).Repeat(2).Build());
+  Add(ClusterBuilder(*catalog_)
+          .Node("asc")
+          .Arch(Arch::kAarch64)
+          .Devices("ascend-910b", 8)
+          .Repeat(5)
+          .Node("nv")
+          .Devices("nvidia-h20", 4)
+          .Repeat(3)
+          .Node("cpu")
+          .Cpu(500)
+          .Repeat(2)
+          .Build());
   ASSERT_TRUE(s_->Submit(Job("j").Flavor("h20", {"nvidia-h20"}).Cards(8).Build()).ok());
   s_->RunCycle();
   auto e = s_->Explain("j");
@@ -163,9 +204,19 @@ TEST_F(SchedulerTest, ExplainCountsReasonsAcrossNodes) {
 
 TEST_F(SchedulerTest, ArchAndImagePlatformsFilter) {
   Make();
-  Add(ClusterBuilder(*catalog_).Node("x").Cpu(8000).Repeat(2)
-          .Node("arm").Arch(Arch::kAarch64).Cpu(8000).Repeat(1)
-          .Node("rv").Arch(Arch::kRiscv64).Cpu(8000).Repeat(1).Build());
+  Add(ClusterBuilder(*catalog_)
+          .Node("x")
+          .Cpu(8000)
+          .Repeat(2)
+          .Node("arm")
+          .Arch(Arch::kAarch64)
+          .Cpu(8000)
+          .Repeat(1)
+          .Node("rv")
+          .Arch(Arch::kRiscv64)
+          .Cpu(8000)
+          .Repeat(1)
+          .Build());
   ASSERT_TRUE(s_->Submit(Job("j").Flavor("cpu", {}).Image(Arch::kRiscv64).Build()).ok());
   s_->RunCycle();
   EXPECT_EQ(NodesOf("j"), std::set<std::string>{"rv-0"});
@@ -175,8 +226,10 @@ TEST_F(SchedulerTest, PriorityFifoWithinPriority) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());
   ASSERT_TRUE(s_->Submit(Job("low").Priority(1).Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
-  ASSERT_TRUE(s_->Submit(Job("high-a").Priority(5).Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
-  ASSERT_TRUE(s_->Submit(Job("high-b").Priority(5).Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("high-a").Priority(5).Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("high-b").Priority(5).Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
   s_->RunCycle();
   EXPECT_EQ(State("high-a"), JobState::kRunning);
   EXPECT_EQ(State("high-b"), JobState::kPending);
@@ -188,16 +241,23 @@ TEST_F(SchedulerTest, PreemptsSmallestSetOfLowerPriorityJobs) {
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(2).Build());
   // n-0: one 8-card job; n-1: four 2-card jobs. A 2-card high-priority job
   // needs exactly one victim: the cheapest is one 2-card job on n-1.
-  ASSERT_TRUE(s_->Submit(Job("big").Priority(1).Preemptible().Flavor("f", {"nvidia-h20"}).Cards(8)
-                             .Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("big").Priority(1).Preemptible().Flavor("f", {"nvidia-h20"}).Cards(8).Build())
+          .ok());
   s_->RunCycle();
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(s_->Submit(Job(absl::StrCat("small", i)).Priority(1).Preemptible()
-                               .Flavor("f", {"nvidia-h20"}).Cards(2).Build()).ok());
+    ASSERT_TRUE(s_->Submit(Job(absl::StrCat("small", i))
+                               .Priority(1)
+                               .Preemptible()
+                               .Flavor("f", {"nvidia-h20"})
+                               .Cards(2)
+                               .Build())
+                    .ok());
   }
   s_->RunCycle();
   ASSERT_EQ(s_->cluster().runtime(0).free_whole + s_->cluster().runtime(1).free_whole, 0);
-  ASSERT_TRUE(s_->Submit(Job("urgent").Priority(10).Flavor("f", {"nvidia-h20"}).Cards(2).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("urgent").Priority(10).Flavor("f", {"nvidia-h20"}).Cards(2).Build()).ok());
   CycleResult r = s_->RunCycle();
   ASSERT_EQ(r.placed.size(), 1u);
   EXPECT_EQ(r.placed[0].task.job_id, "urgent");
@@ -212,11 +272,18 @@ TEST_F(SchedulerTest, PreemptsSmallestSetOfLowerPriorityJobs) {
 TEST_F(SchedulerTest, GangIsPreemptedWhole) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(2).Build());
-  ASSERT_TRUE(s_->Submit(Job("gang").Priority(1).Preemptible().Flavor("f", {"nvidia-h20"}).Cards(8)
-                             .Replicas(2).Build()).ok());
+  ASSERT_TRUE(s_->Submit(Job("gang")
+                             .Priority(1)
+                             .Preemptible()
+                             .Flavor("f", {"nvidia-h20"})
+                             .Cards(8)
+                             .Replicas(2)
+                             .Build())
+                  .ok());
   s_->RunCycle();
   ASSERT_EQ(State("gang"), JobState::kRunning);
-  ASSERT_TRUE(s_->Submit(Job("urgent").Priority(10).Flavor("f", {"nvidia-h20"}).Cards(4).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("urgent").Priority(10).Flavor("f", {"nvidia-h20"}).Cards(4).Build()).ok());
   CycleResult r = s_->RunCycle();
   ASSERT_EQ(r.placed.size(), 1u);
   EXPECT_EQ(r.to_stop.size(), 2u);  // both tasks of the gang, not just one node's
@@ -240,13 +307,16 @@ TEST_F(SchedulerTest, NoPreemptionOfNonPreemptibleOrEqualPriority) {
 TEST_F(SchedulerTest, FailedGangPreemptionRollsBackVictims) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(2).Build());
-  ASSERT_TRUE(s_->Submit(Job("v").Priority(1).Preemptible().Flavor("f", {"nvidia-h20"}).Cards(8)
-                             .Build()).ok());
-  ASSERT_TRUE(s_->Submit(Job("keep").Priority(20).Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("v").Priority(1).Preemptible().Flavor("f", {"nvidia-h20"}).Cards(8).Build())
+          .ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("keep").Priority(20).Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
   s_->RunCycle();
   // Needs 2 nodes; only one has a victim: preempting it would not help.
-  ASSERT_TRUE(s_->Submit(Job("g").Priority(10).Flavor("f", {"nvidia-h20"}).Cards(8).Replicas(2)
-                             .Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("g").Priority(10).Flavor("f", {"nvidia-h20"}).Cards(8).Replicas(2).Build())
+          .ok());
   CycleResult r = s_->RunCycle();
   EXPECT_TRUE(r.placed.empty());
   EXPECT_TRUE(r.to_stop.empty());
@@ -264,8 +334,7 @@ TEST_F(SchedulerTest, TenantMaxQuotaBlocksAndNamesTheKey) {
   s_->RunCycle();
   EXPECT_EQ(State("a1"), JobState::kRunning);
   EXPECT_EQ(State("a2"), JobState::kPending);
-  EXPECT_NE(View("a2").last_reject.find("tenant quota max device:nvidia-h20"),
-            std::string::npos)
+  EXPECT_NE(View("a2").last_reject.find("tenant quota max device:nvidia-h20"), std::string::npos)
       << View("a2").last_reject;
   EXPECT_EQ(s_->SetTenantQuota(TenantQuotaSpec{"a", {}, {{"gpus", 1}}, 1}).code(),
             absl::StatusCode::kInvalidArgument);
@@ -274,8 +343,14 @@ TEST_F(SchedulerTest, TenantMaxQuotaBlocksAndNamesTheKey) {
 
 TEST_F(SchedulerTest, NormalizedQuotaBuysSameComputeOnAnyVendor) {
   Make();
-  Add(ClusterBuilder(*catalog_).Node("h100").Devices("nvidia-h100", 8).Repeat(1)
-          .Node("h20").Devices("nvidia-h20", 8).Repeat(1).Build());
+  Add(ClusterBuilder(*catalog_)
+          .Node("h100")
+          .Devices("nvidia-h100", 8)
+          .Repeat(1)
+          .Node("h20")
+          .Devices("nvidia-h20", 8)
+          .Repeat(1)
+          .Build());
   int64_t f = catalog_->Find("nvidia-h100")->training_factor_milli;
   // Quota of exactly two H100s in H20-equivalents.
   ASSERT_TRUE(s_->SetTenantQuota(TenantQuotaSpec{"a", {}, {{"h20e", 2 * f}}, 1}).ok());
@@ -304,7 +379,8 @@ TEST_F(SchedulerTest, GuaranteedTenantGoesFirst) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());
   ASSERT_TRUE(s_->SetTenantQuota(TenantQuotaSpec{"g", {{"devices", 8000}}, {}, 1}).ok());
-  ASSERT_TRUE(s_->Submit(Job("x").Tenant("other").Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("x").Tenant("other").Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
   ASSERT_TRUE(s_->Submit(Job("y").Tenant("g").Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
   s_->RunCycle();
   EXPECT_EQ(State("y"), JobState::kRunning);
@@ -314,20 +390,26 @@ TEST_F(SchedulerTest, GuaranteedTenantGoesFirst) {
 TEST_F(SchedulerTest, BackfillDoesNotDelayReservedHead) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(2).Build());
-  ASSERT_TRUE(s_->Submit(Job("run").Duration(absl::Hours(1)).Flavor("f", {"nvidia-h20"}).Cards(8)
-                             .Build()).ok());
-  ASSERT_TRUE(s_->Submit(Job("run2").Duration(absl::Hours(1)).Flavor("f", {"nvidia-h20"}).Cards(4)
-                             .Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("run").Duration(absl::Hours(1)).Flavor("f", {"nvidia-h20"}).Cards(8).Build())
+          .ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("run2").Duration(absl::Hours(1)).Flavor("f", {"nvidia-h20"}).Cards(4).Build())
+          .ok());
   s_->RunCycle();
   // 4 cards free. Head needs 16: starts when both finish, in 1 h.
-  ASSERT_TRUE(s_->Submit(Job("head").Priority(5).Flavor("f", {"nvidia-h20"}).Cards(8).Replicas(2)
-                             .Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("head").Priority(5).Flavor("f", {"nvidia-h20"}).Cards(8).Replicas(2).Build())
+          .ok());
   // Short job (30 min) fits before the shadow time: backfilled.
-  ASSERT_TRUE(s_->Submit(Job("short").Duration(absl::Minutes(30)).Flavor("f", {"nvidia-h20"})
-                             .Cards(2).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(
+            Job("short").Duration(absl::Minutes(30)).Flavor("f", {"nvidia-h20"}).Cards(2).Build())
+          .ok());
   // Long job (3 h) would hold cards the head needs at its start: blocked.
-  ASSERT_TRUE(s_->Submit(Job("long").Duration(absl::Hours(3)).Flavor("f", {"nvidia-h20"}).Cards(2)
-                             .Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("long").Duration(absl::Hours(3)).Flavor("f", {"nvidia-h20"}).Cards(2).Build())
+          .ok());
   s_->RunCycle();
   EXPECT_EQ(State("head"), JobState::kPending);
   EXPECT_EQ(State("short"), JobState::kRunning);
@@ -342,7 +424,8 @@ TEST_F(SchedulerTest, BacksOffAndRetriesOnlyOnRelevantEvents) {
   p.backoff_max = absl::Seconds(600);
   Make(p);
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());
-  ASSERT_TRUE(s_->Submit(Job("j").Flavor("f", {"nvidia-h20"}).Cards(16 / 2).Replicas(2).Build()).ok());
+  ASSERT_TRUE(
+      s_->Submit(Job("j").Flavor("f", {"nvidia-h20"}).Cards(16 / 2).Replicas(2).Build()).ok());
   s_->RunCycle();
   EXPECT_EQ(View("j").attempts, 1);
   // No event: later cycles do not retry it, even after the back-off passed.
@@ -426,21 +509,46 @@ TEST_F(SchedulerTest, CancelReleasesCapacity) {
 TEST_F(SchedulerTest, RequiredTopologyKeepsGangUnderOneSwitch) {
   Make();
   Add(ClusterBuilder(*catalog_)
-          .Node("a").Devices("nvidia-h20", 8).Path({"pod", "sw1"}).Repeat(3)
-          .Node("b").Devices("nvidia-h20", 8).Path({"pod", "sw2"}).Repeat(2).Build());
-  ASSERT_TRUE(s_->Submit(Job("g").Group("w").Topology(TopologyMode::kRequired, 1)
-                             .Flavor("f", {"nvidia-h20"}).Cards(8).Replicas(2).Build()).ok());
+          .Node("a")
+          .Devices("nvidia-h20", 8)
+          .Path({"pod", "sw1"})
+          .Repeat(3)
+          .Node("b")
+          .Devices("nvidia-h20", 8)
+          .Path({"pod", "sw2"})
+          .Repeat(2)
+          .Build());
+  ASSERT_TRUE(s_->Submit(Job("g")
+                             .Group("w")
+                             .Topology(TopologyMode::kRequired, 1)
+                             .Flavor("f", {"nvidia-h20"})
+                             .Cards(8)
+                             .Replicas(2)
+                             .Build())
+                  .ok());
   s_->RunCycle();
   std::set<std::string> nodes = NodesOf("g");
   ASSERT_EQ(nodes.size(), 2u);
   // The tightest switch that holds it is sw2 (2 nodes).
   EXPECT_EQ(nodes, (std::set<std::string>{"b-0", "b-1"}));
-  ASSERT_TRUE(s_->Submit(Job("g4").Group("w").Topology(TopologyMode::kRequired, 1)
-                             .Flavor("f", {"nvidia-h20"}).Cards(8).Replicas(3).Build()).ok());
+  ASSERT_TRUE(s_->Submit(Job("g4")
+                             .Group("w")
+                             .Topology(TopologyMode::kRequired, 1)
+                             .Flavor("f", {"nvidia-h20"})
+                             .Cards(8)
+                             .Replicas(3)
+                             .Build())
+                  .ok());
   s_->RunCycle();
   EXPECT_EQ(NodesOf("g4"), (std::set<std::string>{"a-0", "a-1", "a-2"}));
-  ASSERT_TRUE(s_->Submit(Job("g5").Group("w").Topology(TopologyMode::kRequired, 1)
-                             .Flavor("f", {"nvidia-h20"}).Cards(1).Replicas(2).Build()).ok());
+  ASSERT_TRUE(s_->Submit(Job("g5")
+                             .Group("w")
+                             .Topology(TopologyMode::kRequired, 1)
+                             .Flavor("f", {"nvidia-h20"})
+                             .Cards(1)
+                             .Replicas(2)
+                             .Build())
+                  .ok());
   s_->RunCycle();
   EXPECT_EQ(State("g5"), JobState::kPending);
 }
@@ -448,10 +556,23 @@ TEST_F(SchedulerTest, RequiredTopologyKeepsGangUnderOneSwitch) {
 TEST_F(SchedulerTest, InferenceReplicasSpreadAcrossDomains) {
   Make();
   Add(ClusterBuilder(*catalog_)
-          .Node("r1").Devices("nvidia-h20", 8).Path({"pod", "rack1"}).Repeat(2)
-          .Node("r2").Devices("nvidia-h20", 8).Path({"pod", "rack2"}).Repeat(2).Build());
-  ASSERT_TRUE(s_->Submit(Job("svc").Kind(JobKind::kInference).MinAvailable(1)
-                             .Flavor("f", {"nvidia-h20"}).Cards(1).Replicas(4).Build()).ok());
+          .Node("r1")
+          .Devices("nvidia-h20", 8)
+          .Path({"pod", "rack1"})
+          .Repeat(2)
+          .Node("r2")
+          .Devices("nvidia-h20", 8)
+          .Path({"pod", "rack2"})
+          .Repeat(2)
+          .Build());
+  ASSERT_TRUE(s_->Submit(Job("svc")
+                             .Kind(JobKind::kInference)
+                             .MinAvailable(1)
+                             .Flavor("f", {"nvidia-h20"})
+                             .Cards(1)
+                             .Replicas(4)
+                             .Build())
+                  .ok());
   s_->RunCycle();
   EXPECT_EQ(NodesOf("svc").size(), 4u);
 }
@@ -459,8 +580,15 @@ TEST_F(SchedulerTest, InferenceReplicasSpreadAcrossDomains) {
 TEST_F(SchedulerTest, SameSeedGivesBitIdenticalPlacements) {
   auto run = [&](uint64_t seed) {
     Make(DefaultProfile(), seed);
-    Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(20)
-            .Node("a").Arch(Arch::kAarch64).Devices("ascend-910b", 8).Repeat(20).Build());
+    Add(ClusterBuilder(*catalog_)
+            .Node("n")
+            .Devices("nvidia-h20", 8)
+            .Repeat(20)
+            .Node("a")
+            .Arch(Arch::kAarch64)
+            .Devices("ascend-910b", 8)
+            .Repeat(20)
+            .Build());
     std::mt19937_64 rng(seed);
     std::string log;
     for (int i = 0; i < 200; ++i) {

@@ -2,17 +2,15 @@
 
 #include <set>
 
-#include "manychip/core/profile.h"
-
 #include "gtest/gtest.h"
-#include "src/plugins/builtin_list.h"
+#include "manychip/core/profile.h"
 #include "src/plugins/binpack_score.h"
+#include "src/plugins/builtin_list.h"
 
 namespace manychip {
 namespace {
 
-absl::StatusOr<std::unique_ptr<Plugin>> NewBinpack(const PluginArgs& a,
-                                                   const FrameworkHandle& h) {
+absl::StatusOr<std::unique_ptr<Plugin>> NewBinpack(const PluginArgs& a, const FrameworkHandle& h) {
   return plugins::NewBinpackScore(a, h);
 }
 
@@ -50,9 +48,9 @@ TEST(PluginRegistryTest, BuiltinListHasEveryDefaultPluginOnce) {
     EXPECT_TRUE(names.insert(std::string(e.name)).second) << e.name;
   }
   for (const PluginArgs& a : DefaultProfile().plugins) EXPECT_TRUE(r.Contains(a.name)) << a.name;
-  for (const char* n : {"arch", "stack", "taints", "resource_fit", "device_topology",
-                        "cluster_topology", "gang", "preemption", "throughput", "binpack",
-                        "spread", "queue_sort"}) {
+  for (const char* n :
+       {"arch", "stack", "taints", "resource_fit", "device_topology", "cluster_topology", "gang",
+        "preemption", "throughput", "binpack", "spread", "queue_sort"}) {
     EXPECT_TRUE(r.Contains(n)) << n;
   }
 }

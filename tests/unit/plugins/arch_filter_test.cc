@@ -8,8 +8,13 @@ namespace {
 
 TEST(ArchFilterTest, AcceptedArchesAndImagePlatforms) {
   testing::PluginFixture fx;
-  fx.Add(testing::ClusterBuilder(*fx.catalog).Node("x").Node("arm").Arch(Arch::kAarch64)
-             .Node("rv").Arch(Arch::kRiscv64).Build());
+  fx.Add(testing::ClusterBuilder(*fx.catalog)
+             .Node("x")
+             .Node("arm")
+             .Arch(Arch::kAarch64)
+             .Node("rv")
+             .Arch(Arch::kRiscv64)
+             .Build());
   ArchFilter f;
   CycleState any = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("c", {}).Build());
   for (NodeIndex n = 0; n < 3; ++n) EXPECT_TRUE(f.Filter(any, fx.cluster.view(n)).fit());
@@ -20,8 +25,11 @@ TEST(ArchFilterTest, AcceptedArchesAndImagePlatforms) {
   Decision d = f.Filter(arm, fx.cluster.view(2));
   EXPECT_EQ(d.verdict, Verdict::kUnresolvable);
   EXPECT_EQ(d.reason, RejectReason::kArchMismatch);
-  CycleState img = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("c", {})
-                                .Image(Arch::kX86_64).Image(Arch::kRiscv64).Build());
+  CycleState img = fx.State(testing::JobBuilder(*fx.catalog, "j")
+                                .Flavor("c", {})
+                                .Image(Arch::kX86_64)
+                                .Image(Arch::kRiscv64)
+                                .Build());
   EXPECT_TRUE(f.Filter(img, fx.cluster.view(0)).fit());
   EXPECT_FALSE(f.Filter(img, fx.cluster.view(1)).fit());
   EXPECT_TRUE(f.Filter(img, fx.cluster.view(2)).fit());

@@ -9,13 +9,28 @@ namespace {
 TEST(ClusterTopologyTest, RestrictsToLowestTierThatHoldsTheGang) {
   testing::PluginFixture fx;
   fx.Add(testing::ClusterBuilder(*fx.catalog)
-             .Node("a").Devices("nvidia-h20", 8).Path({"pod1", "sw1"}).Repeat(3)
-             .Node("b").Devices("nvidia-h20", 8).Path({"pod1", "sw2"}).Repeat(2)
-             .Node("c").Devices("nvidia-h20", 8).Path({"pod2", "sw3"}).Repeat(4).Build());
+             .Node("a")
+             .Devices("nvidia-h20", 8)
+             .Path({"pod1", "sw1"})
+             .Repeat(3)
+             .Node("b")
+             .Devices("nvidia-h20", 8)
+             .Path({"pod1", "sw2"})
+             .Repeat(2)
+             .Node("c")
+             .Devices("nvidia-h20", 8)
+             .Path({"pod2", "sw3"})
+             .Repeat(4)
+             .Build());
   ClusterTopology t(fx.handle());
   auto gang = [&](int replicas, TopologyMode mode, int tier) {
-    return testing::JobBuilder(*fx.catalog, "g").Group("w").Topology(mode, tier)
-        .Flavor("f", {"nvidia-h20"}).Cards(8).Replicas(replicas).Build();
+    return testing::JobBuilder(*fx.catalog, "g")
+        .Group("w")
+        .Topology(mode, tier)
+        .Flavor("f", {"nvidia-h20"})
+        .Cards(8)
+        .Replicas(replicas)
+        .Build();
   };
   // 2 tasks: the tightest switch holding 2 nodes is sw2.
   CycleState two = fx.State(gang(2, TopologyMode::kPreferred, 0));

@@ -12,7 +12,8 @@ namespace {
 class GroupAdapter final : public DeviceAdapter {
  public:
   absl::string_view vendor() const override { return "nvidia"; }
-  absl::StatusOr<DiscoveredDevices> Discover(const Catalog&, const DiscoverOptions&) const override {
+  absl::StatusOr<DiscoveredDevices> Discover(const Catalog&,
+                                             const DiscoverOptions&) const override {
     return DiscoveredDevices{};
   }
   ChooseResult Choose(const NodeSpec& node, absl::Span<const MilliDevices> free,
@@ -67,19 +68,19 @@ TEST(DeviceTopologyTest, AsksTheVendorAdapterAndProposesItsSet) {
   DeviceTopology f(h);
   // Two cards busy in each group: 2 free per group, 4 free in total.
   ASSERT_TRUE(fx.cluster.Assume(Take(0, {0, 1, 4, 5})).ok());
-  CycleState four = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"})
-                                 .Cards(4).Build());
+  CycleState four =
+      fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Cards(4).Build());
   Decision d = f.Filter(four, fx.cluster.view(0));
   EXPECT_EQ(d.reason, RejectReason::kNoLinkGroup);
   EXPECT_EQ(d.verdict, Verdict::kUnschedulable);
-  CycleState two = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"})
-                                .Cards(2).Build());
+  CycleState two =
+      fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Cards(2).Build());
   ASSERT_TRUE(f.Filter(two, fx.cluster.view(0)).fit());
   ASSERT_NE(two.Proposal(0), nullptr);
   EXPECT_EQ(two.Proposal(0)->devices, (std::vector<int32_t>{2, 3}));
   EXPECT_EQ(f.Score(two, fx.cluster.view(0)), 90);
-  CycleState three = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"})
-                                  .Cards(3).Build());
+  CycleState three =
+      fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Cards(3).Build());
   EXPECT_EQ(f.Filter(three, fx.cluster.view(0)).verdict, Verdict::kUnresolvable);
 }
 
@@ -91,12 +92,12 @@ TEST(DeviceTopologyTest, WithoutAdapterTakesAnyFreeCardsAndBestFitShare) {
   AllocationRequest part = Take(0, {2});
   part.share = MilliDevices::FromRaw(600);
   ASSERT_TRUE(fx.cluster.Assume(part).ok());
-  CycleState two = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"})
-                                .Cards(2).Build());
+  CycleState two =
+      fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Cards(2).Build());
   ASSERT_TRUE(f.Filter(two, fx.cluster.view(0)).fit());
   EXPECT_EQ(two.Proposal(0)->devices, (std::vector<int32_t>{0, 3}));
-  CycleState share = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"})
-                                  .Share(300).Build());
+  CycleState share = fx.State(
+      testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Share(300).Build());
   ASSERT_TRUE(f.Filter(share, fx.cluster.view(0)).fit());
   EXPECT_EQ(share.Proposal(0)->devices, std::vector<int32_t>{2});  // the tightest card
 }

@@ -43,8 +43,12 @@ TEST(GangTrackerTest, TimeoutUnreservesIncompleteGangsOnly) {
 
 TEST(GangPermitTest, WaitsUntilMinAvailable) {
   testing::PluginFixture fx;
-  CycleState cs = fx.State(testing::JobBuilder(*fx.catalog, "j").Group("w").MinAvailable(3)
-                               .Flavor("f", {}).Replicas(4).Build());
+  CycleState cs = fx.State(testing::JobBuilder(*fx.catalog, "j")
+                               .Group("w")
+                               .MinAvailable(3)
+                               .Flavor("f", {})
+                               .Replicas(4)
+                               .Build());
   cs.SetGang({}, 4);
   GangPermit p(absl::ZeroDuration());
   EXPECT_EQ(p.Permit(cs, 2).verdict, Verdict::kWait);

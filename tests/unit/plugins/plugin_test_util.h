@@ -20,7 +20,9 @@ struct PluginFixture {
   std::mt19937_64 rng{1};
   JobSpec job;
 
-  FrameworkHandle handle() { return FrameworkHandle{catalog.get(), nullptr, &cluster, &clock, &rng}; }
+  FrameworkHandle handle() {
+    return FrameworkHandle{catalog.get(), nullptr, &cluster, &clock, &rng};
+  }
   void Add(const std::vector<NodeSpec>& nodes) {
     for (const NodeSpec& n : nodes) {
       if (!cluster.AddNode(n).ok()) std::abort();

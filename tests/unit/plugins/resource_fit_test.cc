@@ -8,8 +8,14 @@ namespace {
 
 TEST(ResourceFitTest, ModelCpuMemoryCardsShareAndDeviceMemory) {
   testing::PluginFixture fx;
-  fx.Add(testing::ClusterBuilder(*fx.catalog).Node("h20").Devices("nvidia-h20", 4).Cpu(4000)
-             .Memory(8192).Node("asc").Devices("ascend-910b", 8).Build());
+  fx.Add(testing::ClusterBuilder(*fx.catalog)
+             .Node("h20")
+             .Devices("nvidia-h20", 4)
+             .Cpu(4000)
+             .Memory(8192)
+             .Node("asc")
+             .Devices("ascend-910b", 8)
+             .Build());
   ResourceFit f;
   auto job = [&](auto fn) {
     testing::JobBuilder b(*fx.catalog, "j");

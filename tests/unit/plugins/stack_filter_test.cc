@@ -9,13 +9,18 @@ namespace {
 
 TEST(StackFilterTest, GenericVersionComparisonWithoutAdapter) {
   testing::PluginFixture fx;
-  fx.Add(testing::ClusterBuilder(*fx.catalog).Node("new").Software("cuda", "12.10")
-             .Node("old").Software("cuda", "12.4").Node("none").Build());
+  fx.Add(testing::ClusterBuilder(*fx.catalog)
+             .Node("new")
+             .Software("cuda", "12.10")
+             .Node("old")
+             .Software("cuda", "12.4")
+             .Node("none")
+             .Build());
   StackFilter f(fx.handle());
   CycleState none = fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("c", {}).Build());
   EXPECT_EQ(f.PreFilter(none).verdict, Verdict::kSkip);
-  CycleState want = fx.State(
-      testing::JobBuilder(*fx.catalog, "j").Flavor("c", {}).Stack("cuda", "12.5").Build());
+  CycleState want =
+      fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("c", {}).Stack("cuda", "12.5").Build());
   EXPECT_EQ(f.PreFilter(want).verdict, Verdict::kFit);
   EXPECT_TRUE(f.Filter(want, fx.cluster.view(0)).fit());  // 12.10 > 12.5 numerically
   EXPECT_EQ(f.Filter(want, fx.cluster.view(1)).reason, RejectReason::kStackMissing);

@@ -118,8 +118,8 @@ TEST(OpenbProtocolTest, TypicalWorkloadKeepsMostPopularUntilCutoff) {
 }
 
 TEST(OpenbMetricsTest, PercentRounding) {
-  EXPECT_EQ(ArrivedPercent(995, 1000), 100);   // 99.5 -> 100 (ties to even)
-  EXPECT_EQ(ArrivedPercent(985, 1000), 98);    // 98.5 -> 98
+  EXPECT_EQ(ArrivedPercent(995, 1000), 100);  // 99.5 -> 100 (ties to even)
+  EXPECT_EQ(ArrivedPercent(985, 1000), 98);   // 98.5 -> 98
   EXPECT_EQ(ArrivedPercent(1304, 1000), 130);
   EXPECT_DOUBLE_EQ(RoundedPercent(1, 3), 33.33);
   EXPECT_DOUBLE_EQ(RoundedPercent(2, 3), 66.67);
@@ -131,8 +131,8 @@ TEST(OpenbMetricsTest, BinnedSeriesMeansAndWidens) {
   s.Record(98, 92.0);
   s.Record(101, 95.0);
   EXPECT_DOUBLE_EQ(*s.MeanAt(98), 91.0);
-  EXPECT_DOUBLE_EQ(*s.MeanAt(100), 95.0);   // widened to 99..101
-  EXPECT_DOUBLE_EQ(*s.MeanAt(99), 91.0);    // widened to 98..100
+  EXPECT_DOUBLE_EQ(*s.MeanAt(100), 95.0);  // widened to 99..101
+  EXPECT_DOUBLE_EQ(*s.MeanAt(99), 91.0);   // widened to 98..100
   EXPECT_FALSE(s.MeanAt(50).has_value());
   EXPECT_EQ(s.Xs(), (std::vector<int>{98, 101}));
 }

@@ -40,9 +40,8 @@ class OpenbRunnerTest : public ::testing::Test {
 TEST_F(OpenbRunnerTest, EveryPolicyRunsAndAccountsConsistently) {
   for (const char* plugin :
        {"random", "dot_product", "gpu_clustering", "gpu_packing", "best_fit", "fgd"}) {
-    ProfileSpec p = Profile(plugin, std::string(plugin) == "fgd"
-                                        ? "{\"target_workload\":\"trace\"}"
-                                        : "");
+    ProfileSpec p =
+        Profile(plugin, std::string(plugin) == "fgd" ? "{\"target_workload\":\"trace\"}" : "");
     auto r = RunOpenbSeed(nodes_, pods_, Options(p, 42));
     ASSERT_TRUE(r.ok()) << plugin << ": " << r.status();
     EXPECT_EQ(r->arrivals, r->placed + r->failed) << plugin;

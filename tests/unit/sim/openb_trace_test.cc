@@ -39,8 +39,8 @@ TEST(OpenbTraceTest, ParsesNodesByHeaderName) {
 TEST(OpenbTraceTest, ResolvesModelsThroughCatalog) {
   auto catalog = OpenbModels();
   ASSERT_TRUE(catalog.ok());
-  auto nodes = ParseOpenbNodes("sn,cpu_milli,memory_mib,gpu,model\nn0,1000,10,1,t4\n", "n.csv",
-                               &*catalog);
+  auto nodes =
+      ParseOpenbNodes("sn,cpu_milli,memory_mib,gpu,model\nn0,1000,10,1,t4\n", "n.csv", &*catalog);
   ASSERT_TRUE(nodes.ok()) << nodes.status();
   EXPECT_EQ((*nodes)[0].model_index, catalog->Find("T4")->index);
 }
@@ -48,8 +48,9 @@ TEST(OpenbTraceTest, ResolvesModelsThroughCatalog) {
 TEST(OpenbTraceTest, UnknownNodeModelNamesFileAndLine) {
   auto catalog = OpenbModels();
   ASSERT_TRUE(catalog.ok());
-  auto nodes = ParseOpenbNodes("sn,cpu_milli,memory_mib,gpu,model\nn0,1000,10,1,G2\nn1,1,1,1,H800\n",
-                               "nodes.csv", &*catalog);
+  auto nodes =
+      ParseOpenbNodes("sn,cpu_milli,memory_mib,gpu,model\nn0,1000,10,1,G2\nn1,1,1,1,H800\n",
+                      "nodes.csv", &*catalog);
   ASSERT_FALSE(nodes.ok());
   EXPECT_EQ(nodes.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(nodes.status().message(), HasSubstr("nodes.csv:3"));
@@ -73,8 +74,8 @@ TEST(OpenbTraceTest, NegativeValueNamesColumnAndLine) {
 }
 
 TEST(OpenbTraceTest, NonIntegerIsAnError) {
-  auto pods = ParseOpenbPods("name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec\np0,1.5,1,0,0,\n",
-                             "pods.csv", nullptr);
+  auto pods = ParseOpenbPods(
+      "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec\np0,1.5,1,0,0,\n", "pods.csv", nullptr);
   ASSERT_FALSE(pods.ok());
   EXPECT_THAT(pods.status().message(), HasSubstr("pods.csv:2: column 'cpu_milli': not an integer"));
 }
@@ -116,8 +117,8 @@ TEST(OpenbTraceTest, UnknownPodModelIsAnError) {
 
 TEST(OpenbTraceTest, RejectsInconsistentGpuShares) {
   const std::string header = "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec\n";
-  for (const char* row : {"p0,1,1,2,500,\n", "p0,1,1,0,300,\n", "p0,1,1,1,0,\n",
-                          "p0,1,1,1,1001,\n"}) {
+  for (const char* row :
+       {"p0,1,1,2,500,\n", "p0,1,1,0,300,\n", "p0,1,1,1,0,\n", "p0,1,1,1,1001,\n"}) {
     auto pods = ParseOpenbPods(header + row, "pods.csv", nullptr);
     EXPECT_FALSE(pods.ok()) << row;
     EXPECT_THAT(pods.status().message(), HasSubstr("pods.csv:2: column 'gpu_milli'")) << row;

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "manychip/core/catalog.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/profile.h"
+#include "manychip/core/catalog.h"
 
 namespace manychip::sim::testing {
 
@@ -39,8 +39,9 @@ inline std::string NodesCsv(int g2, int t4) {
 // A deterministic pod mix: sharing pods of several sizes, whole-GPU pods,
 // multi-GPU pods, CPU-only pods, some pinned to T4.
 inline std::string PodsCsv(int n) {
-  std::string s = "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,"
-                  "creation_time,deletion_time,scheduled_time\n";
+  std::string s =
+      "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,"
+      "creation_time,deletion_time,scheduled_time\n";
   const int shares[] = {250, 500, 300, 700, 1000, 1000, 200, 460};
   for (int i = 0; i < n; ++i) {
     const int kind = i % 10;
@@ -57,9 +58,10 @@ inline std::string PodsCsv(int n) {
 }
 
 inline ProfileSpec Profile(const std::string& plugin, const std::string& args_json = "") {
-  std::string json = absl::StrCat("{\"name\":\"t-", plugin, "\",\"plugins\":[{\"name\":\"queue_sort\"},{\"name\":\"resource_fit\"},",
-                                  "{\"name\":\"", plugin, "\",\"weight\":1000",
-                                  args_json.empty() ? "" : ",\"args\":", args_json, "}]}");
+  std::string json = absl::StrCat(
+      "{\"name\":\"t-", plugin,
+      "\",\"plugins\":[{\"name\":\"queue_sort\"},{\"name\":\"resource_fit\"},", "{\"name\":\"",
+      plugin, "\",\"weight\":1000", args_json.empty() ? "" : ",\"args\":", args_json, "}]}");
   v1::SchedulerProfile proto;
   if (!codec::ParseJson(json, "test-profile", &proto).ok()) return ProfileSpec{};
   auto p = codec::ProfileFromProto(proto, nullptr);

@@ -12,8 +12,9 @@ namespace {
 // once, the third waits for the first completion.
 TEST(TraceRunTest, QueueingJctAndMakespanOnAHandBuiltCluster) {
   auto catalog = testing::OpenbCatalog();
-  auto nodes = ParseOpenbNodes("sn,cpu_milli,memory_mib,gpu,model\na,8000,8192,1,G2\nb,8000,8192,1,G2\n",
-                               "n.csv", catalog.get());
+  auto nodes =
+      ParseOpenbNodes("sn,cpu_milli,memory_mib,gpu,model\na,8000,8192,1,G2\nb,8000,8192,1,G2\n",
+                      "n.csv", catalog.get());
   ASSERT_TRUE(nodes.ok()) << nodes.status();
   auto pods = ParseOpenbPods(
       "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,"

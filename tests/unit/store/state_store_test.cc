@@ -26,7 +26,8 @@ v1::JobStatus MakeJob(const std::string& id, v1::JobPhase phase) {
   return s;
 }
 
-BindingRecord MakeBinding(const std::string& job, const std::string& task, const std::string& node) {
+BindingRecord MakeBinding(const std::string& job, const std::string& task,
+                          const std::string& node) {
   BindingRecord b;
   b.job_id = job;
   b.task.set_task_id(task);

@@ -78,7 +78,7 @@ typedef struct mc_device_adapter {
   size_t struct_size;
   uint32_t abi_major;
   uint32_t abi_minor;
-  void* self; /* passed back to every function */
+  void* self;      /* passed back to every function */
   mc_bytes vendor; /* vendor key, e.g. "acme"; static lifetime */
 
   /* Agent side. in: AdapterDiscoverRequest; out: AdapterDiscoverResponse. */
