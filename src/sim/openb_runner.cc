@@ -17,30 +17,6 @@ namespace {
 
 constexpr absl::string_view kTraceWorkload = "trace";
 
-JobSpec ToJobSpec(const OpenbPod& p, const std::vector<int32_t>& all_models) {
-  JobSpec j;
-  j.id = p.name;
-  j.name = p.name;
-  j.tenant = "openb";
-  j.kind = JobKind::kBatch;
-  TaskGroupSpec g;
-  g.name = "main";
-  g.min_available = 1;
-  FlavorSpec f;
-  f.name = "default";
-  f.replicas = 1;
-  if (p.num_gpu > 0) {
-    f.device_models = p.gpu_spec_indexes.empty() ? all_models : p.gpu_spec_indexes;
-    f.demand.devices = MilliDevices::FromRaw(
-        p.num_gpu > 1 || p.gpu_milli >= 1000 ? int64_t{1000} * p.num_gpu : p.gpu_milli);
-  }
-  f.demand.cpu = MilliCpu::FromRaw(p.cpu_milli);
-  f.demand.memory = MiB::FromRaw(p.memory_mib);
-  g.flavors.push_back(std::move(f));
-  j.task_groups.push_back(std::move(g));
-  return j;
-}
-
 // The runner's own mirror of node state, fed by bindings: what the metrics
 // are computed from.
 struct MirrorNode {
@@ -142,7 +118,7 @@ absl::StatusOr<OpenbSeedResult> RunOpenbSeed(const std::vector<OpenbNode>& nodes
   int64_t used = 0;
   const int64_t total = static_cast<int64_t>(e.arrivals.size());
   for (const OpenbPod& p : e.arrivals) {
-    MC_RETURN_IF_ERROR(scheduler->Submit(ToJobSpec(p, all_models)));
+    MC_RETURN_IF_ERROR(scheduler->Submit(PodToJobSpec(p, all_models, "openb", JobKind::kBatch)));
     CycleResult c = scheduler->RunCycle();
     bool placed = false;
     for (const Binding& b : c.placed) {

@@ -189,4 +189,29 @@ absl::StatusOr<std::vector<OpenbPod>> ReadOpenbPods(const std::string& path,
   return ParseOpenbPods(text, path, catalog);
 }
 
+JobSpec PodToJobSpec(const OpenbPod& p, const std::vector<int32_t>& all_models,
+                     absl::string_view tenant, JobKind kind) {
+  JobSpec j;
+  j.id = p.name;
+  j.name = p.name;
+  j.tenant = std::string(tenant);
+  j.kind = kind;
+  TaskGroupSpec g;
+  g.name = "main";
+  g.min_available = 1;
+  FlavorSpec f;
+  f.name = "default";
+  f.replicas = 1;
+  if (p.num_gpu > 0) {
+    f.device_models = p.gpu_spec_indexes.empty() ? all_models : p.gpu_spec_indexes;
+    f.demand.devices = MilliDevices::FromRaw(
+        p.num_gpu > 1 || p.gpu_milli >= 1000 ? int64_t{1000} * p.num_gpu : p.gpu_milli);
+  }
+  f.demand.cpu = MilliCpu::FromRaw(p.cpu_milli);
+  f.demand.memory = MiB::FromRaw(p.memory_mib);
+  g.flavors.push_back(std::move(f));
+  j.task_groups.push_back(std::move(g));
+  return j;
+}
+
 }  // namespace manychip::sim

@@ -66,26 +66,7 @@ absl::StatusOr<std::vector<TraceJob>> TraceJobsFromOpenbPods(const std::vector<O
       }
       t.duration_seconds = *p.deletion_time - from;
     }
-    JobSpec& j = t.spec;
-    j.id = p.name;
-    j.name = p.name;
-    j.tenant = "trace";
-    j.kind = p.num_gpu > 0 ? JobKind::kTraining : JobKind::kBatch;
-    TaskGroupSpec g;
-    g.name = "main";
-    g.min_available = 1;
-    FlavorSpec f;
-    f.name = "default";
-    f.replicas = 1;
-    if (p.num_gpu > 0) {
-      f.device_models = p.gpu_spec_indexes.empty() ? all : p.gpu_spec_indexes;
-      f.demand.devices = MilliDevices::FromRaw(
-          p.num_gpu > 1 || p.gpu_milli >= 1000 ? int64_t{1000} * p.num_gpu : p.gpu_milli);
-    }
-    f.demand.cpu = MilliCpu::FromRaw(p.cpu_milli);
-    f.demand.memory = MiB::FromRaw(p.memory_mib);
-    g.flavors.push_back(std::move(f));
-    j.task_groups.push_back(std::move(g));
+    t.spec = PodToJobSpec(p, all, "trace", p.num_gpu > 0 ? JobKind::kTraining : JobKind::kBatch);
     out.push_back(std::move(t));
   }
   return out;

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "manychip/core/catalog.h"
+#include "manychip/core/job.h"
 
 namespace manychip::sim {
 
@@ -57,6 +58,13 @@ struct OpenbPod {
 
   int64_t total_gpu_milli() const { return gpu_milli * num_gpu; }
 };
+
+// The one-task job a trace pod becomes: one group "main" with one flavor
+// "default" accepting the pod's GPU models (all of `all_models` when the pod
+// names none), a card share below 1000 milli for sharing pods, whole cards
+// otherwise. Used by both the openb protocol and the time-based replay.
+JobSpec PodToJobSpec(const OpenbPod& pod, const std::vector<int32_t>& all_models,
+                     absl::string_view tenant, JobKind kind);
 
 // Parses a node list. `catalog` may be null (models are then not checked).
 absl::StatusOr<std::vector<OpenbNode>> ParseOpenbNodes(absl::string_view text,
