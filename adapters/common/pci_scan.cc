@@ -124,4 +124,19 @@ std::vector<DeviceSpec> PciDevicesOfVendor(const std::vector<PciFunction>& funct
   return out;
 }
 
+const PciFunction* FindPciFunction(const std::vector<PciFunction>& functions,
+                                   absl::string_view bus_id) {
+  for (const PciFunction& f : functions) {
+    if (absl::EqualsIgnoreCase(f.address, bus_id)) return &f;
+  }
+  return nullptr;
+}
+
+void FillNumaFromPci(const std::vector<PciFunction>& functions, std::vector<DeviceSpec>& devices) {
+  for (DeviceSpec& d : devices) {
+    if (d.numa_node >= 0 || d.pci_bus_id.empty()) continue;
+    if (const PciFunction* f = FindPciFunction(functions, d.pci_bus_id)) d.numa_node = f->numa_node;
+  }
+}
+
 }  // namespace manychip

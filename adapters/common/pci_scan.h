@@ -50,4 +50,14 @@ std::vector<DeviceSpec> PciDevicesOfVendor(const std::vector<PciFunction>& funct
                                            const std::vector<std::string>& pci_vendor_ids,
                                            const Catalog& catalog);
 
+// The function at `bus_id` ("0000:3b:00.0", any case), or nullptr.
+const PciFunction* FindPciFunction(const std::vector<PciFunction>& functions,
+                                   absl::string_view bus_id);
+
+// Devices found through a vendor tool carry a bus id but often no NUMA node
+// (ppu-smi, npu-smi): fills numa_node where it is unknown (-1) from the PCI
+// function at the device's bus id. Devices without a bus id, or whose
+// function is absent from the scan, keep -1.
+void FillNumaFromPci(const std::vector<PciFunction>& functions, std::vector<DeviceSpec>& devices);
+
 }  // namespace manychip

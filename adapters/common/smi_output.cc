@@ -88,6 +88,13 @@ absl::StatusOr<std::vector<SmiGpu>> ParseQueryGpuCsv(absl::string_view text,
           absl::StrCat("memory.total \"", field("memory.total"), "\" is not a positive MiB count"));
     }
     if (col.contains("pci.bus_id")) g.pci_bus_id = NormalizeBusId(field("pci.bus_id"));
+    if (col.contains("driver_version")) {
+      g.driver_version = field("driver_version");
+      if (g.driver_version.empty() || g.driver_version.find(' ') != std::string::npos) {
+        return Bad(what, line,
+                   absl::StrCat("driver_version \"", g.driver_version, "\" is not a version"));
+      }
+    }
     if (static_cast<size_t>(g.index) >= seen.size()) seen.resize(g.index + 1, false);
     if (seen[g.index]) return Bad(what, line, absl::StrCat("duplicate index ", g.index));
     seen[g.index] = true;

@@ -27,11 +27,12 @@ struct SmiGpu {
   std::string uuid;
   std::string name;
   int64_t memory_mib = 0;
-  std::string pci_bus_id;  // lower-case, 4-digit domain ("0000:1a:00.0")
+  std::string pci_bus_id;      // lower-case, 4-digit domain ("0000:1a:00.0")
+  std::string driver_version;  // optional column driver_version ("550.54.15")
 };
 
-// Columns index, uuid, name and memory.total are required, pci.bus_id is
-// optional; any order; with or without units/header units ("[MiB]", "MiB").
+// Columns index, uuid, name and memory.total are required, pci.bus_id and
+// driver_version are optional; any order; with or without units/header units ("[MiB]", "MiB").
 // Indexes must be unique and 0..n-1.
 absl::StatusOr<std::vector<SmiGpu>> ParseQueryGpuCsv(absl::string_view text,
                                                      absl::string_view what);

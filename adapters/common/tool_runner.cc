@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "manychip/codec/json.h"
 
 namespace manychip {
@@ -34,9 +35,35 @@ std::string FindInPath(const std::string& program) {
 
 }  // namespace
 
+std::string RecordedToolName(const ToolCall& call) {
+  std::string name = call.program;
+  if (size_t slash = name.rfind('/'); slash != std::string::npos) name = name.substr(slash + 1);
+  absl::string_view ext = ".txt";
+  for (absl::string_view arg : call.args) {
+    if (arg == "--format=csv") {
+      ext = ".csv";
+      continue;
+    }
+    while (absl::ConsumePrefix(&arg, "-")) {
+    }
+    arg = arg.substr(0, arg.find('='));
+    if (!arg.empty()) absl::StrAppend(&name, "_", arg);
+  }
+  return absl::StrCat(name, ext);
+}
+
+std::string HostPath(const DiscoverOptions& options, absl::string_view abs_path) {
+  absl::string_view root = options.host_root;
+  while (absl::ConsumeSuffix(&root, "/")) {
+  }
+  while (absl::ConsumePrefix(&abs_path, "/")) {
+  }
+  return absl::StrCat(root, "/", abs_path);
+}
+
 absl::StatusOr<std::string> RunTool(const DiscoverOptions& options, const ToolCall& call) {
   if (!options.tool_output_dir.empty()) {
-    return codec::ReadFile(absl::StrCat(options.tool_output_dir, "/", call.recorded_name));
+    return codec::ReadFile(absl::StrCat(options.tool_output_dir, "/", RecordedToolName(call)));
   }
   const std::string exe = FindInPath(call.program);
   const std::string what = absl::StrCat(call.program, " ", absl::StrJoin(call.args, " "));

@@ -156,6 +156,34 @@ const Tables& AllTables() {
             return lo % k == 0 && m == Range(lo, lo + k);
           }));
     }
+    {
+      // Cambricon board allocator (cambricon-k8s-device-plugin, VENDORS.md
+      // §1b/§3.5, V): on MLU370-X8 and MLU590-H8 boards an MLU-Link ring has
+      // an even size of 2-8, so a request is 1 MLU or an even 2..8. Which
+      // sets form a ring is not in the sources read: the MLU370-X8 bridges 4
+      // dual-chip cards into an 8-chip full mesh (V2, secondary), the
+      // MLU590-H8 link layout is unverified (U). So any set of a legal size
+      // is allowed, and best fit packs pairs onto one dual-chip card (X8:
+      // chips 2i/2i+1 on card i, our assumption about enumeration order) and
+      // small sets into one half of the board (our assumption: NUMA halves).
+      auto ring = [](Mask, int k) { return k == 1 || (k % 2 == 0 && k <= 8); };
+      std::vector<Mask> x8 = Blocks(8, 2);
+      for (Mask h : Blocks(8, 4)) x8.push_back(h);
+      t->fixed.push_back(Build("cambricon-mlu370-x8", "cambricon", "MLU-Link", 8, x8,
+                               Preference::kBestFitGroup, ring));
+      t->fixed.push_back(Build("cambricon-mlu590-h8", "cambricon", "MLU-Link", 8, Blocks(8, 4),
+                               Preference::kBestFitGroup, ring));
+      // MetaX C500 x 8 (HAMi, VENDORS.md §3.7, V): MetaXLink is preferred
+      // over a PCIe switch and binpack keeps MetaXLink groups intact; no
+      // count is invalid. The group size of 4 (two groups per node) is our
+      // assumption (U): the sources name no group size.
+      t->fixed.push_back(Build("metax-c500-8", "metax", "MetaXLink", 8, Blocks(8, 4),
+                               Preference::kBestFitGroup, any));
+      // These vendors' adapters hand out whole cards only.
+      for (size_t i = t->fixed.size() - 3; i < t->fixed.size(); ++i) {
+        t->fixed[i].allows_sharing = false;
+      }
+    }
     for (int n = 2; n <= 16; n += 2) t->card310p.push_back(Ascend310PCard(n));
     return t;
   }();

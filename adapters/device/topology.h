@@ -22,6 +22,11 @@
 //   kunlun:  kunlun-p800-8 (groups 0-3 / 4-7: 1/2/4 in one group, 8)
 //   ppu:     ppu-16 (aligned blocks of 1/2/4/8/16; block alignment is our
 //            assumption, VENDORS.md has only the 1/2/4/8/16 rule)
+//   cambricon: cambricon-mlu370-x8, cambricon-mlu590-h8 (MLU-Link rings: 1 or
+//            an even 2-8; ring membership unverified, so any set of a legal
+//            size, dual-chip cards / halves preferred)
+//   metax:   metax-c500-8 (MetaXLink groups 0-3 / 4-7 preferred, any count;
+//            the group size is our assumption)
 //
 // Thread-safety: the rule tables are immutable after first use (built inside
 // a function-local static); all functions are safe to call concurrently.

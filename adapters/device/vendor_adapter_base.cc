@@ -20,6 +20,14 @@ absl::StatusOr<DiscoveredDevices> VendorAdapterBase::DiscoverByPci(
   return out;
 }
 
+absl::Status VendorAdapterBase::FillNumaFromSysfs(const DiscoverOptions& options,
+                                                  std::vector<DeviceSpec>& devices) const {
+  auto functions = ScanPci(options.sysfs_root);
+  if (!functions.ok()) return functions.status();
+  FillNumaFromPci(*functions, devices);
+  return absl::OkStatus();
+}
+
 ChooseResult VendorAdapterBase::Choose(const NodeSpec& node, absl::Span<const MilliDevices> free,
                                        const ChooseRequest& request) const {
   return topology::ChooseForNode(vendor_, node, free, request, allows_sharing_);
@@ -37,6 +45,19 @@ absl::Status VendorAdapterBase::CheckStack(const NodeSpec& node, absl::string_vi
                                 [this, stack](absl::string_view a, absl::string_view b) {
                                   return CompareStackVersions(stack, a, b);
                                 });
+}
+
+SelectorIds UuidOrPhysicalIds(const NodeSpec& node, absl::Span<const int32_t> devices,
+                              std::string (*from_uuid)(const std::string& uuid)) {
+  SelectorIds out;
+  out.by_uuid = true;
+  for (int32_t i : devices) out.by_uuid &= !node.devices[i].uuid.empty();
+  for (int32_t i : devices) {
+    const DeviceSpec& d = node.devices[i];
+    out.ids.push_back(out.by_uuid ? from_uuid(d.uuid)
+                                  : std::to_string(d.physical_id >= 0 ? d.physical_id : d.index));
+  }
+  return out;
 }
 
 std::string JoinIds(const std::vector<std::string>& ids) { return absl::StrJoin(ids, ","); }

@@ -48,11 +48,27 @@ class VendorAdapterBase : public DeviceAdapter {
   absl::StatusOr<DiscoveredDevices> DiscoverByPci(const Catalog& catalog,
                                                   const DiscoverOptions& options) const;
 
+  // Fills unknown NUMA nodes of tool-discovered devices from the PCI scan
+  // (by bus id); a broken sysfs tree is an error, as in DiscoverByPci.
+  absl::Status FillNumaFromSysfs(const DiscoverOptions& options,
+                                 std::vector<DeviceSpec>& devices) const;
+
  private:
   std::string vendor_;
   std::vector<std::string> pci_vendor_ids_;
   bool allows_sharing_;
 };
+
+// Selector ids for a CUDA-style selector (NVIDIA, PPU): each device's UUID,
+// rewritten by `from_uuid`, when every chosen device has one (UUIDs survive
+// the container boundary, where indexes restart at 0); else each device's
+// physical id (its index when none is known).
+struct SelectorIds {
+  std::vector<std::string> ids;
+  bool by_uuid = false;
+};
+SelectorIds UuidOrPhysicalIds(const NodeSpec& node, absl::Span<const int32_t> devices,
+                              std::string (*from_uuid)(const std::string& uuid));
 
 // "0,1,3" from device indexes or any per-device string.
 std::string JoinIds(const std::vector<std::string>& ids);

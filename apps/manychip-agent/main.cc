@@ -2,6 +2,8 @@
 //
 //   manychip-agent --server 127.0.0.1:7070 --node gpu-1 --inventory x86-h20.json --workdir /tmp/a
 //   manychip-agent --discover --dry-run [--sysfs_root DIR]     # print what this host has
+//   manychip-agent --discover --dry-run --sysfs-root H/sys --tool-output-dir H/tools
+//                                                              # a recorded host H
 //
 // With --inventory the node is simulated by the fake adapter (any vendor,
 // any arch); the file is re-read every --health_poll so editing a device's
@@ -41,6 +43,10 @@ ABSL_FLAG(bool, discover, false, "discover the real host and devices");
 ABSL_FLAG(bool, dry_run, false, "print the inventory as JSON and exit");
 ABSL_FLAG(std::string, adapter_dir, "", "directory of third-party adapter .so files (C ABI)");
 ABSL_FLAG(std::string, sysfs_root, "/sys", "sysfs root for --discover (tests use a fixture)");
+ABSL_FLAG(std::string, tool_output_dir, "",
+          "--discover reads recorded vendor tool output from DIR instead of running the tools "
+          "(DIR/npu-smi_info.txt, DIR/ppu-smi_query-gpu.csv, ...: see adapters/README.md) and "
+          "vendor install files under DIR/root; NVML and DCMI are not loaded");
 ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
 ABSL_FLAG(std::string, workdir, "", "where task stdout/stderr files go");
 ABSL_FLAG(std::string, token_file, "", "file holding this node's token");
@@ -74,6 +80,10 @@ absl::StatusOr<manychip::v1::Node> LoadInventory(const manychip::Catalog& catalo
     }
     manychip::DiscoverOptions d;
     d.sysfs_root = absl::GetFlag(FLAGS_sysfs_root);
+    if (const std::string dir = absl::GetFlag(FLAGS_tool_output_dir); !dir.empty()) {
+      d.tool_output_dir = dir;
+      d.host_root = dir + "/root";
+    }
     auto s = manychip::DiscoverNode(registry, catalog, d, {}, node_name);
     if (!s.ok()) return s.status();
     spec = *std::move(s);

@@ -2,12 +2,16 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/common/tool_runner.h"
+#include "adapters/device/ascend/cann_version.h"
+#include "adapters/device/ascend/dcmi_library.h"
 #include "adapters/device/ascend/npu_smi.h"
+#include "manychip/status.h"
 
 namespace manychip {
 namespace ascend {
@@ -30,33 +34,31 @@ std::string InferBoard(const std::string& model_id, int count, int chips_per_car
 
 }  // namespace ascend
 
-absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
-    const Catalog& catalog, const DiscoverOptions& options) const {
-  auto text = RunTool(options, {"npu-smi", {"info"}, "npu-smi_info.txt"});
-  if (absl::IsNotFound(text.status())) return DiscoverByPci(catalog, options);
-  if (!text.ok()) return text.status();
-  auto info = ascend::ParseNpuSmiInfo(*text);
-  if (!info.ok()) return info.status();
+namespace {
 
-  std::vector<ascend::NpuChip> chips = info->chips;
-  // Logical ids follow physical order; sort so the mapping is stable.
-  std::stable_sort(chips.begin(), chips.end(), [](const auto& a, const auto& b) {
-    return std::make_pair(a.npu_id, a.chip_id) < std::make_pair(b.npu_id, b.chip_id);
-  });
+// Chips in logical-id order (index i = logical id i) to devices, board and
+// HCCS link groups. `what` names the source for errors, `tool` for health
+// reasons ("npu-smi health Critical").
+absl::StatusOr<DiscoveredDevices> ChipsToDevices(const std::vector<ascend::NpuChip>& chips,
+                                                 const Catalog& catalog, absl::string_view what,
+                                                 absl::string_view tool) {
   std::map<int32_t, int> chips_on_card;
   for (const auto& c : chips) ++chips_on_card[c.npu_id];
 
   DiscoveredDevices out;
-  out.software["ascend-driver"] = info->version;
   std::string model_id;
   int max_chips = 0;
   for (size_t i = 0; i < chips.size(); ++i) {
     const ascend::NpuChip& c = chips[i];
     const DeviceModelSpec* model = catalog.Find(c.name);
     if (model == nullptr) model = catalog.Find(absl::StrCat("Ascend", c.name));
-    if (model == nullptr || model->vendor != vendor()) {
-      return absl::InvalidArgumentError(absl::StrCat("npu-smi info: NPU ", c.npu_id, " \"", c.name,
+    if (model == nullptr || model->vendor != "ascend") {
+      return absl::InvalidArgumentError(absl::StrCat(what, ": NPU ", c.npu_id, " \"", c.name,
                                                      "\" is in no ascend catalog model"));
+    }
+    if (c.memory_total_mib <= 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": NPU ", c.npu_id, " chip ", c.chip_id, " reports no memory"));
     }
     DeviceSpec d;
     d.index = static_cast<int32_t>(i);
@@ -65,7 +67,7 @@ absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
     // Warning keeps the NPU schedulable; Alarm/Critical (or anything else
     // unknown) takes it out, with the reason.
     d.healthy = c.health == "OK" || c.health == "Warning";
-    if (!d.healthy || c.health != "OK") d.health_reason = absl::StrCat("npu-smi health ", c.health);
+    if (!d.healthy || c.health != "OK") d.health_reason = absl::StrCat(tool, " health ", c.health);
     const int on_card = chips_on_card[c.npu_id];
     max_chips = std::max(max_chips, on_card);
     if (on_card == 1) {
@@ -73,8 +75,8 @@ absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
     } else if (c.device_id >= 0) {
       d.physical_id = c.device_id;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("npu-smi info: NPU ", c.npu_id, " has ",
-                                                     on_card, " chips but no chip device ids"));
+      return absl::InvalidArgumentError(absl::StrCat(what, ": NPU ", c.npu_id, " has ", on_card,
+                                                     " chips but no chip device ids"));
     }
     d.pci_bus_id = c.bus_id;
     d.link_group = absl::StrCat("card-", c.npu_id);
@@ -91,6 +93,66 @@ absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
     if (out.board == "atlas-800t-a2") d.link_group = "hccs-mesh";
     if (out.board == "ascend-a3-16") d.link_group = absl::StrCat("module-", d.index / 2);
   }
+  return out;
+}
+
+absl::StatusOr<DiscoveredDevices> FromDcmi(const ascend::DcmiSnapshot& snap,
+                                           const Catalog& catalog) {
+  // DCMI names each chip's logical id; they must be exactly 0..n-1.
+  std::vector<ascend::NpuChip> chips(snap.chips.size());
+  std::vector<bool> seen(snap.chips.size(), false);
+  for (const ascend::DcmiChip& c : snap.chips) {
+    if (c.logic_id < 0 || static_cast<size_t>(c.logic_id) >= chips.size() || seen[c.logic_id]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("dcmi: card ", c.card_id, " chip ", c.device_id, " has logical id ",
+                       c.logic_id, ", want a unique id in 0..", chips.size() - 1));
+    }
+    seen[c.logic_id] = true;
+    ascend::NpuChip& n = chips[c.logic_id];
+    n.npu_id = c.card_id;
+    n.chip_id = c.device_id;
+    n.device_id = c.phy_id;
+    n.name = c.chip_name;
+    n.health = ascend::DcmiHealthName(c.health);
+    n.memory_total_mib = c.memory_mib;
+  }
+  MC_ASSIGN_OR_RETURN(DiscoveredDevices out, ChipsToDevices(chips, catalog, "dcmi", "dcmi"));
+  if (!snap.driver_version.empty()) out.software["ascend-driver"] = snap.driver_version;
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::Discover(
+    const Catalog& catalog, const DiscoverOptions& options) const {
+  MC_ASSIGN_OR_RETURN(DiscoveredDevices out, DiscoverDevices(catalog, options));
+  if (!out.devices.empty()) MC_RETURN_IF_ERROR(ascend::AddInstalledStacks(options, out.software));
+  return out;
+}
+
+absl::StatusOr<DiscoveredDevices> AscendDeviceAdapter::DiscoverDevices(
+    const Catalog& catalog, const DiscoverOptions& options) const {
+  // DCMI first (live hosts only), then npu-smi, then the PCI scan.
+  if (options.tool_output_dir.empty() && !options.dcmi_library.empty()) {
+    MC_ASSIGN_OR_RETURN(std::optional<ascend::DcmiSnapshot> snap,
+                        ascend::ReadDcmiSnapshot(options.dcmi_library));
+    if (snap.has_value()) return FromDcmi(*snap, catalog);
+  }
+  auto text = RunTool(options, {"npu-smi", {"info"}});
+  if (absl::IsNotFound(text.status())) return DiscoverByPci(catalog, options);
+  if (!text.ok()) return text.status();
+  auto info = ascend::ParseNpuSmiInfo(*text);
+  if (!info.ok()) return info.status();
+
+  std::vector<ascend::NpuChip> chips = info->chips;
+  // Logical ids follow physical order; sort so the mapping is stable.
+  std::stable_sort(chips.begin(), chips.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.npu_id, a.chip_id) < std::make_pair(b.npu_id, b.chip_id);
+  });
+  MC_ASSIGN_OR_RETURN(DiscoveredDevices out,
+                      ChipsToDevices(chips, catalog, "npu-smi info", "npu-smi"));
+  out.software["ascend-driver"] = info->version;
+  MC_RETURN_IF_ERROR(FillNumaFromSysfs(options, out.devices));
   return out;
 }
 

@@ -2,7 +2,11 @@
 
 // AscendDeviceAdapter: Huawei Ascend NPUs (910A, 910B, 910C/A3, 310P).
 //
-// Discover: `npu-smi info` (ParseNpuSmiInfo), else PCI scan of vendor 19e5.
+// Discover: DCMI through dlopen (dcmi_library.h) on a live host, else `npu-smi
+// info` (ParseNpuSmiInfo; NUMA from sysfs by bus id), else PCI scan of vendor
+// 19e5. Installed stacks ("cann", and "ascend-driver" when no tool reported
+// it) come from the install-info files under DiscoverOptions::host_root
+// (cann_version.h).
 // The board is inferred from the chips found (8 x 910B = atlas-800t-a2,
 // 16 x 910B = atlas-box16, 8 / 4 x 910A = ascend-910a-module / -half,
 // 16 x 910C = ascend-a3-16, 310P Duo cards = ascend-310p-card); a node file
@@ -32,6 +36,11 @@ class AscendDeviceAdapter final : public VendorAdapterBase {
   absl::StatusOr<int> CompareStackVersions(absl::string_view stack, absl::string_view a,
                                            absl::string_view b) const override;
   std::vector<PartitionProfileSpec> PartitionProfiles(const DeviceModelSpec& model) const override;
+
+ private:
+  // Devices without the installed-stack files.
+  absl::StatusOr<DiscoveredDevices> DiscoverDevices(const Catalog& catalog,
+                                                    const DiscoverOptions& options) const;
 };
 
 namespace ascend {

@@ -51,12 +51,51 @@ std::vector<GenericVendorSpec> GenericVendors() {
   };
 }
 
+namespace {
+
+// Boards with link rules (topology.h) a generic vendor's node of 8 identical
+// cards is, and how its link groups are named.
+struct GenericBoard {
+  const char* model_id;
+  const char* board;
+  const char* group_prefix;
+  int group_size;
+};
+constexpr GenericBoard kBoards[] = {
+    {"cambricon-mlu370", "cambricon-mlu370-x8", "card-", 2},
+    {"cambricon-mlu590", "cambricon-mlu590-h8", "half-", 4},
+    {"metax-c500", "metax-c500-8", "metaxlink-", 4},
+};
+
+void InferBoard(const Catalog& catalog, DiscoveredDevices& found) {
+  if (found.devices.size() != 8) return;
+  const std::string& model = catalog.model(found.devices[0].model).id;
+  for (const DeviceSpec& d : found.devices) {
+    if (catalog.model(d.model).id != model) return;
+  }
+  for (const GenericBoard& b : kBoards) {
+    if (model != b.model_id) continue;
+    found.board = b.board;
+    for (DeviceSpec& d : found.devices) {
+      d.link_group = absl::StrCat(b.group_prefix, d.index / b.group_size);
+    }
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<DiscoveredDevices> GenericDeviceAdapter::Discover(
     const Catalog& catalog, const DiscoverOptions& options) const {
+  auto found = DiscoverDevices(catalog, options);
+  if (found.ok()) InferBoard(catalog, *found);
+  return found;
+}
+
+absl::StatusOr<DiscoveredDevices> GenericDeviceAdapter::DiscoverDevices(
+    const Catalog& catalog, const DiscoverOptions& options) const {
   if (!spec_.csv_tool.empty()) {
-    auto csv = RunTool(options, {spec_.csv_tool,
-                                 {"--query-gpu=index,uuid,name,memory.total", "--format=csv"},
-                                 absl::StrCat(spec_.csv_tool, "_query-gpu.csv")});
+    auto csv = RunTool(
+        options, {spec_.csv_tool, {"--query-gpu=index,uuid,name,memory.total", "--format=csv"}});
     if (csv.ok()) {
       auto devices = DevicesFromSmiCsv(*csv, spec_.csv_tool, vendor(), catalog);
       if (!devices.ok()) return devices.status();

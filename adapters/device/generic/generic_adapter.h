@@ -1,11 +1,13 @@
 #pragma once
 
-// GenericDeviceAdapter: whole cards without topology, for vendors with no
-// specific adapter yet (Cambricon, Hygon, MetaX, Biren, Moore Threads,
-// Enflame, Iluvatar, Zhonghao). Discovers by PCI scan of the vendor's PCI ids
-// (and the catalog's), or by an nvidia-smi-style CSV tool where the vendor
-// ships one (mthreads-gmi). Choose picks any free cards, NUMA-packed; shares
-// are refused (kUnsupported). Visibility uses the vendor's documented
+// GenericDeviceAdapter: whole cards, for vendors with no specific adapter
+// (Cambricon, Hygon, MetaX, Biren, Moore Threads, Enflame, Iluvatar,
+// Zhonghao). Discovers by PCI scan of the vendor's PCI ids (and the
+// catalog's), or by an nvidia-smi-style CSV tool where the vendor ships one
+// (mthreads-gmi). Eight identical Cambricon MLU370 / MLU590 or MetaX C500
+// cards are given their board (cambricon-mlu370-x8, cambricon-mlu590-h8,
+// metax-c500-8: link rules in topology.h); other nodes choose any free cards,
+// NUMA-packed. Shares are refused (kUnsupported). Visibility uses the vendor's documented
 // selectors and device nodes (VENDORS.md §1a); unknown ones are left out
 // rather than invented.
 //
@@ -39,6 +41,10 @@ class GenericDeviceAdapter final : public VendorAdapterBase {
   Visibility VisibilityFor(const NodeSpec& node, absl::Span<const int32_t> devices) const override;
 
  private:
+  // Devices only; Discover adds the board.
+  absl::StatusOr<DiscoveredDevices> DiscoverDevices(const Catalog& catalog,
+                                                    const DiscoverOptions& options) const;
+
   GenericVendorSpec spec_;
 };
 

@@ -10,7 +10,7 @@ absl::StatusOr<DiscoveredDevices> KunlunDeviceAdapter::Discover(
     const Catalog& catalog, const DiscoverOptions& options) const {
   auto found = DiscoverByPci(catalog, options);
   if (!found.ok() || found->devices.empty()) return found;
-  auto topo_text = RunTool(options, {"xpu-smi", {"topo", "-m"}, "xpu-smi_topo_-m.txt"});
+  auto topo_text = RunTool(options, {"xpu-smi", {"topo", "-m"}});
   if (topo_text.ok()) {
     auto topo = ParseTopoMatrix(*topo_text, "XPU", "xpu-smi topo -m");
     if (!topo.ok()) return topo.status();

@@ -3,19 +3,27 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "adapters/common/pci_scan.h"
+#include "adapters/common/tool_runner.h"
+#include "adapters/device/nvidia/nvidia_smi.h"
 #include "adapters/device/nvidia/nvml_inventory.h"
 #include "adapters/device/nvidia/nvml_library.h"
+#include "manychip/status.h"
 
 namespace manychip {
 
 absl::StatusOr<DiscoveredDevices> NvidiaDeviceAdapter::Discover(
     const Catalog& catalog, const DiscoverOptions& options) const {
-  // Fixture trees (tool_output_dir set) describe a host without a live
-  // driver: only the PCI scan applies there.
   if (options.tool_output_dir.empty()) {
-    auto snap = nvidia::ReadNvmlSnapshot();
-    if (!snap.ok()) return snap.status();
-    if (snap->has_value()) return nvidia::NvmlToInventory(**snap, catalog);
+    if (!options.nvml_library.empty()) {
+      auto snap = nvidia::ReadNvmlSnapshot(options.nvml_library, options.sysfs_root);
+      if (!snap.ok()) return snap.status();
+      if (snap->has_value()) return nvidia::NvmlToInventory(**snap, catalog);
+    }
+  } else {
+    // A recorded host: nvidia-smi output stands in for NVML.
+    auto found = DiscoverFromNvidiaSmi(catalog, options);
+    if (!absl::IsNotFound(found.status())) return found;
   }
   // No driver: GPUs seen on PCI are reported so the operator sees them, but
   // without a driver they cannot run work.
@@ -28,24 +36,55 @@ absl::StatusOr<DiscoveredDevices> NvidiaDeviceAdapter::Discover(
   return pci;
 }
 
+absl::StatusOr<DiscoveredDevices> NvidiaDeviceAdapter::DiscoverFromNvidiaSmi(
+    const Catalog& catalog, const DiscoverOptions& options) const {
+  MC_ASSIGN_OR_RETURN(
+      std::string csv,
+      RunTool(options, {"nvidia-smi",
+                        {"--query-gpu=index,uuid,name,memory.total,pci.bus_id,driver_version",
+                         "--format=csv"}}));
+  // Optional recordings: absent is fine, unreadable is not.
+  auto optional = [&options](ToolCall call) -> absl::StatusOr<std::string> {
+    auto text = RunTool(options, call);
+    if (absl::IsNotFound(text.status())) return std::string();
+    return text;
+  };
+  MC_ASSIGN_OR_RETURN(std::string topo, optional({"nvidia-smi", {"topo", "-m"}}));
+  MC_ASSIGN_OR_RETURN(std::string banner, optional({"nvidia-smi", {}}));
+  MC_ASSIGN_OR_RETURN(nvidia::NvmlSnapshot snap, nvidia::SnapshotFromNvidiaSmi(csv, topo, banner));
+  // PCI device ids (model fallback) and NUMA nodes from sysfs by bus id.
+  MC_ASSIGN_OR_RETURN(std::vector<PciFunction> functions, ScanPci(options.sysfs_root));
+  for (nvidia::NvmlGpu& g : snap.gpus) {
+    const PciFunction* f = FindPciFunction(functions, g.pci_bus_id);
+    if (f == nullptr) continue;
+    uint32_t device = 0;
+    if (absl::SimpleHexAtoi(f->device_id, &device)) g.pci_device_id = device << 16 | 0x10de;
+    if (g.numa_node < 0) g.numa_node = f->numa_node;
+  }
+  MC_ASSIGN_OR_RETURN(DiscoveredDevices out, nvidia::NvmlToInventory(snap, catalog));
+  if (topo.empty()) {
+    // No matrix recorded: links are unknown, which is not "cross-CPU".
+    for (DeviceSpec& d : out.devices) d.links.clear();
+    if (!out.devices.empty()) out.board = "pcie";
+  }
+  return out;
+}
+
 Visibility NvidiaDeviceAdapter::VisibilityFor(const NodeSpec& node,
                                               absl::Span<const int32_t> devices) const {
   Visibility v;
-  std::vector<std::string> ids;
-  bool all_uuids = true;
-  for (int32_t i : devices) all_uuids &= !node.devices[i].uuid.empty();
+  const SelectorIds sel =
+      UuidOrPhysicalIds(node, devices, [](const std::string& uuid) { return uuid; });
   for (int32_t i : devices) {
     const DeviceSpec& d = node.devices[i];
-    const int32_t minor = d.physical_id >= 0 ? d.physical_id : d.index;
-    ids.push_back(all_uuids ? d.uuid : absl::StrCat(minor));
-    v.device_nodes.push_back(absl::StrCat("/dev/nvidia", minor));
+    v.device_nodes.push_back(
+        absl::StrCat("/dev/nvidia", d.physical_id >= 0 ? d.physical_id : d.index));
   }
-  // UUIDs are stable across the container boundary, where indexes restart at 0.
-  v.env["CUDA_VISIBLE_DEVICES"] = JoinIds(ids);
-  v.env["NVIDIA_VISIBLE_DEVICES"] = devices.empty() ? "void" : JoinIds(ids);
+  v.env["CUDA_VISIBLE_DEVICES"] = JoinIds(sel.ids);
+  v.env["NVIDIA_VISIBLE_DEVICES"] = devices.empty() ? "void" : JoinIds(sel.ids);
   v.container_env["NVIDIA_VISIBLE_DEVICES"] = v.env["NVIDIA_VISIBLE_DEVICES"];
   v.container_env["CUDA_VISIBLE_DEVICES"] =
-      all_uuids ? JoinIds(ids) : JoinIds(RenumberedIds(devices.size()));
+      sel.by_uuid ? JoinIds(sel.ids) : JoinIds(RenumberedIds(devices.size()));
   for (const char* node_path : {"/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools"}) {
     v.device_nodes.push_back(node_path);
   }

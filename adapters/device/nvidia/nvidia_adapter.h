@@ -2,8 +2,10 @@
 
 // NvidiaDeviceAdapter: NVIDIA GPUs (A800, H20, H100, ...).
 //
-// Discover: NVML via dlopen (nvml_library.h); no libnvidia-ml.so.1 = no GPUs,
-// not an error. Boards: "hgx-8" (8 GPUs on NVSwitch: any 1-8, NUMA halves
+// Discover: NVML via dlopen (nvml_library.h; DiscoverOptions::nvml_library);
+// no libnvidia-ml.so.1 = GPUs seen on PCI reported unhealthy, not an error. A
+// recorded host (tool_output_dir) is read from nvidia-smi output instead
+// (nvidia_smi.h). Boards: "hgx-8" (8 GPUs on NVSwitch: any 1-8, NUMA halves
 // preferred), "pcie" (any subset, NUMA-packed). Visibility:
 // CUDA_VISIBLE_DEVICES (process) and NVIDIA_VISIBLE_DEVICES (container
 // runtime) carry GPU UUIDs when known, else NVML indexes; device nodes
@@ -28,6 +30,12 @@ class NvidiaDeviceAdapter final : public VendorAdapterBase {
   absl::Status CheckStack(const NodeSpec& node, absl::string_view stack,
                           absl::string_view min_version) const override;
   std::vector<PartitionProfileSpec> PartitionProfiles(const DeviceModelSpec& model) const override;
+
+ private:
+  // A recorded host's nvidia-smi output (nvidia_smi.h); NotFound when the
+  // query was not recorded.
+  absl::StatusOr<DiscoveredDevices> DiscoverFromNvidiaSmi(const Catalog& catalog,
+                                                          const DiscoverOptions& options) const;
 };
 
 }  // namespace manychip

@@ -59,12 +59,12 @@ absl::Status Check(nvmlReturn_t r, absl::string_view call) {
   return absl::UnavailableError(absl::StrCat("nvml: ", call, " failed with code ", r));
 }
 
-int32_t NumaOf(const std::string& bus_id) {
+int32_t NumaOf(const std::string& sysfs_root, const std::string& bus_id) {
   // NVML's 8-digit domain -> sysfs 4-digit form.
   std::string id = bus_id;
   for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (id.size() > 8 && id[8] == ':') id = id.substr(4);
-  auto text = codec::ReadFile(absl::StrCat("/sys/bus/pci/devices/", id, "/numa_node"));
+  auto text = codec::ReadFile(absl::StrCat(sysfs_root, "/bus/pci/devices/", id, "/numa_node"));
   int32_t numa = -1;
   if (text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &numa)) return numa;
   return -1;
@@ -72,9 +72,10 @@ int32_t NumaOf(const std::string& bus_id) {
 
 }  // namespace
 
-absl::StatusOr<std::optional<NvmlSnapshot>> ReadNvmlSnapshot() {
+absl::StatusOr<std::optional<NvmlSnapshot>> ReadNvmlSnapshot(const std::string& library,
+                                                             const std::string& sysfs_root) {
   Nvml n;
-  n.lib = dlopen("libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+  n.lib = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (n.lib == nullptr) return std::optional<NvmlSnapshot>();
   absl::Cleanup close_lib = [&n] { dlclose(n.lib); };
   const bool ok = Load(n.lib, "nvmlInit_v2", &n.Init) && Load(n.lib, "nvmlShutdown", &n.Shutdown) &&
@@ -89,7 +90,8 @@ absl::StatusOr<std::optional<NvmlSnapshot>> ReadNvmlSnapshot() {
                   Load(n.lib, "nvmlDeviceGetCudaComputeCapability", &n.Cc) &&
                   Load(n.lib, "nvmlDeviceGetTopologyCommonAncestor", &n.Ancestor) &&
                   Load(n.lib, "nvmlDeviceGetP2PStatus", &n.P2P);
-  if (!ok) return absl::UnavailableError("nvml: libnvidia-ml.so.1 lacks a required symbol");
+  if (!ok)
+    return absl::UnavailableError(absl::StrCat("nvml: ", library, " lacks a required symbol"));
   MC_RETURN_IF_ERROR(Check(n.Init(), "nvmlInit_v2"));
   absl::Cleanup shutdown = [&n] { n.Shutdown(); };
 
@@ -131,7 +133,7 @@ absl::StatusOr<std::optional<NvmlSnapshot>> ReadNvmlSnapshot() {
     pci.info.busId[sizeof(pci.info.busId) - 1] = '\0';
     g.pci_bus_id = pci.info.busId;
     g.pci_device_id = pci.info.pciDeviceId;
-    g.numa_node = NumaOf(g.pci_bus_id);
+    g.numa_node = NumaOf(sysfs_root, g.pci_bus_id);
     MC_RETURN_IF_ERROR(
         Check(n.Cc(handles[i], &g.cc_major, &g.cc_minor), "nvmlDeviceGetCudaComputeCapability"));
     snap.gpus.push_back(std::move(g));

@@ -34,16 +34,15 @@ absl::StatusOr<std::vector<DeviceSpec>> DevicesFromSmiCsv(absl::string_view text
 absl::StatusOr<DiscoveredDevices> PpuDeviceAdapter::Discover(const Catalog& catalog,
                                                              const DiscoverOptions& options) const {
   auto csv =
-      RunTool(options, {"ppu-smi",
-                        {"--query-gpu=index,uuid,name,memory.total,pci.bus_id", "--format=csv"},
-                        "ppu-smi_query-gpu.csv"});
+      RunTool(options,
+              {"ppu-smi", {"--query-gpu=index,uuid,name,memory.total,pci.bus_id", "--format=csv"}});
   if (absl::IsNotFound(csv.status())) return DiscoverByPci(catalog, options);
   if (!csv.ok()) return csv.status();
   DiscoveredDevices out;
   auto devices = DevicesFromSmiCsv(*csv, "ppu-smi --query-gpu", vendor(), catalog);
   if (!devices.ok()) return devices.status();
   out.devices = *std::move(devices);
-  auto topo_text = RunTool(options, {"ppu-smi", {"topo", "-m"}, "ppu-smi_topo_-m.txt"});
+  auto topo_text = RunTool(options, {"ppu-smi", {"topo", "-m"}});
   if (topo_text.ok()) {
     auto topo = ParseTopoMatrix(*topo_text, "PPU", "ppu-smi topo -m");
     if (!topo.ok()) return topo.status();
@@ -51,6 +50,7 @@ absl::StatusOr<DiscoveredDevices> PpuDeviceAdapter::Discover(const Catalog& cata
   } else if (!absl::IsNotFound(topo_text.status())) {
     return topo_text.status();
   }
+  MC_RETURN_IF_ERROR(FillNumaFromSysfs(options, out.devices));
   if (out.devices.size() == 16) out.board = "ppu-16";
   return out;
 }
@@ -58,22 +58,13 @@ absl::StatusOr<DiscoveredDevices> PpuDeviceAdapter::Discover(const Catalog& cata
 Visibility PpuDeviceAdapter::VisibilityFor(const NodeSpec& node,
                                            absl::Span<const int32_t> devices) const {
   Visibility v;
-  std::vector<std::string> ids;
-  bool all_uuids = true;
-  for (int32_t i : devices) all_uuids &= !node.devices[i].uuid.empty();
-  for (int32_t i : devices) {
-    const DeviceSpec& d = node.devices[i];
-    if (!all_uuids) {
-      ids.push_back(absl::StrCat(d.physical_id >= 0 ? d.physical_id : d.index));
-    } else if (absl::StartsWith(d.uuid, "GPU-")) {
-      ids.push_back(absl::StrCat("PPU-", d.uuid.substr(4)));
-    } else {
-      ids.push_back(d.uuid);
-    }
-  }
-  v.env["CUDA_VISIBLE_DEVICES"] = JoinIds(ids);
+  // ppu-smi -L prints "GPU-<uuid>"; the runtime selector wants "PPU-<uuid>".
+  const SelectorIds sel = UuidOrPhysicalIds(node, devices, [](const std::string& uuid) {
+    return absl::StartsWith(uuid, "GPU-") ? absl::StrCat("PPU-", uuid.substr(4)) : uuid;
+  });
+  v.env["CUDA_VISIBLE_DEVICES"] = JoinIds(sel.ids);
   v.container_env["CUDA_VISIBLE_DEVICES"] =
-      all_uuids ? JoinIds(ids) : JoinIds(RenumberedIds(devices.size()));
+      sel.by_uuid ? JoinIds(sel.ids) : JoinIds(RenumberedIds(devices.size()));
   return v;
 }
 

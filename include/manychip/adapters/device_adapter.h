@@ -82,8 +82,19 @@ struct DiscoverOptions {
   std::string sysfs_root = "/sys";
   std::string dev_root = "/dev";
   // Directory of recorded tool output to read instead of running the tool
-  // (tests); empty = run the real tool.
+  // (tests, dry runs of a recorded host); empty = run the real tool. File
+  // names follow RecordedToolName (adapters/common/tool_runner.h), e.g.
+  // `npu-smi_info.txt`, `ppu-smi_query-gpu.csv`, `xpu-smi_topo_m.txt`. A
+  // recorded host describes a machine without live vendor libraries, so NVML
+  // and DCMI are not loaded while this is set.
   std::string tool_output_dir;
+  // Root under which vendor install files are read (CANN's
+  // /usr/local/Ascend/..., Kunlun's XRE version file); "/" on a live host.
+  std::string host_root = "/";
+  // Vendor management libraries loaded with dlopen; empty = do not load.
+  // Tests point these at fake libraries built in the test tree.
+  std::string nvml_library = "libnvidia-ml.so.1";
+  std::string dcmi_library = "libdcmi.so";
 };
 
 // What a device adapter found on this host.

@@ -17,24 +17,40 @@ namespace {
 
 TEST(ToolRunnerTest, RunsFailsAndTimesOut) {
   DiscoverOptions live;
-  auto out = RunTool(live, {"sh", {"-c", "echo hello"}, "unused"});
+  auto out = RunTool(live, {"sh", {"-c", "echo hello"}});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(*out, "hello\n");
-  EXPECT_EQ(RunTool(live, {"manychip-no-such-tool", {}, "x"}).status().code(),
+  EXPECT_EQ(RunTool(live, {"manychip-no-such-tool", {}}).status().code(),
             absl::StatusCode::kNotFound);
-  auto bad = RunTool(live, {"sh", {"-c", "exit 3"}, "x"});
+  auto bad = RunTool(live, {"sh", {"-c", "exit 3"}});
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(bad.status().message().find("exited with 3"), std::string::npos) << bad.status();
-  ToolCall slow{"sh", {"-c", "sleep 5"}, "x", 200};
+  ToolCall slow{"sh", {"-c", "sleep 5"}, 200};
   auto t = RunTool(live, slow);
   EXPECT_EQ(t.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(t.status().message().find("timed out"), std::string::npos) << t.status();
   // Recorded output instead of running anything.
   DiscoverOptions recorded;
   recorded.tool_output_dir = adapters_test::Testdata("fixture-mixed/tools");
-  EXPECT_TRUE(RunTool(recorded, {"npu-smi", {"info"}, "npu-smi_info.txt"}).ok());
-  EXPECT_EQ(RunTool(recorded, {"xpu-smi", {}, "absent.txt"}).status().code(),
+  EXPECT_TRUE(RunTool(recorded, {"npu-smi", {"info"}}).ok());
+  EXPECT_EQ(RunTool(recorded, {"xpu-smi", {"absent"}}).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+TEST(ToolRunnerTest, RecordedNamesFollowOneRule) {
+  EXPECT_EQ(RecordedToolName({"npu-smi", {"info"}}), "npu-smi_info.txt");
+  EXPECT_EQ(RecordedToolName({"npu-smi", {"info", "-t", "board", "-i", "0"}}),
+            "npu-smi_info_t_board_i_0.txt");
+  EXPECT_EQ(RecordedToolName({"xpu-smi", {"topo", "-m"}}), "xpu-smi_topo_m.txt");
+  EXPECT_EQ(RecordedToolName({"xpu-smi", {}}), "xpu-smi.txt");
+  EXPECT_EQ(RecordedToolName(
+                {"/usr/bin/ppu-smi", {"--query-gpu=index,uuid,name,memory.total", "--format=csv"}}),
+            "ppu-smi_query-gpu.csv");
+  DiscoverOptions o;
+  o.host_root = "/tmp/recorded/";
+  EXPECT_EQ(HostPath(o, "/usr/local/Ascend/x"), "/tmp/recorded/usr/local/Ascend/x");
+  o.host_root = "/";
+  EXPECT_EQ(HostPath(o, "/usr/local/Ascend/x"), "/usr/local/Ascend/x");
 }
 
 TEST(PciScanTest, MalformedFilesNameTheFile) {

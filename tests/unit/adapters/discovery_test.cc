@@ -1,5 +1,11 @@
 #include "adapters/discovery.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/str_format.h"
 #include "adapters/builtin.h"
 #include "adapters/device/generic/generic_adapter.h"
 #include "gtest/gtest.h"
@@ -130,6 +136,45 @@ TEST(DiscoveryTest, GenericVendorsByPci) {
   ASSERT_EQ(found->devices.size(), 2u);
   EXPECT_EQ(found->devices[1].memory.raw(), 49152);
   EXPECT_EQ(found->devices[1].pci_bus_id, "0000:41:00.0");
+}
+
+TEST(DiscoveryTest, EightCambriconCardsGetTheirBoard) {
+  namespace fs = std::filesystem;
+  DeviceModelSpec mlu;
+  mlu.id = "cambricon-mlu370";
+  mlu.vendor = "cambricon";
+  mlu.pci_vendor_id = "cabc";
+  mlu.pci_device_ids = {"0370"};
+  mlu.memory = MiB::FromRaw(24576);
+  mlu.bf16_tflops = 96;
+  auto catalog = Catalog::Create({mlu}, "cambricon-mlu370");
+  ASSERT_TRUE(catalog.ok());
+  const fs::path root = fs::temp_directory_path() / ("manychip_mlu8_" + std::to_string(getpid()));
+  fs::remove_all(root);
+  for (int i = 0; i < 8; ++i) {
+    const fs::path dev = root / "bus/pci/devices" / absl::StrFormat("0000:%02x:00.0", 0x40 + i);
+    fs::create_directories(dev);
+    std::ofstream(dev / "vendor") << "0xcabc\n";
+    std::ofstream(dev / "device") << "0x0370\n";
+    std::ofstream(dev / "class") << "0x120000\n";
+    std::ofstream(dev / "numa_node") << (i < 4 ? "0\n" : "1\n");
+  }
+  GenericDeviceAdapter cambricon(GenericVendors()[0]);
+  DiscoverOptions opts;
+  opts.sysfs_root = root.string();
+  auto found = cambricon.Discover(*catalog, opts);
+  fs::remove_all(root);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->devices.size(), 8u);
+  EXPECT_EQ(found->board, "cambricon-mlu370-x8");
+  EXPECT_EQ(found->devices[5].link_group, "card-2");
+  NodeSpec node;
+  node.board = found->board;
+  node.devices = found->devices;
+  std::vector<MilliDevices> free(8, MilliDevices::FromRaw(1000));
+  EXPECT_EQ(cambricon.Choose(node, free, adapters_test::Cards(3)).failure,
+            ChooseFailure::kIllegalCount);
+  EXPECT_TRUE(cambricon.Choose(node, free, adapters_test::Cards(6)).ok);
 }
 
 TEST(DiscoveryTest, EveryCatalogVendorHasAnAdapter) {

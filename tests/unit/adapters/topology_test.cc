@@ -90,6 +90,17 @@ std::vector<Case> Cases() {
          }
          return true;
        }},
+      {"cambricon-mlu370-x8", 8,
+       [](Mask m) {
+         const int k = std::popcount(m);
+         return k == 1 || (k % 2 == 0 && k <= 8);
+       }},
+      {"cambricon-mlu590-h8", 8,
+       [](Mask m) {
+         const int k = std::popcount(m);
+         return k == 1 || (k % 2 == 0 && k <= 8);
+       }},
+      {"metax-c500-8", 8, [](Mask) { return true; }},
       {"ascend-310p-card", 6,
        [](Mask m) {
          const int k = std::popcount(m);
@@ -224,6 +235,33 @@ TEST(TopologyTest, BestFitKeepsWholeGroupsFree) {
   r = topology::ChooseOnBoard(*brule, box, FreeFromMask(0xff00 | 0b0011'1100, 16), Cards(4));
   ASSERT_TRUE(r.ok);
   EXPECT_EQ(r.devices, (std::vector<int32_t>{2, 3, 4, 5}));
+}
+
+TEST(TopologyTest, CambriconAndMetaxPreferCardsAndGroups) {
+  // MLU370-X8: a pair lands on one dual-chip card of the fuller half, not
+  // on the lowest indexes (1,2 would straddle cards 0 and 1).
+  NodeSpec mlu = MakeNode("cambricon-mlu370-x8", 8);
+  auto r = topology::ChooseForNode("cambricon", mlu, FreeFromMask(0b1110'1110, 8), Cards(2), false);
+  ASSERT_TRUE(r.ok) << r.detail;
+  EXPECT_EQ(r.devices, (std::vector<int32_t>{2, 3}));
+  r = topology::ChooseForNode("cambricon", mlu, FreeFromMask(0xff, 8), Cards(3), false);
+  EXPECT_EQ(r.failure, ChooseFailure::kIllegalCount);
+  EXPECT_NE(r.detail.find("1, 2, 4, 6, 8"), std::string::npos) << r.detail;
+  ChooseRequest share;
+  share.share = MilliDevices::FromRaw(500);
+  EXPECT_EQ(topology::ChooseForNode("cambricon", mlu, FreeFromMask(0xff, 8), share, false).failure,
+            ChooseFailure::kUnsupported);
+  // MetaX: a 4-set stays inside the fuller MetaXLink group.
+  NodeSpec metax = MakeNode("metax-c500-8", 8);
+  r = topology::ChooseForNode("metax", metax, FreeFromMask(0b1111'1111, 8), Cards(4), false);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.devices, (std::vector<int32_t>{0, 1, 2, 3}));
+  r = topology::ChooseForNode("metax", metax, FreeFromMask(0b1111'0111, 8), Cards(3), false);
+  ASSERT_TRUE(r.ok);
+  EXPECT_EQ(r.devices, (std::vector<int32_t>{0, 1, 2}));
+  // The boards belong to their vendors.
+  EXPECT_EQ(topology::ChooseForNode("metax", mlu, FreeFromMask(0xff, 8), Cards(2), false).failure,
+            ChooseFailure::kUnsupported);
 }
 
 TEST(TopologyTest, MemoryHealthAndShares) {

@@ -1,0 +1,115 @@
+// A fake libdcmi.so for the DCMI discovery tests: implements only the
+// dcmi_* calls adapters/device/ascend/dcmi_library.cc uses, with the
+// signatures of Huawei's public DCMI API. What it reports is chosen per test
+// through the environment, read on every dcmi_init:
+//   FAKE_DCMI_CARDS      number of cards (default 8), one chip each, or
+//                        two chips each with FAKE_DCMI_CHIPS=2
+//   FAKE_DCMI_NAME       chip name (default "910B3")
+//   FAKE_DCMI_SICK_CARD  card whose chip reports health 3 (critical)
+//   FAKE_DCMI_INIT_RC    dcmi_init's return code (default 0)
+//   FAKE_DCMI_DUP_LOGIC  make every chip report logical id 0
+// Built as FAKE_DCMI_OMIT_HEALTH=1 it lacks dcmi_get_device_health.
+
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+int Env(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr || *v == '\0' ? fallback : std::atoi(v);
+}
+
+struct ChipInfo {
+  unsigned char chip_type[32];
+  unsigned char chip_name[32];
+  unsigned char chip_ver[32];
+  unsigned int aicore_cnt;
+};
+struct HbmInfo {
+  unsigned long long memory_size;
+  unsigned int freq;
+  unsigned long long memory_usage;
+  int temp;
+  unsigned int bandwith_util_rate;
+};
+
+int g_cards = 0;
+int g_chips = 1;
+
+bool Valid(int card, int dev) { return card >= 0 && card < g_cards && dev >= 0 && dev < g_chips; }
+
+}  // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) int dcmi_init(void) {
+  g_cards = Env("FAKE_DCMI_CARDS", 8);
+  g_chips = Env("FAKE_DCMI_CHIPS", 1);
+  return Env("FAKE_DCMI_INIT_RC", 0);
+}
+
+__attribute__((visibility("default"))) int dcmi_get_driver_version(char* out, unsigned int len) {
+  std::strncpy(out, "24.1.rc2", len);
+  return 0;
+}
+
+__attribute__((visibility("default"))) int dcmi_get_card_list(int* num, int* list, int len) {
+  if (g_cards > len) return -8001;
+  *num = g_cards;
+  for (int i = 0; i < g_cards; ++i) list[i] = i;
+  return 0;
+}
+
+__attribute__((visibility("default"))) int dcmi_get_device_num_in_card(int card, int* num) {
+  if (!Valid(card, 0)) return -8001;
+  *num = g_chips;
+  return 0;
+}
+
+__attribute__((visibility("default"))) int dcmi_get_device_chip_info(int card, int dev,
+                                                                     ChipInfo* info) {
+  if (!Valid(card, dev)) return -8001;
+  std::memset(info, 0, sizeof(*info));
+  const char* name = std::getenv("FAKE_DCMI_NAME");
+  std::strncpy(reinterpret_cast<char*>(info->chip_type), "Ascend", 31);
+  std::strncpy(reinterpret_cast<char*>(info->chip_name), name != nullptr ? name : "910B3", 31);
+  info->aicore_cnt = 20;
+  return 0;
+}
+
+#ifndef FAKE_DCMI_OMIT_HEALTH
+__attribute__((visibility("default"))) int dcmi_get_device_health(int card, int dev,
+                                                                  unsigned int* health) {
+  if (!Valid(card, dev)) return -8001;
+  *health = card == Env("FAKE_DCMI_SICK_CARD", -1) ? 3 : 0;
+  return 0;
+}
+#endif
+
+// Logical ids run over cards then chips; physical ids are the reverse order,
+// so a test can tell the two apart.
+__attribute__((visibility("default"))) int dcmi_get_device_logic_id(int* logic, int card, int dev) {
+  if (!Valid(card, dev)) return -8001;
+  *logic = Env("FAKE_DCMI_DUP_LOGIC", 0) != 0 ? 0 : card * g_chips + dev;
+  return 0;
+}
+
+__attribute__((visibility("default"))) int dcmi_get_device_phyid_from_logicid(unsigned int logic,
+                                                                              unsigned int* phy) {
+  const unsigned int n = static_cast<unsigned int>(g_cards * g_chips);
+  if (logic >= n) return -8001;
+  *phy = n - 1 - logic;
+  return 0;
+}
+
+__attribute__((visibility("default"))) int dcmi_get_device_hbm_info(int card, int dev,
+                                                                    HbmInfo* hbm) {
+  if (!Valid(card, dev)) return -8001;
+  std::memset(hbm, 0, sizeof(*hbm));
+  hbm->memory_size = 65536;
+  return 0;
+}
+
+}  // extern "C"
