@@ -41,6 +41,13 @@ using internal::Usage;
 struct ScorePluginEntry {
   ScorePlugin* plugin;
   int64_t weight;
+  int prescore = -1;  // index into prescorers_ when the plugin also pre-scores
+  int32_t rank = 0;   // device-choice rank: weight descending, then profile order
+};
+
+struct PreScoreEntry {
+  const PreScorePlugin* plugin;
+  std::string name;
 };
 
 struct JobRecord {
@@ -64,7 +71,15 @@ struct JobRecord {
   uint64_t fail_generation = 0;
   absl::Time failed_at;
   absl::Duration backoff = absl::ZeroDuration();
+  // Gang hold (Permit kWait with a timeout): while PENDING, `allocs` and
+  // `chosen_flavor` hold assumed, unbound reservations carried across cycles
+  // until the gang is whole (commit) or `hold_deadline` passes (released).
+  bool holding = false;
+  absl::Time hold_deadline = absl::InfiniteFuture();
 };
+
+// Outcome of placing one task group in one flavor.
+enum class GroupOutcome : uint8_t { kPlaced, kPartial, kFailed };
 
 // A job evicted during an attempt, kept so the attempt can roll back.
 struct EvictedJob {
@@ -74,6 +89,8 @@ struct EvictedJob {
   std::vector<int32_t> chosen_flavor;
   std::vector<std::vector<bool>> finished;
   Usage charged;
+  bool holding = false;
+  absl::Time hold_deadline;
   // (group, task, request, bound)
   std::vector<std::tuple<int32_t, int32_t, AllocationRequest, bool>> tasks;
 };
@@ -105,6 +122,7 @@ class FrameworkScheduler final : public Scheduler {
   absl::Status SetTenantQuota(TenantQuotaSpec quota) override;
   absl::Status Submit(JobSpec job) override;
   absl::Status Cancel(absl::string_view job_id) override;
+  absl::Status Evict(absl::string_view job_id, absl::string_view reason) override;
   absl::Status ReportTaskExit(const TaskRef& task, bool succeeded) override;
   absl::Status RestoreBinding(const Binding& binding) override;
   CycleResult RunCycle() override;
@@ -117,11 +135,27 @@ class FrameworkScheduler final : public Scheduler {
   // Placement.
   bool Eligible(const JobRecord& j, absl::Time now) const;
   bool TryJob(JobRecord& j, Reservation& reservation, bool is_blocked_head_candidate);
-  bool PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt,
-                  std::vector<AllocationId>& placed, std::vector<EvictedJob>& evicted,
-                  FlavorExplanation& ex);
+  // Places the tasks of group `g` in flavor `f` that `held` (per task, 0 =
+  // none) does not already hold. kPlaced: `placed` = every allocation of the
+  // group (held first). kPartial (only with `keep_partial`, no preemption,
+  // Permit said wait): the same, short of min_available, kept assumed.
+  // kFailed: this call's allocations are forgotten and its evictions undone;
+  // `held` is untouched either way.
+  GroupOutcome PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt, bool keep_partial,
+                          const std::vector<AllocationId>& held, std::vector<AllocationId>& placed,
+                          std::vector<EvictedJob>& evicted, FlavorExplanation& ex);
+  // After a failed attempt of a gang that may wait (Permit timeout > 0):
+  // reserves what fits now without preemption and holds it across cycles.
+  void HoldPartial(JobRecord& j, const Reservation& reservation, const std::string& summary);
+  // Drops a gang's hold (timeout): every reservation is forgotten.
+  void ExpireHold(JobRecord& j, absl::Time now);
+  absl::Duration HoldTimeout() const {
+    return permits_.empty() ? absl::ZeroDuration() : permits_.front()->Timeout();
+  }
   NodeIndex FindNode(CycleState& cs, FlavorExplanation* ex);
   bool RunPreFilters(CycleState& cs, std::vector<bool>& skip, FlavorExplanation* ex, int32_t nodes);
+  // PreScore plugins on the feasible nodes; false: one refused (explained).
+  bool RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible, FlavorExplanation* ex);
   // Returns the rejecting plugin index or -1; sets *decision.
   int FilterNode(CycleState& cs, const std::vector<bool>& skip, const NodeView& v,
                  Decision* decision) const;
@@ -129,6 +163,14 @@ class FrameworkScheduler final : public Scheduler {
   std::vector<int64_t> FlavorChoiceScores(const JobRecord& j, int32_t g) const;
   int64_t FreeMilliOfModels(const std::vector<int32_t>& models, bool fractional) const;
   bool BackfillAllows(const JobRecord& j, const FlavorSpec& f, const Reservation& r) const;
+  // Same, for `milli` device milli of `models`.
+  bool BackfillAllowsMilli(const JobRecord& j, const std::vector<int32_t>& models, int64_t milli,
+                           const Reservation& r) const;
+  // Running jobs whose replicas beyond min_available did not all fit: places
+  // what fits now (no preemption), commits it, backs off otherwise.
+  void PlaceMissingReplicas(JobRecord& j, const Reservation& reservation, CycleResult& out);
+  // Keeps `incomplete_` exact for a job whose allocations just changed.
+  void TrackIncomplete(JobRecord& j);
   Reservation MakeReservation(const JobRecord& head) const;
 
   // Jobs and capacity.
@@ -158,6 +200,7 @@ class FrameworkScheduler final : public Scheduler {
   std::vector<std::string> filter_names_;
   std::vector<int> prefilter_for_filter_;  // filter index -> prefilter index or -1
   std::vector<const PostFilterPlugin*> postfilters_;
+  std::vector<PreScoreEntry> prescorers_;
   std::vector<ScorePluginEntry> scorers_;
   std::vector<const PermitPlugin*> permits_;
   plugins::GangTracker gangs_;
@@ -166,6 +209,8 @@ class FrameworkScheduler final : public Scheduler {
   std::map<int64_t, JobRecord*> by_sequence_;  // all jobs, submission order
   std::map<int64_t, JobRecord*> pending_;
   std::map<int64_t, JobRecord*> running_;  // backfill planning reads only these
+  // Running jobs with replicas (beyond min_available) still unplaced.
+  std::map<int64_t, JobRecord*> incomplete_;
   std::map<std::string, TenantQuotaSpec> quotas_;
   std::map<std::string, Usage> tenant_usage_;
   int64_t next_sequence_ = 1;
@@ -176,6 +221,7 @@ class FrameworkScheduler final : public Scheduler {
   std::vector<int64_t> total_, scores_;
   std::vector<int32_t> plugin_counts_;
   std::vector<bool> skip_;
+  std::vector<bool> score_skip_;  // per scorer: its PreScore said kSkip
   // Cluster totals for DRF.
   int64_t total_cpu_ = 0, total_memory_ = 0, total_devices_ = 0;
 };
@@ -216,11 +262,26 @@ absl::Status FrameworkScheduler::Init() {
       prefilter_for_filter_.push_back(pre);
     }
     if (auto* x = dynamic_cast<PostFilterPlugin*>(raw)) postfilters_.push_back(x);
+    int prescore = -1;
+    if (auto* x = dynamic_cast<PreScorePlugin*>(raw)) {
+      prescore = static_cast<int>(prescorers_.size());
+      prescorers_.push_back({x, std::string(raw->name())});
+    }
     if (auto* x = dynamic_cast<ScorePlugin*>(raw); x != nullptr && weight > 0) {
-      scorers_.push_back({x, weight});
+      scorers_.push_back({x, weight, prescore});
     }
     if (auto* x = dynamic_cast<PermitPlugin*>(raw)) permits_.push_back(x);
   }
+  // Device-choice ranks (cycle_state.h): the heaviest score plugin decides,
+  // the first listed among equals.
+  std::vector<size_t> by_weight(scorers_.size());
+  for (size_t i = 0; i < by_weight.size(); ++i) by_weight[i] = i;
+  std::stable_sort(by_weight.begin(), by_weight.end(),
+                   [&](size_t a, size_t b) { return scorers_[a].weight > scorers_[b].weight; });
+  for (size_t r = 0; r < by_weight.size(); ++r) {
+    scorers_[by_weight[r]].rank = static_cast<int32_t>(r);
+  }
+  score_skip_.assign(scorers_.size(), false);
   if (queue_sort_ == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat(
         "profile '", options_.profile.name, "'.plugins: needs a QueueSort plugin (queue_sort)"));
@@ -256,6 +317,18 @@ void FrameworkScheduler::FailOver(const std::vector<AllocationId>& ids) {
     Release(*j, JobState::kPending, /*stop_tasks=*/true);
     j->last_reject = "requeued after node or device failure";
   }
+}
+
+absl::Status FrameworkScheduler::Evict(absl::string_view job_id, absl::string_view reason) {
+  JobRecord* j = FindJob(job_id);
+  if (j == nullptr) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
+  if (j->state != JobState::kRunning) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("job '", job_id, "' is ", JobStateName(j->state), ", not RUNNING"));
+  }
+  Release(*j, JobState::kPending, /*stop_tasks=*/true);
+  j->last_reject = std::string(reason);
+  return absl::OkStatus();
 }
 
 absl::Status FrameworkScheduler::RemoveNode(absl::string_view name) {
@@ -369,6 +442,23 @@ void FrameworkScheduler::SetState(JobRecord& j, JobState state) {
     running_[j.sequence] = &j;
   } else {
     running_.erase(j.sequence);
+    incomplete_.erase(j.sequence);
+  }
+}
+
+void FrameworkScheduler::TrackIncomplete(JobRecord& j) {
+  bool missing = false;
+  if (j.state == JobState::kRunning) {
+    for (size_t g = 0; g < j.allocs.size() && !missing; ++g) {
+      for (size_t t = 0; t < j.allocs[g].size() && !missing; ++t) {
+        missing = j.allocs[g][t] == 0 && !j.finished[g][t];
+      }
+    }
+  }
+  if (missing) {
+    incomplete_[j.sequence] = &j;
+  } else {
+    incomplete_.erase(j.sequence);
   }
 }
 
@@ -381,6 +471,7 @@ absl::Status FrameworkScheduler::Cancel(absl::string_view job_id) {
   JobRecord* j = FindJob(job_id);
   if (j == nullptr) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
   if (j->state == JobState::kPending) {
+    if (j->holding) EvictJob(*j, JobState::kCancelled);  // releases the gang's hold
     pending_.erase(j->sequence);
     SetState(*j, JobState::kCancelled);
     return absl::OkStatus();
@@ -494,6 +585,7 @@ absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
     SetState(*j, JobState::kRunning);
     j->started = options_.clock->Now();
   }
+  TrackIncomplete(*j);
   return absl::OkStatus();
 }
 
@@ -507,6 +599,8 @@ EvictedJob FrameworkScheduler::EvictJob(JobRecord& j, JobState new_state) {
   e.chosen_flavor = j.chosen_flavor;
   e.finished = j.finished;
   e.charged = j.charged;
+  e.holding = j.holding;
+  e.hold_deadline = j.hold_deadline;
   for (int32_t g = 0; g < static_cast<int32_t>(j.allocs.size()); ++g) {
     for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
       AllocationId id = j.allocs[g][t];
@@ -523,6 +617,8 @@ EvictedJob FrameworkScheduler::EvictJob(JobRecord& j, JobState new_state) {
   j.charged.clear();
   for (auto& v : j.allocs) std::fill(v.begin(), v.end(), 0);
   j.live_tasks = 0;
+  j.holding = false;
+  j.hold_deadline = absl::InfiniteFuture();
   SetState(j, new_state);
   if (new_state == JobState::kPending) {
     j.chosen_flavor.assign(j.chosen_flavor.size(), -1);
@@ -538,28 +634,36 @@ EvictedJob FrameworkScheduler::EvictJob(JobRecord& j, JobState new_state) {
 void FrameworkScheduler::RestoreEvicted(const EvictedJob& e) {
   JobRecord* j = FindJob(e.job_id);
   MC_CHECK(j != nullptr);
-  pending_.erase(j->sequence);
+  // A preempted gang hold goes back to PENDING-with-hold; running work to
+  // RUNNING.
+  if (e.state != JobState::kPending) pending_.erase(j->sequence);
   SetState(*j, e.state);
   j->started = e.started;
   j->chosen_flavor = e.chosen_flavor;
   j->finished = e.finished;
+  j->holding = e.holding;
+  j->hold_deadline = e.hold_deadline;
   for (const auto& [g, t, req, bound] : e.tasks) {
     absl::StatusOr<AllocationId> id = cluster_.Assume(req);
     MC_CHECK(id.ok());  // the attempt freed exactly this capacity first
     if (bound) MC_CHECK(cluster_.Bind(*id).ok());
     j->allocs[g][t] = *id;
-    ++j->live_tasks;
+    if (bound) ++j->live_tasks;
   }
   j->charged = e.charged;
   Usage& tenant = tenant_usage_[j->spec.tenant];
   for (const auto& [k, v] : e.charged) tenant[k] += v;
+  TrackIncomplete(*j);
 }
 
 void FrameworkScheduler::Release(JobRecord& j, JobState new_state, bool stop_tasks) {
   if (stop_tasks) {
     for (int32_t g = 0; g < static_cast<int32_t>(j.allocs.size()); ++g) {
       for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
-        if (j.allocs[g][t] != 0) pending_stops_.push_back(TaskRef{j.spec.id, g, t});
+        // A held gang reservation was never launched: nothing to stop.
+        const Allocation* a =
+            j.allocs[g][t] == 0 ? nullptr : cluster_.FindAllocation(j.allocs[g][t]);
+        if (a != nullptr && a->bound) pending_stops_.push_back(TaskRef{j.spec.id, g, t});
       }
     }
   }
@@ -606,6 +710,13 @@ void FrameworkScheduler::MarkFailed(JobRecord& j, absl::Time now) {
 CycleResult FrameworkScheduler::RunCycle() {
   CycleResult out;
   const absl::Time now = options_.clock->Now();
+  // Gang holds past their Permit timeout release everything first, so the
+  // capacity is open to this cycle.
+  std::vector<JobRecord*> expired;
+  for (const auto& [seq, j] : pending_) {
+    if (j->holding && now >= j->hold_deadline) expired.push_back(j);
+  }
+  for (JobRecord* j : expired) ExpireHold(*j, now);
   // Jobs in queue order, then per priority level interleaved by tenant fair
   // share (DRF): the tenant below its guarantee, then with the lowest
   // weighted dominant share, goes next; ties by tenant name.
@@ -651,6 +762,15 @@ CycleResult FrameworkScheduler::RunCycle() {
       }
     }
     i = end;
+  }
+  // Extra replicas of running jobs come after every pending job: they are
+  // beyond what the job needs to run.
+  std::vector<JobRecord*> extras;
+  for (const auto& [seq, j] : incomplete_) {
+    if (Eligible(*j, now)) extras.push_back(j);
+  }
+  for (JobRecord* j : extras) {
+    if (j->state == JobState::kRunning) PlaceMissingReplicas(*j, reservation, out);
   }
   out.to_stop = std::move(pending_stops_);
   pending_stops_.clear();
@@ -757,8 +877,14 @@ Reservation FrameworkScheduler::MakeReservation(const JobRecord& head) const {
 bool FrameworkScheduler::BackfillAllows(const JobRecord& j, const FlavorSpec& f,
                                         const Reservation& r) const {
   if (!r.active || f.demand.is_cpu_only()) return true;
+  return BackfillAllowsMilli(j, f.device_models, f.demand.devices.raw() * f.replicas, r);
+}
+
+bool FrameworkScheduler::BackfillAllowsMilli(const JobRecord& j, const std::vector<int32_t>& models,
+                                             int64_t milli, const Reservation& r) const {
+  if (!r.active) return true;
   bool overlap = false;
-  for (int32_t m : f.device_models) {
+  for (int32_t m : models) {
     overlap = overlap || std::binary_search(r.models.begin(), r.models.end(), m);
   }
   if (!overlap) return true;
@@ -767,25 +893,39 @@ bool FrameworkScheduler::BackfillAllows(const JobRecord& j, const FlavorSpec& f,
       now + j.spec.duration <= r.shadow) {
     return true;  // done before the head could start anyway
   }
-  return f.demand.devices.raw() * f.replicas <= r.extra_milli;
+  return milli <= r.extra_milli;
 }
 
 bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
   const int32_t groups = static_cast<int32_t>(j.spec.task_groups.size());
-  std::vector<AllocationId> placed;
   std::vector<EvictedJob> evicted;
   std::vector<int32_t> chosen(groups, -1);
   std::vector<FlavorExplanation> explain;
   bool ok = true;
   bool backfill_blocked = false;
   std::vector<std::vector<AllocationId>> group_allocs(groups);
+  // Reservations this gang holds from earlier cycles (empty unless holding).
+  std::vector<std::vector<AllocationId>> held(groups);
+  if (j.holding) {
+    for (int32_t g = 0; g < groups; ++g) {
+      if (j.chosen_flavor[g] >= 0) held[g] = j.allocs[g];
+    }
+  }
+  auto is_held = [&](int32_t g, AllocationId id) {
+    return std::find(held[g].begin(), held[g].end(), id) != held[g].end();
+  };
   for (int32_t g = 0; g < groups && ok; ++g) {
     const TaskGroupSpec& group = j.spec.task_groups[g];
     std::vector<int64_t> scores = FlavorChoiceScores(j, g);
-    std::vector<int32_t> order(group.flavors.size());
-    for (size_t f = 0; f < order.size(); ++f) order[f] = static_cast<int32_t>(f);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int32_t a, int32_t b) { return scores[a] > scores[b]; });
+    std::vector<int32_t> order;
+    if (!held[g].empty()) {
+      order.push_back(j.chosen_flavor[g]);  // a held group stays in its flavor
+    } else {
+      order.resize(group.flavors.size());
+      for (size_t f = 0; f < order.size(); ++f) order[f] = static_cast<int32_t>(f);
+      std::stable_sort(order.begin(), order.end(),
+                       [&](int32_t a, int32_t b) { return scores[a] > scores[b]; });
+    }
     bool group_ok = false;
     for (int pass = 0; pass < 2 && !group_ok; ++pass) {
       // Pass 0 places without preemption in every flavor; pass 1 preempts.
@@ -807,7 +947,8 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
         }
         std::vector<AllocationId> mine;
         size_t evicted_before = evicted.size();
-        if (PlaceGroup(j, g, f, preempt, mine, evicted, ex)) {
+        if (PlaceGroup(j, g, f, preempt, /*keep_partial=*/false, held[g], mine, evicted, ex) ==
+            GroupOutcome::kPlaced) {
           // Tenant max quota, judged on what was actually placed.
           const TenantQuotaSpec* q = Quota(j.spec.tenant);
           if (q != nullptr && !q->max.empty()) {
@@ -829,7 +970,9 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
             std::string key =
                 internal::ExceedsMax(*q, u == tenant_usage_.end() ? Usage{} : u->second, add);
             if (!key.empty()) {
-              for (AllocationId id : mine) MC_CHECK(cluster_.Forget(id).ok());
+              for (AllocationId id : mine) {
+                if (!is_held(g, id)) MC_CHECK(cluster_.Forget(id).ok());
+              }
               for (size_t e = evicted.size(); e-- > evicted_before;) RestoreEvicted(evicted[e]);
               evicted.resize(evicted_before);
               ex.outcome = RejectReason::kQuotaExceeded;
@@ -863,6 +1006,8 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
         j.allocs[g][a->request.task.task] = id;
       }
     }
+    j.holding = false;
+    j.hold_deadline = absl::InfiniteFuture();
     for (const EvictedJob& e : evicted) {
       JobRecord* v = FindJob(e.job_id);
       ++v->preemptions;
@@ -874,8 +1019,11 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
     j.last_reject.clear();
     return true;
   }
-  for (auto& v : group_allocs) {
-    for (AllocationId id : v) MC_CHECK(cluster_.Forget(id).ok());
+  // Roll back this attempt; reservations held from earlier cycles stay.
+  for (int32_t g = 0; g < groups; ++g) {
+    for (AllocationId id : group_allocs[g]) {
+      if (!is_held(g, id)) MC_CHECK(cluster_.Forget(id).ok());
+    }
   }
   for (size_t e = evicted.size(); e-- > 0;) RestoreEvicted(evicted[e]);
   // Summarize the failure; the first blocked job (not merely blocked by
@@ -897,6 +1045,11 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
     }
   }
   j.last_reject = summary;
+  // Only a gang short of capacity waits holding; one refused by quota or
+  // backfill would hold cards for nothing.
+  if (HoldTimeout() > absl::ZeroDuration() && (capacity_blocked || j.holding)) {
+    HoldPartial(j, reservation, summary);
+  }
   if (options_.profile.backfill && !reservation.active && capacity_blocked && !backfill_blocked) {
     bool needs_devices = false;
     for (const TaskGroupSpec& g : j.spec.task_groups) {
@@ -907,9 +1060,84 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
   return false;
 }
 
-bool FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt,
-                                    std::vector<AllocationId>& placed,
-                                    std::vector<EvictedJob>& evicted, FlavorExplanation& ex) {
+void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservation,
+                                     const std::string& summary) {
+  const int32_t groups = static_cast<int32_t>(j.spec.task_groups.size());
+  std::vector<std::vector<AllocationId>> kept(groups);
+  std::vector<int32_t> flavor(groups, -1);
+  std::vector<EvictedJob> none;  // no preemption here: nothing is evicted
+  int32_t reserved = 0, needed = 0;
+  for (int32_t g = 0; g < groups; ++g) {
+    const TaskGroupSpec& group = j.spec.task_groups[g];
+    std::vector<AllocationId> held;
+    std::vector<int32_t> order;
+    if (j.holding && j.chosen_flavor[g] >= 0) {
+      held = j.allocs[g];
+      order.push_back(j.chosen_flavor[g]);
+    } else {
+      // The flavor the attempt ranked first; flavors are not mixed in a hold.
+      for (const FlavorExplanation& ex : j.last_flavors) {
+        if (ex.group == g && std::find(order.begin(), order.end(), ex.flavor) == order.end()) {
+          order.push_back(ex.flavor);
+        }
+      }
+    }
+    for (int32_t f : order) {
+      if (held.empty() && !BackfillAllows(j, group.flavors[f], reservation)) continue;
+      FlavorExplanation ex;
+      std::vector<AllocationId> mine;
+      if (PlaceGroup(j, g, f, /*allow_preempt=*/false, /*keep_partial=*/true, held, mine, none,
+                     ex) != GroupOutcome::kFailed) {
+        kept[g] = std::move(mine);
+        flavor[g] = f;
+        break;
+      }
+    }
+    const int32_t f = flavor[g] >= 0 ? flavor[g] : (order.empty() ? 0 : order.front());
+    const int32_t replicas = group.flavors[f].replicas;
+    needed += group.min_available > 0 ? std::min(group.min_available, replicas) : replicas;
+    reserved += static_cast<int32_t>(kept[g].size());
+  }
+  if (reserved == 0) {
+    j.holding = false;
+    j.hold_deadline = absl::InfiniteFuture();
+    return;
+  }
+  for (int32_t g = 0; g < groups; ++g) {
+    j.chosen_flavor[g] = flavor[g];
+    const int32_t replicas = flavor[g] >= 0 ? j.spec.task_groups[g].flavors[flavor[g]].replicas : 0;
+    j.allocs[g].assign(replicas, 0);
+    j.finished[g].assign(replicas, false);
+    for (AllocationId id : kept[g]) {
+      j.allocs[g][cluster_.FindAllocation(id)->request.task.task] = id;
+    }
+  }
+  if (!j.holding) {
+    j.holding = true;
+    j.hold_deadline = options_.clock->Now() + HoldTimeout();
+  }
+  j.last_reject =
+      absl::StrCat("gang waiting: ", reserved, "/", needed, " tasks reserved, held until ",
+                   absl::FormatTime(j.hold_deadline), "; ", summary);
+}
+
+void FrameworkScheduler::ExpireHold(JobRecord& j, absl::Time now) {
+  int32_t reserved = 0;
+  for (const auto& v : j.allocs) {
+    for (AllocationId id : v) reserved += id != 0;
+  }
+  EvictJob(j, JobState::kPending);  // forgets every held reservation
+  j.last_reject = absl::StrCat("gang timed out after ", absl::FormatDuration(HoldTimeout()),
+                               " with ", reserved, " tasks reserved; reservations released");
+  MarkFailed(j, now);
+}
+
+GroupOutcome FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt,
+                                            bool keep_partial,
+                                            const std::vector<AllocationId>& held,
+                                            std::vector<AllocationId>& placed,
+                                            std::vector<EvictedJob>& evicted,
+                                            FlavorExplanation& ex) {
   const TaskGroupSpec& group = j.spec.task_groups[g];
   const FlavorSpec& flavor = group.flavors[f];
   const int32_t replicas = flavor.replicas;
@@ -919,22 +1147,36 @@ bool FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool all
   cs.ReserveProposals(static_cast<size_t>(std::clamp(options_.profile.max_feasible_nodes, 1, 256)));
   std::vector<NodeIndex> gang_nodes;
   gang_nodes.reserve(replicas);
-  cs.SetGang({}, replicas);
   std::string key = absl::StrCat(j.spec.id, "/", g);
-  absl::Duration timeout = permits_.empty() ? absl::ZeroDuration() : permits_.front()->Timeout();
-  gangs_.Begin(key, min_available, options_.clock->Now() + timeout);
+  // Holds across cycles are tracked on the job (hold_deadline); the tracker
+  // only sees this attempt.
+  gangs_.Begin(key, min_available, absl::InfiniteFuture());
+  for (AllocationId id : held) {
+    if (id == 0) continue;
+    gangs_.Reserve(key, id);
+    gang_nodes.push_back(cluster_.FindAllocation(id)->request.node);
+  }
+  cs.SetGang(gang_nodes, replicas);
+  std::vector<AllocationId> fresh;
   size_t evicted_before = evicted.size();
+  bool first = true;
   for (int32_t t = 0; t < replicas; ++t) {
+    if (t < static_cast<int32_t>(held.size()) && held[t] != 0) continue;
     cs.set_task(t);
     cs.ClearProposals();
-    NodeIndex node = FindNode(cs, t == 0 ? &ex : nullptr);
+    NodeIndex node = FindNode(cs, first ? &ex : nullptr);
+    first = false;
     if (node == kNoNode && allow_preempt && j.spec.priority > 0) {
       for (const PostFilterPlugin* p : postfilters_) {
         absl::StatusOr<PreemptionPlan> plan = p->PostFilter(cs);
         if (!plan.ok()) continue;
         for (const std::string& victim : plan->victim_jobs) {
           JobRecord* v = FindJob(victim);
-          if (v == nullptr || v->state != JobState::kRunning || v == &j) continue;
+          if (v == nullptr || v == &j) continue;
+          // Running work, or another gang's held reservation (documented in
+          // scheduler.h): both give way to higher priority.
+          bool holds = v->state == JobState::kPending && v->holding;
+          if (v->state != JobState::kRunning && !holds) continue;
           evicted.push_back(EvictJob(*v, JobState::kPending));
         }
         cs.ClearProposals();
@@ -948,31 +1190,38 @@ bool FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool all
       spdlog::warn("reserve failed for {}: {}", key, id.status().ToString());
       break;
     }
-    placed.push_back(*id);
+    fresh.push_back(*id);
     gangs_.Reserve(key, *id);
     gang_nodes.push_back(node);
     cs.SetGang(gang_nodes, replicas);
   }
   int32_t reserved = gangs_.Reserved(key);
   bool permitted = true;
+  bool waiting = true;  // every Permit said fit or wait
   for (const PermitPlugin* p : permits_) {
     Decision d = p->Permit(cs, reserved);
-    // A gang is resolved within its attempt: kWait at the end of the attempt
-    // means the gang is incomplete.
     if (d.verdict != Verdict::kFit) permitted = false;
+    if (d.verdict != Verdict::kFit && d.verdict != Verdict::kWait) waiting = false;
   }
   if (permits_.empty() && reserved < min_available) permitted = false;
   if (permitted) {
-    gangs_.Finish(key);
-    return true;
+    placed = gangs_.Finish(key);
+    return GroupOutcome::kPlaced;
   }
-  for (AllocationId id : gangs_.Abort(key)) MC_CHECK(cluster_.Forget(id).ok());
+  if (ex.outcome != RejectReason::kPluginError) {  // keep a PreScore refusal's detail
+    ex.outcome = RejectReason::kGangIncomplete;
+    ex.detail = absl::StrCat(reserved, "/", min_available, " tasks placed");
+  }
+  if (keep_partial && waiting && reserved > 0 && evicted.size() == evicted_before) {
+    placed = gangs_.Finish(key);
+    return GroupOutcome::kPartial;
+  }
+  gangs_.Abort(key);
+  for (AllocationId id : fresh) MC_CHECK(cluster_.Forget(id).ok());
   placed.clear();
   for (size_t e = evicted.size(); e-- > evicted_before;) RestoreEvicted(evicted[e]);
   evicted.resize(evicted_before);
-  ex.outcome = RejectReason::kGangIncomplete;
-  ex.detail = absl::StrCat(reserved, "/", min_available, " tasks placed");
-  return false;
+  return GroupOutcome::kFailed;
 }
 
 bool FrameworkScheduler::RunPreFilters(CycleState& cs, std::vector<bool>& skip,
@@ -1095,6 +1344,7 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
     }
   }
   if (feasible.empty()) return kNoNode;
+  if (!prescorers_.empty() && !RunPreScores(cs, feasible, ex)) return kNoNode;
   if (feasible.size() == 1 || scorers_.empty()) {
     return *std::min_element(feasible.begin(), feasible.end());
   }
@@ -1102,7 +1352,10 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
   std::vector<int64_t>& scores = scores_;
   total.assign(feasible.size(), 0);
   scores.assign(feasible.size(), 0);
-  for (const ScorePluginEntry& s : scorers_) {
+  for (size_t k = 0; k < scorers_.size(); ++k) {
+    const ScorePluginEntry& s = scorers_[k];
+    if (s.prescore >= 0 && score_skip_[k]) continue;
+    cs.SetProposerRank(s.rank);
     for (size_t i = 0; i < feasible.size(); ++i) {
       scores[i] = std::clamp<int64_t>(s.plugin->Score(cs, cluster_.view(feasible[i])), 0, 100);
     }
@@ -1111,6 +1364,7 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
       total[i] += s.weight * std::clamp<int64_t>(scores[i], 0, 100);
     }
   }
+  cs.SetProposerRank(CycleState::kUnranked);
   size_t best = 0;
   for (size_t i = 1; i < feasible.size(); ++i) {
     if (total[i] > total[best] || (total[i] == total[best] && feasible[i] < feasible[best])) {
@@ -1118,6 +1372,35 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
     }
   }
   return feasible[best];
+}
+
+bool FrameworkScheduler::RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible,
+                                      FlavorExplanation* ex) {
+  std::vector<bool> skip(prescorers_.size(), false);
+  for (size_t p = 0; p < prescorers_.size(); ++p) {
+    Decision d = prescorers_[p].plugin->PreScore(cs, feasible);
+    if (d.verdict == Verdict::kSkip) {
+      skip[p] = true;
+      continue;
+    }
+    if (d.verdict == Verdict::kFit) continue;
+    // kWait is not a PreScore outcome: treat it like any other refusal.
+    if (ex != nullptr) {
+      const int32_t n = static_cast<int32_t>(feasible.size());
+      ex->nodes_feasible = 0;
+      ex->reasons.assign(
+          1, {d.reason == RejectReason::kNone ? RejectReason::kPluginError : d.reason, n});
+      ex->by_plugin[prescorers_[p].name] += n;
+      ex->outcome = RejectReason::kPluginError;
+      ex->detail = absl::StrCat("prescore ", prescorers_[p].name, ": ",
+                                d.detail.empty() ? "refused" : d.detail);
+    }
+    return false;
+  }
+  for (size_t k = 0; k < scorers_.size(); ++k) {
+    score_skip_[k] = scorers_[k].prescore >= 0 && skip[scorers_[k].prescore];
+  }
+  return true;
 }
 
 absl::StatusOr<AllocationId> FrameworkScheduler::Reserve(CycleState& cs, NodeIndex node) {
@@ -1130,8 +1413,18 @@ absl::StatusOr<AllocationId> FrameworkScheduler::Reserve(CycleState& cs, NodeInd
   r.priority = cs.job().priority;
   r.preemptible = cs.job().preemptible;
   if (!d.is_cpu_only()) {
+    // A score plugin may defer its device pick to the chosen node (openb
+    // speed, issue #6); it competes with per-node proposals by rank.
+    // The best-ranked pick wins (cycle_state.h); a deferred pick that comes
+    // back empty falls back to the node's proposal.
+    std::vector<int32_t> deferred;
     const DeviceProposal* p = cs.Proposal(node);
-    if (p != nullptr) {
+    if (cs.device_chooser() != nullptr && (p == nullptr || p->rank >= cs.device_chooser_rank())) {
+      deferred = cs.device_chooser()->ChooseDevices(cs, cluster_.view(node));
+    }
+    if (!deferred.empty()) {
+      r.devices = std::move(deferred);
+    } else if (p != nullptr) {
       r.devices = p->devices;
     } else {
       ChooseResult c = plugins::ChooseGeneric(cluster_.view(node), d);
@@ -1140,6 +1433,12 @@ absl::StatusOr<AllocationId> FrameworkScheduler::Reserve(CycleState& cs, NodeInd
       r.devices = std::move(c.devices);
     }
     std::sort(r.devices.begin(), r.devices.end());
+    const size_t want = d.is_fractional() ? 1 : static_cast<size_t>(d.card_count());
+    if (r.devices.size() != want) {
+      return absl::InternalError(absl::StrCat("device pick for node '", cluster_.spec(node).name,
+                                              "' has ", r.devices.size(),
+                                              " devices, the task needs ", want));
+    }
     r.share = d.is_fractional() ? d.devices : MilliDevices::FromRaw(kMilliPerDevice);
     r.device_memory = d.is_fractional() ? d.device_memory : MiB::Zero();
   }
@@ -1185,6 +1484,89 @@ void FrameworkScheduler::CommitJob(JobRecord& j, CycleResult& out) {
       out.placed.push_back(MakeBinding(j, g, t, *a));
     }
   }
+  TrackIncomplete(j);
+  if (incomplete_.contains(j.sequence)) {
+    j.last_reject = "running; replicas beyond min_available wait for capacity";
+  }
+}
+
+void FrameworkScheduler::PlaceMissingReplicas(JobRecord& j, const Reservation& reservation,
+                                              CycleResult& out) {
+  const absl::Time now = options_.clock->Now();
+  const TenantQuotaSpec* q = Quota(j.spec.tenant);
+  int32_t placed = 0;
+  bool blocked = false;
+  for (int32_t g = 0; g < static_cast<int32_t>(j.allocs.size()) && !blocked; ++g) {
+    const int32_t f = j.chosen_flavor[g];
+    if (f < 0) continue;
+    const FlavorSpec& fl = j.spec.task_groups[g].flavors[f];
+    // The running tasks are the gang context: topology and spread plugins
+    // keep the extras near (or apart from) them as for the first ones.
+    std::vector<NodeIndex> gang_nodes;
+    for (AllocationId id : j.allocs[g]) {
+      if (const Allocation* a = id == 0 ? nullptr : cluster_.FindAllocation(id)) {
+        gang_nodes.push_back(a->request.node);
+      }
+    }
+    CycleState cs(&j.spec, g, f, 0);
+    cs.SetGang(gang_nodes, fl.replicas);
+    for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
+      if (j.allocs[g][t] != 0 || j.finished[g][t]) continue;
+      if (!fl.demand.is_cpu_only() &&
+          !BackfillAllowsMilli(j, fl.device_models, fl.demand.devices.raw(), reservation)) {
+        blocked = true;
+        break;
+      }
+      cs.set_task(t);
+      cs.ClearProposals();
+      NodeIndex node = FindNode(cs, nullptr);
+      if (node == kNoNode) {
+        blocked = true;
+        break;
+      }
+      absl::StatusOr<AllocationId> id = Reserve(cs, node);
+      if (!id.ok()) {
+        spdlog::warn("reserve failed for an extra replica of {}: {}", j.spec.id,
+                     id.status().ToString());
+        blocked = true;
+        break;
+      }
+      const Allocation* a = cluster_.FindAllocation(*id);
+      const int32_t model = cluster_.runtime(node).model;
+      if (q != nullptr && !q->max.empty()) {
+        Usage add;
+        internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1, add);
+        auto u = tenant_usage_.find(j.spec.tenant);
+        if (!internal::ExceedsMax(*q, u == tenant_usage_.end() ? Usage{} : u->second, add)
+                 .empty()) {
+          MC_CHECK(cluster_.Forget(*id).ok());
+          blocked = true;
+          break;
+        }
+      }
+      MC_CHECK(cluster_.Bind(*id).ok());
+      internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1, j.charged);
+      internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1,
+                                 tenant_usage_[j.spec.tenant]);
+      j.allocs[g][t] = *id;
+      ++j.live_tasks;
+      ++placed;
+      out.placed.push_back(MakeBinding(j, g, t, *a));
+      gang_nodes.push_back(node);
+      cs.SetGang(gang_nodes, fl.replicas);
+    }
+  }
+  TrackIncomplete(j);
+  if (!incomplete_.contains(j.sequence)) {
+    j.backing_off = false;
+    j.backoff = absl::ZeroDuration();
+    j.last_reject.clear();
+    return;
+  }
+  // Still short: wait for an event that frees capacity (or the back-off cap),
+  // like any unschedulable job, instead of retrying every cycle.
+  MarkFailed(j, now);
+  if (placed > 0) j.backoff = absl::ZeroDuration();
 }
 
 // ------------------------------------------------------------------ views --
@@ -1198,7 +1580,8 @@ JobView FrameworkScheduler::ToView(const JobRecord& j) const {
     for (int32_t t = 0; t < static_cast<int32_t>(j.allocs[g].size()); ++t) {
       if (j.allocs[g][t] == 0) continue;
       const Allocation* a = cluster_.FindAllocation(j.allocs[g][t]);
-      if (a != nullptr) v.bindings.push_back(MakeBinding(j, g, t, *a));
+      // A held gang reservation is not a binding until the gang is whole.
+      if (a != nullptr && a->bound) v.bindings.push_back(MakeBinding(j, g, t, *a));
     }
   }
   v.last_reject = j.last_reject;

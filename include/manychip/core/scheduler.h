@@ -14,6 +14,22 @@
 // priority work when allowed, and returns the new bindings plus the tasks to
 // stop. Unschedulable jobs back off and are retried when capacity changes.
 //
+// Gangs that may wait: when the profile's Permit plugin (`gang`) has a
+// timeout > 0, a gang short of capacity keeps what fits as a hold: those
+// tasks are assumed in the cluster state (not bound, not launched, not in
+// JobView::bindings, not charged to quota) and nobody else can take their
+// capacity, except that a higher-priority job may preempt a hold whose job is
+// preemptible, exactly as it may preempt running work; the whole hold then
+// goes (a gang's hold is one unit). Later cycles place the missing tasks in
+// the held flavor; once every group reaches min_available the gang binds as
+// one. When the timeout passes first, every held reservation is released
+// and the job backs off. Cancel, node loss and device failure release holds
+// too. With timeout 0 (the default) a gang must be whole within one cycle.
+//
+// Replicas beyond min_available that did not fit when the job started are
+// retried like unschedulable work (back-off, then on capacity events), after
+// every pending job of the cycle, without preemption.
+//
 //   SchedulerOptions o{.catalog = catalog, .adapters = &registry, .clock = &clock,
 //                      .profile = DefaultProfile()};
 //   MC_ASSIGN_OR_RETURN(std::unique_ptr<Scheduler> s, Scheduler::Create(std::move(o)));
@@ -105,6 +121,11 @@ class Scheduler {
   // InvalidArgument on a malformed job (field path named); AlreadyExists.
   virtual absl::Status Submit(JobSpec job) = 0;
   virtual absl::Status Cancel(absl::string_view job_id) = 0;
+  // Stops every task of a RUNNING job (to_stop of the next cycle) and queues
+  // it again, the way a node loss does: a gang restarts whole. Used by the
+  // daemon's drain and its rate-limited evictions; `reason` becomes the
+  // job's last_reject. NotFound; FailedPrecondition unless RUNNING.
+  virtual absl::Status Evict(absl::string_view job_id, absl::string_view reason) = 0;
   virtual absl::Status ReportTaskExit(const TaskRef& task, bool succeeded) = 0;
   // Daemon restart: re-assume a running task exactly as it was bound.
   virtual absl::Status RestoreBinding(const Binding& binding) = 0;

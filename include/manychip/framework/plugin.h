@@ -17,8 +17,17 @@
 //                node; the first rejecting plugin's reason is counted for
 //                explain ("which plugin rejected").
 //   PostFilter   when no node fits: may nominate victims (preemption).
-//   PreScore     once, with the feasible nodes.
+//   PreScore     once per task attempt, after Filter, with the feasible nodes
+//                (node-index order), before any Score: a plugin precomputes
+//                what its Score needs for this task. kSkip: the same
+//                plugin's Score is not called for this attempt (it adds 0).
+//                kUnschedulable/kUnresolvable: the flavor is rejected for
+//                this task; every feasible node is counted under the
+//                plugin's name and reason in explain (a PreScore that cannot
+//                do its work must say so, not score blindly).
 //   Score        per feasible node, 0..100; multiplied by the profile weight.
+//                A score plugin may also pick the devices (see CycleState:
+//                the highest-weighted picking plugin decides).
 //   NormalizeScore  optional rescale of one plugin's scores to 0..100.
 //   Reserve      the chosen node; Unreserve must be idempotent (called when a
 //                later task of the gang fails or Permit times out).

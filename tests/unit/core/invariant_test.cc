@@ -11,6 +11,7 @@
 
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "manychip/core/scheduler.h"
 #include "tests/testing/cluster_builder.h"
@@ -23,16 +24,49 @@ using testing::ClusterBuilder;
 using testing::CoreCatalog;
 using testing::JobBuilder;
 
-TEST(InvariantTest, HundredThousandRandomStepsKeepAccountingExact) {
+// Held gang reservations (unbound allocations) must belong to PENDING jobs,
+// and bound ones must be exactly the running jobs' bindings.
+void CheckBindings(const Scheduler& s, int step) {
+  const ClusterState& c = s.cluster();
+  size_t bound = 0;
+  for (const JobView& v : s.ListJobs()) {
+    if (v.state == JobState::kRunning) {
+      ASSERT_FALSE(v.bindings.empty()) << v.spec.id;
+    } else {
+      ASSERT_TRUE(v.bindings.empty()) << v.spec.id << " " << JobStateName(v.state);
+    }
+    bound += v.bindings.size();
+  }
+  size_t bound_allocations = 0;
+  for (NodeIndex n = 0; n < c.node_count(); ++n) {
+    for (AllocationId id : c.AllocationsOnNode(n)) {
+      const Allocation* a = c.FindAllocation(id);
+      if (a->bound) {
+        ++bound_allocations;
+        continue;
+      }
+      absl::StatusOr<JobView> v = s.GetJob(a->request.task.job_id);
+      ASSERT_TRUE(v.ok());
+      ASSERT_EQ(v->state, JobState::kPending) << "held task of " << v->spec.id << " at " << step;
+    }
+  }
+  ASSERT_EQ(bound, bound_allocations) << "step " << step;
+}
+
+// `gang_timeout_seconds` > 0: gangs hold partial reservations across cycles.
+void RunRandomSteps(int steps, int64_t gang_timeout_seconds, uint64_t seed) {
   auto catalog = CoreCatalog();
   FakeClock clock(absl::FromUnixSeconds(0));
   SchedulerOptions o;
   o.catalog = catalog;
   o.clock = &clock;
+  for (PluginArgs& a : o.profile.plugins) {
+    if (a.name == "gang") a.args["timeout_seconds"] = absl::StrCat(gang_timeout_seconds);
+  }
   auto created = Scheduler::Create(std::move(o));
   ASSERT_TRUE(created.ok()) << created.status();
   Scheduler& s = **created;
-  std::mt19937_64 rng(12345);
+  std::mt19937_64 rng(seed);
   int next_node = 0;
   std::vector<std::string> nodes;
   auto add_node = [&] {
@@ -53,8 +87,8 @@ TEST(InvariantTest, HundredThousandRandomStepsKeepAccountingExact) {
   std::vector<std::string> jobs;
   std::vector<TaskRef> running;
   int64_t placed = 0, stopped = 0, preempted = 0;
-  const int kSteps = 100000;
-  for (int step = 0; step < kSteps; ++step) {
+  int64_t held_seen = 0;
+  for (int step = 0; step < steps; ++step) {
     clock.Advance(absl::Seconds(1));
     int op = static_cast<int>(rng() % 100);
     if (op < 30) {
@@ -73,6 +107,7 @@ TEST(InvariantTest, HundredThousandRandomStepsKeepAccountingExact) {
       } else if (shape == 2) {
         b.Flavor("gang", {"nvidia-h20"}).Cards(2).Replicas(2 + rng() % 3);
         if (rng() % 2) b.Topology(TopologyMode::kRequired, 1);
+        if (rng() % 3 == 0) b.MinAvailable(1 + static_cast<int32_t>(rng() % 2));
       } else {
         b.Flavor("cpu", {}).Cpu(500 + rng() % 4000).Memory(1024 + rng() % 8192);
       }
@@ -127,23 +162,39 @@ TEST(InvariantTest, HundredThousandRandomStepsKeepAccountingExact) {
     }
     absl::Status c = s.cluster().CheckConsistency();
     ASSERT_TRUE(c.ok()) << "step " << step << " op " << op << ": " << c;
-    if (step % 5000 == 4999) {
-      size_t bound = 0;
-      for (const JobView& v : s.ListJobs()) {
-        if (v.state == JobState::kRunning) {
-          ASSERT_FALSE(v.bindings.empty()) << v.spec.id;
-        } else {
-          ASSERT_TRUE(v.bindings.empty()) << v.spec.id << " " << JobStateName(v.state);
-        }
-        bound += v.bindings.size();
+    if (gang_timeout_seconds > 0) {
+      const ClusterState& c = s.cluster();
+      for (NodeIndex n = 0; n < c.node_count(); ++n) {
+        for (AllocationId id : c.AllocationsOnNode(n)) held_seen += !c.FindAllocation(id)->bound;
       }
-      ASSERT_EQ(bound, s.cluster().allocation_count()) << "step " << step;
+    }
+    if (step % 5000 == 4999) {
+      ASSERT_NO_FATAL_FAILURE(CheckBindings(s, step));
     }
   }
   // The run exercised placement, stops and churn, not just an idle loop.
-  EXPECT_GT(placed, 5000);
-  EXPECT_GT(stopped, 100);
-  EXPECT_GT(preempted, 100);
+  EXPECT_GT(placed, steps / 20);
+  EXPECT_GT(stopped, steps / 1000);
+  EXPECT_GT(preempted, steps / 1000);
+  if (gang_timeout_seconds > 0) {
+    EXPECT_GT(held_seen, 0);
+  }
+  // Cancelling everything releases every allocation, held ones included.
+  for (const JobView& v : s.ListJobs()) {
+    absl::Status st = s.Cancel(v.spec.id);
+    ASSERT_TRUE(st.ok() || st.code() == absl::StatusCode::kFailedPrecondition) << st;
+  }
+  s.RunCycle();
+  EXPECT_EQ(s.cluster().allocation_count(), 0u);
+  EXPECT_TRUE(s.cluster().CheckConsistency().ok());
+}
+
+TEST(InvariantTest, HundredThousandRandomStepsKeepAccountingExact) {
+  RunRandomSteps(100000, /*gang_timeout_seconds=*/0, 12345);
+}
+
+TEST(InvariantTest, RandomStepsWithHeldGangReservationsKeepAccountingExact) {
+  RunRandomSteps(30000, /*gang_timeout_seconds=*/20, 777);
 }
 
 }  // namespace
