@@ -21,11 +21,12 @@ constexpr char kUsage[] =
     "         --nodes CSV --pods CSV --catalog JSON --policy NAME[,NAME..|all]\n"
     "         [--profile JSON] [--profiles-dir DIR] --seeds 42-51 --tune 1.3\n"
     "         [--threads N] --json OUT.json [--report DIR]\n"
-    "  run    time-based replay of a cluster and workload through one profile\n"
-    "         --cluster JSON --catalog JSON --workload JSON|CSV --profile JSON\n"
-    "         [--seed N] --json OUT.json [--report DIR]\n"
+    "  run    time-based replay of a cluster and workload through one or more profiles\n"
+    "         --cluster JSON --catalog JSON --workload JSON|CSV --profile JSON[,JSON..]\n"
+    "         [--seed N] [--samples N] --json OUT.json [--report DIR]\n"
     "  gen    synthetic training + inference workload for a cluster\n"
-    "         --cluster JSON --catalog JSON --jobs N [--seed N] --out WORKLOAD.json\n";
+    "         --cluster JSON --catalog JSON --jobs N [--seed N] [--inference-pct 30]\n"
+    "         [--load-pct 85] [--faults N] --out WORKLOAD.json\n";
 
 }  // namespace
 

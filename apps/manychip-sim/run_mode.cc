@@ -1,5 +1,6 @@
-// `manychip-sim run`: time-based replay of a workload on a cluster through one
-// profile. `manychip-sim gen` is not implemented yet.
+// `manychip-sim run`: time-based replay of a workload (the project's JSON
+// workload, or an openb pod CSV) on a cluster, through one or more profiles
+// side by side (`--profile aware.json,blind.json`).
 
 #include <cstdio>
 #include <fstream>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "apps/manychip-sim/catalog_loader.h"
 #include "apps/manychip-sim/flags.h"
 #include "apps/manychip-sim/modes.h"
@@ -15,16 +17,17 @@
 #include "manychip/codec/profile.h"
 #include "manychip/sim/openb_protocol.h"
 #include "manychip/sim/openb_runner.h"
-#include "manychip/sim/report.h"
+#include "manychip/sim/run_report.h"
 #include "manychip/sim/trace_run.h"
+#include "manychip/sim/workload.h"
 #include "manychip/status.h"
 
 namespace manychip::sim_app {
 
 absl::Status RunRunMode(int argc, char** argv) {
   MC_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(argc, argv, 2));
-  MC_RETURN_IF_ERROR(
-      flags.CheckKnown({"cluster", "catalog", "workload", "profile", "seed", "json", "report"}));
+  MC_RETURN_IF_ERROR(flags.CheckKnown(
+      {"cluster", "catalog", "workload", "profile", "seed", "samples", "json", "report"}));
   for (const char* required : {"cluster", "workload", "profile"}) {
     if (!flags.Has(required)) {
       return absl::InvalidArgumentError(absl::StrCat("--", required, ": required"));
@@ -42,71 +45,70 @@ absl::Status RunRunMode(int argc, char** argv) {
     MC_ASSIGN_OR_RETURN(o.nodes, LoadClusterNodes(cluster, *catalog));
   }
   const std::string workload = flags.Get("workload", "");
-  if (!absl::EndsWith(workload, ".csv")) {
-    return absl::UnimplementedError(
-        absl::StrCat("--workload ", workload, ": only the openb pod CSV format is supported yet"));
-  }
-  MC_ASSIGN_OR_RETURN(auto pods, sim::ReadOpenbPods(workload, catalog.get()));
-  MC_ASSIGN_OR_RETURN(auto jobs, sim::TraceJobsFromOpenbPods(pods, *catalog));
-  MC_ASSIGN_OR_RETURN(o.profile, codec::LoadProfileFile(flags.Get("profile", "")));
-  // As in openb mode: `target_workload: trace` means the replayed workload's
-  // typical tasks.
-  const std::string typical = sim::FormatTargetWorkload(sim::TypicalWorkload(pods));
-  for (PluginArgs& p : o.profile.plugins) {
-    auto it = p.args.find("target_workload");
-    if (it != p.args.end() && it->second == "trace") it->second = typical;
+  std::vector<sim::TraceJob> jobs;
+  std::string typical;  // `target_workload: trace`, for openb CSV workloads
+  if (absl::EndsWith(workload, ".csv")) {
+    MC_ASSIGN_OR_RETURN(auto pods, sim::ReadOpenbPods(workload, catalog.get()));
+    MC_ASSIGN_OR_RETURN(jobs, sim::TraceJobsFromOpenbPods(pods, *catalog));
+    typical = sim::FormatTargetWorkload(sim::TypicalWorkload(pods));
+  } else {
+    MC_ASSIGN_OR_RETURN(sim::Workload w, sim::LoadWorkloadFile(workload, *catalog));
+    jobs = std::move(w.jobs);
+    o.faults = std::move(w.faults);
   }
   MC_ASSIGN_OR_RETURN(int64_t seed, flags.GetInt("seed", 42));
   o.seed = static_cast<uint64_t>(seed);
-  ProgressBar bar("run", static_cast<int64_t>(jobs.size()));
-  o.progress = [&bar](int64_t done, int64_t) { bar.Update(done); };
-  MC_ASSIGN_OR_RETURN(sim::TraceRunResult r, sim::RunTrace(o, std::move(jobs)));
-  bar.Finish();
-  std::printf(
-      "jobs %lld started %lld completed %lld never started %lld preemptions %lld\n"
-      "queueing s: mean %.1f p50 %.1f p99 %.1f   JCT s: mean %.1f p50 %.1f p99 %.1f\n"
-      "makespan %lld s  (%.2f s wall)\n",
-      static_cast<long long>(r.jobs), static_cast<long long>(r.started),
-      static_cast<long long>(r.completed), static_cast<long long>(r.never_started),
-      static_cast<long long>(r.preemptions), r.queueing_seconds.mean, r.queueing_seconds.p50,
-      r.queueing_seconds.p99, r.jct_seconds.mean, r.jct_seconds.p50, r.jct_seconds.p99,
-      static_cast<long long>(r.makespan_seconds), r.wall_seconds);
+  MC_ASSIGN_OR_RETURN(int64_t samples, flags.GetInt("samples", 200));
+  if (samples < 2 || samples > 100000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--samples: must be in 2..100000, got ", samples));
+  }
+  o.samples = static_cast<int32_t>(samples);
+
+  std::vector<sim::NamedRun> runs;
+  for (absl::string_view path : absl::StrSplit(flags.Get("profile", ""), ',')) {
+    MC_ASSIGN_OR_RETURN(o.profile, codec::LoadProfileFile(std::string(path)));
+    // As in openb mode: `target_workload: trace` means the replayed
+    // workload's typical tasks.
+    for (PluginArgs& p : o.profile.plugins) {
+      auto it = p.args.find("target_workload");
+      if (it == p.args.end() || it->second != "trace") continue;
+      if (typical.empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": plugins.", p.name,
+                         ".args.target_workload: \"trace\" needs an openb CSV "
+                         "workload; give the target workload explicitly"));
+      }
+      it->second = typical;
+    }
+    ProgressBar bar(absl::StrCat("run ", o.profile.name), static_cast<int64_t>(jobs.size()));
+    o.progress = [&bar](int64_t done, int64_t) { bar.Update(done); };
+    MC_ASSIGN_OR_RETURN(sim::TraceRunResult r, sim::RunTrace(o, jobs));
+    bar.Finish();
+    std::fprintf(stderr, "%s: %.2f s wall\n", o.profile.name.c_str(), r.wall_seconds);
+    runs.emplace_back(o.profile.name, std::move(r));
+  }
+  std::fputs(sim::RunSummaryTable(runs).c_str(), stdout);
   if (flags.Has("json")) {
     const std::string path = flags.Get("json", "");
+    std::string doc;
+    if (runs.size() == 1) {
+      doc = sim::TraceRunJson(runs.front().second);
+    } else {
+      // Several profiles: {"runs": [{"profile": name, "result": {...}}, ...]}.
+      doc = "{\"runs\":[";
+      for (size_t i = 0; i < runs.size(); ++i) {
+        absl::StrAppend(&doc, i == 0 ? "" : ",", "{\"profile\":\"", runs[i].first,
+                        "\",\"result\":", sim::TraceRunJson(runs[i].second), "}");
+      }
+      doc += "]}\n";
+    }
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << sim::TraceRunJson(r);
+    out << doc;
     if (!out) return absl::UnavailableError(absl::StrCat(path, ": write failed"));
   }
-  if (flags.Has("report")) {
-    std::vector<sim::Series> series;
-    for (const auto& [model, v] : r.alloc_pct_by_model) {
-      sim::Series s{model, {}, v};
-      for (int64_t t : r.sample_seconds) s.x.push_back(static_cast<double>(t) / 3600.0);
-      series.push_back(std::move(s));
-    }
-    const std::string dir = flags.Get("report", "");
-    std::string csv = "t_seconds";
-    for (const auto& [model, v] : r.alloc_pct_by_model) absl::StrAppend(&csv, ",", model);
-    csv += "\n";
-    for (size_t i = 0; i < r.sample_seconds.size(); ++i) {
-      absl::StrAppend(&csv, r.sample_seconds[i]);
-      for (const auto& [model, v] : r.alloc_pct_by_model) absl::StrAppend(&csv, ",", v[i]);
-      csv += "\n";
-    }
-    MC_RETURN_IF_ERROR(sim::WriteReportFile(dir, "allocation_over_time.csv", csv));
-    const std::string html = absl::StrCat(
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>manychip-sim run</title>"
-        "</head><body style=\"font-family:sans-serif;margin:2em\">\n<h1>manychip-sim run</h1>\n",
-        sim::SvgLineChart("Device allocation over time per model", "hours since first arrival",
-                          "allocated (% of model capacity)", series),
-        "<pre>", sim::HtmlEscape(sim::TraceRunJson(r)).substr(0, 2000), "</pre>\n</body></html>\n");
-    MC_RETURN_IF_ERROR(sim::WriteReportFile(dir, "index.html", html));
-  }
+  if (flags.Has("report")) MC_RETURN_IF_ERROR(sim::WriteRunReport(flags.Get("report", ""), runs));
   return absl::OkStatus();
-}
-
-absl::Status RunGenMode(int argc, char** argv) {
-  return absl::UnimplementedError("gen mode is not implemented yet");
 }
 
 }  // namespace manychip::sim_app
