@@ -22,8 +22,9 @@ using adapters_test::Testdata;
 class DcmiTest : public ::testing::Test {
  protected:
   void TearDown() override {
-    for (const char* v : {"FAKE_DCMI_CARDS", "FAKE_DCMI_CHIPS", "FAKE_DCMI_NAME",
-                          "FAKE_DCMI_SICK_CARD", "FAKE_DCMI_INIT_RC", "FAKE_DCMI_DUP_LOGIC"}) {
+    for (const char* v :
+         {"FAKE_DCMI_CARDS", "FAKE_DCMI_CHIPS", "FAKE_DCMI_NAME", "FAKE_DCMI_SICK_CARD",
+          "FAKE_DCMI_INIT_RC", "FAKE_DCMI_DUP_LOGIC", "FAKE_DCMI_NO_HBM"}) {
       unsetenv(v);
     }
   }
@@ -74,6 +75,18 @@ TEST_F(DcmiTest, DuoCardsKeepChipIds) {
   EXPECT_EQ(found->board, "ascend-310p-card");
   EXPECT_EQ(found->devices[3].link_group, "card-1");
   EXPECT_EQ(found->devices[3].physical_id, 0);
+  EXPECT_EQ(found->devices[3].memory.raw(), 65536);
+  // A 310P has no HBM: its DDR size comes from memory_info_v3.
+  setenv("FAKE_DCMI_NO_HBM", "1", 1);
+  found = ascend.Discover(testing::TestCatalog(), Live());
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->devices[3].memory.raw(), 24576);
+  // More chips on a card than any Ascend board has is a broken library.
+  setenv("FAKE_DCMI_CHIPS", "9", 1);
+  found = ascend.Discover(testing::TestCatalog(), Live());
+  ASSERT_FALSE(found.ok());
+  EXPECT_NE(found.status().message().find("card 0 reports 9 chips"), std::string::npos)
+      << found.status();
 }
 
 TEST_F(DcmiTest, FailuresNameTheCallOrTheSymbol) {

@@ -8,6 +8,8 @@
 //   FAKE_DCMI_SICK_CARD  card whose chip reports health 3 (critical)
 //   FAKE_DCMI_INIT_RC    dcmi_init's return code (default 0)
 //   FAKE_DCMI_DUP_LOGIC  make every chip report logical id 0
+//   FAKE_DCMI_NO_HBM     report no HBM (a 310P): memory comes from
+//                        dcmi_get_device_memory_info_v3 (24576 MB DDR)
 // Built as FAKE_DCMI_OMIT_HEALTH=1 it lacks dcmi_get_device_health.
 
 #include <cstdlib>
@@ -26,6 +28,16 @@ struct ChipInfo {
   unsigned char chip_name[32];
   unsigned char chip_ver[32];
   unsigned int aicore_cnt;
+};
+struct MemoryInfo {
+  unsigned long long memory_size;
+  unsigned long long memory_available;
+  unsigned int freq;
+  unsigned long hugepagesize;
+  unsigned long hugepages_total;
+  unsigned long hugepages_free;
+  unsigned int utiliza;
+  unsigned char reserve[60];
 };
 struct HbmInfo {
   unsigned long long memory_size;
@@ -108,7 +120,15 @@ __attribute__((visibility("default"))) int dcmi_get_device_hbm_info(int card, in
                                                                     HbmInfo* hbm) {
   if (!Valid(card, dev)) return -8001;
   std::memset(hbm, 0, sizeof(*hbm));
-  hbm->memory_size = 65536;
+  hbm->memory_size = Env("FAKE_DCMI_NO_HBM", 0) != 0 ? 0 : 65536;
+  return 0;
+}
+
+__attribute__((visibility("default"))) int dcmi_get_device_memory_info_v3(int card, int dev,
+                                                                          MemoryInfo* mem) {
+  if (!Valid(card, dev)) return -8001;
+  std::memset(mem, 0, sizeof(*mem));
+  mem->memory_size = 24576;
   return 0;
 }
 
