@@ -31,7 +31,10 @@ absl::StatusOr<DiscoveredDevices> NvidiaDeviceAdapter::Discover(
   if (!pci.ok()) return pci.status();
   for (DeviceSpec& d : pci->devices) {
     d.healthy = false;
-    d.health_reason = "no NVIDIA driver (libnvidia-ml.so.1 not loadable)";
+    d.health_reason =
+        options.tool_output_dir.empty()
+            ? absl::StrCat("no NVIDIA driver (", options.nvml_library, " not loadable)")
+            : "no NVIDIA driver recorded (no nvidia-smi_query-gpu.csv)";
   }
   return pci;
 }

@@ -35,7 +35,10 @@
 namespace manychip {
 
 struct DeviceHealthChange {
-  int32_t device_index = 0;  // NVML index, as DeviceSpec::index after NVIDIA discovery
+  // NVML index. DiscoverNode lists NVIDIA devices first (RegisterBuiltinAdapters
+  // registers the NVIDIA adapter first), in NVML order, so this is also the
+  // node's device index.
+  int32_t device_index = 0;
   bool healthy = true;
   std::string reason;  // e.g. "xid 79"
 };

@@ -7,7 +7,9 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "adapters/builtin.h"
 #include "adapters/device/nvidia/nvidia_adapter.h"
+#include "adapters/discovery.h"
 #include "gtest/gtest.h"
 #include "manychip/adapters/health_watcher.h"
 #include "tests/testing/test_catalog.h"
@@ -79,6 +81,25 @@ TEST_F(FakeNvmlTest, XidWatcherReportsCriticalXidsOnly) {
   EXPECT_EQ(seen[0].reason, "xid 79");
   EXPECT_EQ(seen[1].device_index, 5);
   EXPECT_EQ(seen[1].reason, "xid 48");
+}
+
+TEST_F(FakeNvmlTest, NvmlIndexesAreNodeIndexesOnAMixedHost) {
+  // What health_watcher.h promises: NVIDIA devices come first, in NVML
+  // order, so a watcher's device_index is the node's device index.
+  setenv("FAKE_NVML_GPUS", "2", 1);
+  AdapterRegistry registry;
+  ASSERT_TRUE(RegisterBuiltinAdapters(registry).ok());
+  DiscoverOptions o = Live();
+  o.sysfs_root = adapters_test::Testdata("fixture-mixed/sys");  // + Ascend, Kunlun by PCI
+  HostProbeOptions h;
+  h.proc_root = adapters_test::Testdata("proc-x86-spr");
+  h.arch = "x86_64";
+  auto node = DiscoverNode(registry, testing::TestCatalog(), o, h, "mixed");
+  ASSERT_TRUE(node.ok()) << node.status();
+  ASSERT_EQ(node->devices.size(), 4u);
+  EXPECT_EQ(node->devices[0].uuid, "GPU-fake-0000");
+  EXPECT_EQ(node->devices[1].uuid, "GPU-fake-0001");
+  EXPECT_EQ(testing::TestCatalog().model(node->devices[2].model).vendor, "ascend");
 }
 
 TEST_F(FakeNvmlTest, WatcherWithoutLibraryIsNotFound) {
