@@ -26,6 +26,11 @@ Decision DeviceTopology::Filter(CycleState& state, const NodeView& node) const {
   const DemandSpec& d = state.demand();
   if (d.is_cpu_only()) return Decision::Fit();
   const DeviceAdapter* adapter = AdapterForNode(handle_, node);
+  if (adapter == nullptr && CheckGeneric(node, d).ok()) {
+    // Without an adapter the pick is the generic one, which Reserve makes
+    // for the chosen node when nobody proposed: no per-node list to build.
+    return Decision::Fit();
+  }
   ChooseResult r = adapter != nullptr
                        ? adapter->Choose(node.spec(), node.device_free(), ToChooseRequest(d))
                        : ChooseGeneric(node, d);
@@ -44,7 +49,9 @@ Decision DeviceTopology::Filter(CycleState& state, const NodeView& node) const {
 
 int64_t DeviceTopology::Score(CycleState& state, const NodeView& node) const {
   const DeviceProposal* p = state.Proposal(node.index());
-  return p == nullptr ? 0 : p->score;
+  if (p != nullptr) return p->score;
+  if (state.demand().is_cpu_only() || AdapterForNode(handle_, node) != nullptr) return 0;
+  return CheckGeneric(node, state.demand()).score;
 }
 
 absl::StatusOr<std::unique_ptr<Plugin>> NewDeviceTopology(const PluginArgs& args,

@@ -3,8 +3,10 @@
 // Filter + Score "device_topology": asks the node vendor's DeviceAdapter for
 // a legal, best-connected device set (e.g. a full HCCS group for an 8-card
 // Ascend task, one NVLink island for a 4-card NVIDIA task) and proposes it in
-// the CycleState; without an adapter, any free cards (ChooseGeneric). The
-// score is the adapter's own 0..100 quality of the set.
+// the CycleState; without an adapter, any free cards (ChooseGeneric), which
+// it only checks per node: Reserve makes that same pick for the chosen node.
+// The score is the adapter's own 0..100 quality of the set (the generic
+// choice's score without an adapter).
 //
 // Args: none.
 

@@ -21,11 +21,14 @@ ChooseRequest ToChooseRequest(const DemandSpec& demand) {
   return r;
 }
 
-ChooseResult ChooseGeneric(const NodeView& node, const DemandSpec& demand) {
-  ChooseResult r;
+namespace {
+
+// The generic choice; `devices` (may be null) receives the pick, so callers
+// that only need the verdict and score allocate nothing.
+ChooseFailure Generic(const NodeView& node, const DemandSpec& demand, int32_t* score,
+                      std::vector<int32_t>* devices) {
   auto free = node.device_free();
   auto free_mem = node.device_free_memory();
-  const auto& devs = node.spec().devices;
   if (demand.is_fractional()) {
     int32_t best = -1;
     bool memory_short = false;
@@ -38,40 +41,60 @@ ChooseResult ChooseGeneric(const NodeView& node, const DemandSpec& demand) {
       if (best < 0 || free[d] < free[best]) best = d;
     }
     if (best < 0) {
-      r.failure =
-          memory_short ? ChooseFailure::kInsufficientMemory : ChooseFailure::kInsufficientDevices;
-      r.detail = memory_short ? "no device with the share has the memory free"
-                              : "no device has the share free";
-      return r;
+      return memory_short ? ChooseFailure::kInsufficientMemory
+                          : ChooseFailure::kInsufficientDevices;
     }
-    r.ok = true;
-    r.devices = {best};
+    if (devices != nullptr) devices->assign(1, best);
     // Tighter fit scores higher: a full-ish card is a better home for a share.
-    r.score = static_cast<int32_t>(100 - (free[best].raw() - demand.devices.raw()) / 10);
-    return r;
+    *score = static_cast<int32_t>(100 - (free[best].raw() - demand.devices.raw()) / 10);
+    return ChooseFailure::kNone;
   }
-  int32_t want = demand.card_count();
+  const auto& devs = node.spec().devices;
+  const int32_t want = demand.card_count();
+  if (devices != nullptr) devices->reserve(static_cast<size_t>(want));
+  int32_t got = 0;
   bool memory_short = false;
-  for (int32_t d = 0;
-       d < static_cast<int32_t>(free.size()) && static_cast<int32_t>(r.devices.size()) < want;
-       ++d) {
+  for (int32_t d = 0; d < static_cast<int32_t>(free.size()) && got < want; ++d) {
     if (!node.device_healthy(d) || free[d].raw() != kMilliPerDevice) continue;
     if (devs[d].memory < demand.device_memory) {
       memory_short = true;
       continue;
     }
-    r.devices.push_back(d);
+    ++got;
+    if (devices != nullptr) devices->push_back(d);
   }
-  if (static_cast<int32_t>(r.devices.size()) < want) {
-    r.devices.clear();
-    r.failure =
-        memory_short ? ChooseFailure::kInsufficientMemory : ChooseFailure::kInsufficientDevices;
-    r.detail = absl::StrCat("want ", want, " free cards");
-    return r;
+  if (got < want) {
+    if (devices != nullptr) devices->clear();
+    return memory_short ? ChooseFailure::kInsufficientMemory : ChooseFailure::kInsufficientDevices;
   }
-  r.ok = true;
-  r.score = 50;
+  *score = 50;
+  return ChooseFailure::kNone;
+}
+
+}  // namespace
+
+ChooseResult ChooseGeneric(const NodeView& node, const DemandSpec& demand) {
+  ChooseResult r;
+  int32_t score = 0;
+  r.failure = Generic(node, demand, &score, &r.devices);
+  r.ok = r.failure == ChooseFailure::kNone;
+  if (r.ok) {
+    r.score = score;
+  } else if (demand.is_fractional()) {
+    r.detail = r.failure == ChooseFailure::kInsufficientMemory
+                   ? "no device with the share has the memory free"
+                   : "no device has the share free";
+  } else {
+    r.detail = absl::StrCat("want ", demand.card_count(), " free cards");
+  }
   return r;
+}
+
+GenericFit CheckGeneric(const NodeView& node, const DemandSpec& demand) {
+  GenericFit f;
+  f.failure = Generic(node, demand, &f.score, nullptr);
+  if (f.failure != ChooseFailure::kNone) f.score = 0;
+  return f;
 }
 
 const DeviceAdapter* AdapterForNode(const FrameworkHandle& handle, const NodeView& node) {

@@ -27,6 +27,16 @@ ChooseRequest ToChooseRequest(const DemandSpec& demand);
 // index on ties.
 ChooseResult ChooseGeneric(const NodeView& node, const DemandSpec& demand);
 
+// ChooseGeneric's verdict and score without building the device list: a
+// filter asks this of every candidate node, and only the chosen node's list
+// is built (by Reserve).
+struct GenericFit {
+  ChooseFailure failure = ChooseFailure::kNone;
+  int32_t score = 0;  // ChooseGeneric's score when it fits, else 0
+  bool ok() const { return failure == ChooseFailure::kNone; }
+};
+GenericFit CheckGeneric(const NodeView& node, const DemandSpec& demand);
+
 // The device adapter for the node's device model, or nullptr.
 const DeviceAdapter* AdapterForNode(const FrameworkHandle& handle, const NodeView& node);
 

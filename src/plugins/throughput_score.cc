@@ -22,14 +22,20 @@ int64_t FlavorThroughput(const Catalog& catalog, const FlavorSpec& flavor, JobKi
   return best * milli_cards / kMilliPerDevice * flavor.replicas;
 }
 
-int64_t ThroughputScore::Score(CycleState& state, const NodeView& node) const {
+Decision ThroughputScore::PreScore(CycleState& state, absl::Span<const NodeIndex>) const {
   const FlavorSpec& f = state.flavor();
-  if (f.demand.is_cpu_only() || f.device_models.size() <= 1) return 100;
-  JobKind kind = state.job().kind;
-  int64_t best = 0;
-  for (int32_t m : f.device_models) best = std::max(best, ModelFactor(*handle_.catalog, m, kind));
-  if (best <= 0) return 0;
-  return 100 * ModelFactor(*handle_.catalog, node.model(), kind) / best;
+  // Every node scores the same: the weighted sum gains a constant, the
+  // ranking nothing.
+  if (f.demand.is_cpu_only() || f.device_models.size() <= 1) return Decision::Skip();
+  const JobKind kind = state.job().kind;
+  best_ = 0;
+  for (int32_t m : f.device_models) best_ = std::max(best_, ModelFactor(*handle_.catalog, m, kind));
+  return Decision::Fit();
+}
+
+int64_t ThroughputScore::Score(CycleState& state, const NodeView& node) const {
+  if (best_ <= 0) return 0;
+  return 100 * ModelFactor(*handle_.catalog, node.model(), state.job().kind) / best_;
 }
 
 absl::StatusOr<std::unique_ptr<Plugin>> NewThroughputScore(const PluginArgs& args,

@@ -23,15 +23,21 @@ int64_t ModelFactor(const Catalog& catalog, int32_t model, JobKind kind);
 // set, is taken as already normalized (milli reference cards).
 int64_t FlavorThroughput(const Catalog& catalog, const FlavorSpec& flavor, JobKind kind);
 
-class ThroughputScore final : public ScorePlugin {
+class ThroughputScore final : public PreScorePlugin, public ScorePlugin {
  public:
   explicit ThroughputScore(FrameworkHandle handle) : handle_(handle) {}
   absl::string_view name() const override { return "throughput"; }
+  // Finds the flavor's best model factor once per task (kSkip when every
+  // node would score the same: CPU-only or a single model).
+  Decision PreScore(CycleState& state, absl::Span<const NodeIndex> feasible) const override;
   int64_t Score(CycleState& state, const NodeView& node) const override;
 
  private:
   FrameworkHandle handle_;
+  // Set by PreScore for the task being scored (scheduler thread only).
+  mutable int64_t best_ = 0;
 };
+static_assert(std::is_base_of_v<PreScorePlugin, ThroughputScore>);
 static_assert(std::is_base_of_v<ScorePlugin, ThroughputScore>);
 
 absl::StatusOr<std::unique_ptr<Plugin>> NewThroughputScore(const PluginArgs& args,

@@ -2,6 +2,7 @@
 
 #include "gtest/gtest.h"
 #include "manychip/adapters/adapter_registry.h"
+#include "src/plugins/plugin_util.h"
 #include "tests/unit/plugins/plugin_test_util.h"
 
 namespace manychip::plugins {
@@ -94,12 +95,56 @@ TEST(DeviceTopologyTest, WithoutAdapterTakesAnyFreeCardsAndBestFitShare) {
   ASSERT_TRUE(fx.cluster.Assume(part).ok());
   CycleState two =
       fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Cards(2).Build());
+  // Without an adapter the filter only checks: Reserve makes the generic
+  // pick (ChooseGeneric) for the chosen node, so no list is built per node.
   ASSERT_TRUE(f.Filter(two, fx.cluster.view(0)).fit());
-  EXPECT_EQ(two.Proposal(0)->devices, (std::vector<int32_t>{0, 3}));
+  EXPECT_EQ(two.Proposal(0), nullptr);
+  ChooseResult pick = ChooseGeneric(fx.cluster.view(0), two.demand());
+  ASSERT_TRUE(pick.ok);
+  EXPECT_EQ(pick.devices, (std::vector<int32_t>{0, 3}));
+  EXPECT_EQ(f.Score(two, fx.cluster.view(0)), pick.score);
   CycleState share = fx.State(
       testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Share(300).Build());
   ASSERT_TRUE(f.Filter(share, fx.cluster.view(0)).fit());
-  EXPECT_EQ(share.Proposal(0)->devices, std::vector<int32_t>{2});  // the tightest card
+  pick = ChooseGeneric(fx.cluster.view(0), share.demand());
+  EXPECT_EQ(pick.devices, std::vector<int32_t>{2});  // the tightest card
+  EXPECT_EQ(f.Score(share, fx.cluster.view(0)), pick.score);
+  EXPECT_EQ(pick.score, 90);  // 400 free for a 300 share
+  // Three whole cards do not fit (two are free): the same verdict either way.
+  CycleState three =
+      fx.State(testing::JobBuilder(*fx.catalog, "j").Flavor("f", {"nvidia-h20"}).Cards(3).Build());
+  Decision d = f.Filter(three, fx.cluster.view(0));
+  EXPECT_EQ(d.verdict, Verdict::kUnschedulable);
+  EXPECT_EQ(d.reason, RejectReason::kInsufficientDevices);
+  EXPECT_FALSE(CheckGeneric(fx.cluster.view(0), three.demand()).ok());
+  EXPECT_FALSE(ChooseGeneric(fx.cluster.view(0), three.demand()).ok);
+}
+
+TEST(DeviceTopologyTest, CheckGenericAgreesWithChooseGeneric) {
+  // Every fill pattern of a 4-card node (each card free, 60% used, or full)
+  // and every ask: same verdict, failure and score.
+  for (int pattern = 0; pattern < 81; ++pattern) {
+    testing::PluginFixture fx;
+    fx.Add(testing::ClusterBuilder(*fx.catalog).Node("n").Devices("nvidia-h20", 4).Build());
+    for (int d = 0, p = pattern; d < 4; ++d, p /= 3) {
+      if (p % 3 == 0) continue;
+      AllocationRequest r = Take(0, {d});
+      if (p % 3 == 1) r.share = MilliDevices::FromRaw(600);
+      ASSERT_TRUE(fx.cluster.Assume(r).ok());
+    }
+    for (JobSpec job :
+         {testing::JobBuilder(*fx.catalog, "a").Flavor("f", {"nvidia-h20"}).Cards(1).Build(),
+          testing::JobBuilder(*fx.catalog, "b").Flavor("f", {"nvidia-h20"}).Cards(3).Build(),
+          testing::JobBuilder(*fx.catalog, "c").Flavor("f", {"nvidia-h20"}).Share(300).Build(),
+          testing::JobBuilder(*fx.catalog, "d").Flavor("f", {"nvidia-h20"}).Share(500).Build()}) {
+      CycleState cs = fx.State(job);
+      ChooseResult full = ChooseGeneric(fx.cluster.view(0), cs.demand());
+      GenericFit fit = CheckGeneric(fx.cluster.view(0), cs.demand());
+      ASSERT_EQ(full.ok, fit.ok()) << pattern << " " << job.id;
+      EXPECT_EQ(full.failure, fit.failure) << pattern << " " << job.id;
+      EXPECT_EQ(full.ok ? full.score : 0, fit.score) << pattern << " " << job.id;
+    }
+  }
 }
 
 }  // namespace
