@@ -179,10 +179,6 @@ const Tables& AllTables() {
       // assumption (U): the sources name no group size.
       t->fixed.push_back(Build("metax-c500-8", "metax", "MetaXLink", 8, Blocks(8, 4),
                                Preference::kBestFitGroup, any));
-      // These vendors' adapters hand out whole cards only.
-      for (size_t i = t->fixed.size() - 3; i < t->fixed.size(); ++i) {
-        t->fixed[i].allows_sharing = false;
-      }
     }
     for (int n = 2; n <= 16; n += 2) t->card310p.push_back(Ascend310PCard(n));
     return t;
@@ -542,6 +538,14 @@ ChooseResult ChooseForNode(absl::string_view vendor, const NodeSpec& node,
     if (!vendor.empty() && rule->vendor != vendor) {
       return Fail(ChooseFailure::kUnsupported, absl::StrCat("board ", node.board, " belongs to ",
                                                             rule->vendor, ", not ", vendor));
+    }
+    // The board may allow shares (MetaX sGPU, Cambricon SMLU exist) while
+    // the calling adapter cannot hand them out (the generic adapter has no
+    // sharing shim): both must agree.
+    if (!allows_sharing_default && request.share.raw() < kMilliPerDevice) {
+      return Fail(ChooseFailure::kUnsupported,
+                  absl::StrCat(vendor, " on ", node.board,
+                               ": shared devices not supported, whole cards only"));
     }
     return ChooseOnBoard(*rule, node, free, request);
   }

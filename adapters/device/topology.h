@@ -101,7 +101,8 @@ ChooseResult ChooseIndependent(const NodeSpec& node, absl::Span<const MilliDevic
 // kunlun or ppu do not know (a typo must not drop the link rules). Generic
 // vendors accept any board name and choose independently.
 // `vendor` is the calling adapter's key: a board owned by another vendor is
-// kUnsupported. Empty = any (the fake adapter).
+// kUnsupported. Empty = any (the fake adapter). Shares need both the board
+// and the adapter (`allows_sharing_default`) to allow them.
 ChooseResult ChooseForNode(absl::string_view vendor, const NodeSpec& node,
                            absl::Span<const MilliDevices> free, const ChooseRequest& request,
                            bool allows_sharing_default);

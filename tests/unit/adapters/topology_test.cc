@@ -249,8 +249,11 @@ TEST(TopologyTest, CambriconAndMetaxPreferCardsAndGroups) {
   EXPECT_NE(r.detail.find("1, 2, 4, 6, 8"), std::string::npos) << r.detail;
   ChooseRequest share;
   share.share = MilliDevices::FromRaw(500);
+  // The generic adapter has no sharing shim; the fake adapter (any vendor)
+  // may simulate one on the same board.
   EXPECT_EQ(topology::ChooseForNode("cambricon", mlu, FreeFromMask(0xff, 8), share, false).failure,
             ChooseFailure::kUnsupported);
+  EXPECT_TRUE(topology::ChooseForNode("", mlu, FreeFromMask(0xff, 8), share, true).ok);
   // MetaX: a 4-set stays inside the fuller MetaXLink group.
   NodeSpec metax = MakeNode("metax-c500-8", 8);
   r = topology::ChooseForNode("metax", metax, FreeFromMask(0b1111'1111, 8), Cards(4), false);
