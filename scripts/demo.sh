@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # manychip end to end on this machine: manychipd with SQLite state in a temp
-# dir, five node agents with simulated inventories of different vendors and
+# dir, six node agents with simulated inventories of different vendors and
 # host arches, the example jobs (training gangs, inference services, a
 # riscv64 batch job), where each task went with its devices and visibility
-# env, why (explain), then a clean shutdown that leaves no process behind.
+# env, why (explain); then an urgent job that preempts a preemptible one (or
+# explain says why it cannot), a drain whose evicted job fails over to
+# another vendor, and a clean shutdown that leaves no process behind.
 #
 #   scripts/demo.sh                     # bootstrap + build the three binaries, then run
 #   MANYCHIP_DEMO_SKIP_BUILD=1 scripts/demo.sh
@@ -49,7 +51,7 @@ for cmd in $(grep -ho '"command": *"[^"]*"' examples/jobs/*.json | sed 's/.*"\([
 #!/bin/sh
 echo "$cmd \$* on \$MANYCHIP_NODE devices=\$MANYCHIP_DEVICES"
 env | grep -E '_VISIBLE_DEVICES=' | sort
-sleep \${MANYCHIP_DEMO_TASK_SECONDS:-6}
+exec sleep \${MANYCHIP_DEMO_TASK_SECONDS:-120}
 EOF
   chmod +x "$tmp/bin/$cmd"
 done
@@ -89,15 +91,29 @@ ctl nodes
 mkdir -p "$tmp/jobs"
 cp examples/jobs/*.json "$tmp/jobs/"
 
-say "submitting examples/jobs"
 ids=()
-for f in "$tmp"/jobs/*.json; do
-  if id="$(ctl submit "$f" 2>&1)"; then
+submit() {
+  local id
+  if id="$(ctl submit "$1" 2>&1)"; then
     ids+=("$id")
-    printf "%-16s %s\n" "$id" "examples/jobs/$(basename "$f")"
+    printf "%-16s %s\n" "$id" "examples/jobs/$(basename "$1")"
   else
-    printf '%-16s %s\n    %s\n' "rejected" "$f" "$id"
+    printf '%-16s %s\n    %s\n' "rejected" "$1" "$id"
   fi
+}
+# Every job that is not running, with the scheduler's reason.
+explain_pending() {
+  local id
+  for id in $(ctl jobs PENDING | awk 'NR > 1 {print $1}'); do
+    ctl explain "$id" | sed 's/^/  explain: /'
+  done
+}
+
+# The urgent fine-tune arrives after the others are placed.
+late=train-high-priority.json
+say "submitting examples/jobs (all but $late)"
+for f in "$tmp"/jobs/*.json; do
+  [ "$(basename "$f")" = "$late" ] || submit "$f"
 done
 
 sleep 3
@@ -107,6 +123,22 @@ for id in "${ids[@]}"; do
   ctl get job "$id"
   ctl explain "$id" | sed 's/^/  explain: /'
 done
+
+say "an urgent fine-tune arrives (priority 900, 8 x H20 or 8 x 910B): examples/jobs/$late"
+submit "$tmp/jobs/$late"
+sleep 3
+ctl get job hotfix-finetune
+ctl explain hotfix-finetune | sed 's/^/  explain: /'
+echo
+ctl jobs
+explain_pending
+
+say "drain h20-0: its jobs are evicted (rate-limited) and fail over, here to another vendor"
+ctl --wait 20s drain h20-0
+sleep 2
+ctl jobs
+explain_pending
+ctl uncordon h20-0
 
 say "what the tasks printed (stdout captured by the agents)"
 for n in "${nodes[@]}"; do

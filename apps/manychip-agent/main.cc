@@ -13,8 +13,6 @@
 // Exit status: 0 after SIGINT/SIGTERM, 1 if the daemon refuses the node or
 // the inventory is invalid, 2 on bad flags.
 
-#include <signal.h>
-
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -34,6 +32,7 @@
 #include "manychip/codec/model.h"
 #include "manychip/service/agent.h"
 #include "manychip/service/command_line.h"
+#include "manychip/service/shutdown_signal.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:7070", "manychipd address");
@@ -57,6 +56,8 @@ ABSL_FLAG(absl::Duration, backoff_initial, absl::Milliseconds(200), "first recon
 ABSL_FLAG(absl::Duration, backoff_max, absl::Seconds(10), "longest reconnect delay");
 ABSL_FLAG(absl::Duration, health_poll, absl::Seconds(5), "how often device health is re-read");
 ABSL_FLAG(absl::Duration, stop_grace, absl::Seconds(5), "SIGTERM -> SIGKILL for tasks at exit");
+ABSL_FLAG(int32_t, test_drop_launches, 0,
+          "test hook: ignore the first N LaunchTask messages (exercises the daemon's resend)");
 
 namespace {
 
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
   o.backoff_initial = absl::GetFlag(FLAGS_backoff_initial);
   o.backoff_max = absl::GetFlag(FLAGS_backoff_max);
   o.stop_grace = absl::GetFlag(FLAGS_stop_grace);
+  o.test_drop_launches = absl::GetFlag(FLAGS_test_drop_launches);
   if (const std::string f = absl::GetFlag(FLAGS_token_file); !f.empty()) {
     std::ifstream in(f);
     if (!in || !std::getline(in, o.token) || o.token.empty()) {
@@ -134,24 +136,17 @@ int main(int argc, char** argv) {
     }
   }
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  manychip::BlockShutdownSignals();
 
   auto agent = manychip::Agent::Create(o);
   if (!agent.ok()) return Fail(agent.status(), 2);
   manychip::Agent* a = agent->get();
   absl::Notification stop;
-  std::thread waiter([&set, a, &stop] {
-    int sig = 0;
-    sigwait(&set, &sig);
+  // Run() returns after Shutdown(); main then stops the health poller.
+  manychip::OnShutdownSignal([a](int sig) {
     spdlog::info("manychip-agent: signal {}, stopping tasks", sig);
-    stop.Notify();
     a->Shutdown();
   });
-  waiter.detach();
 
   // Device health: re-read the inventory (or re-discover) and report changes.
   std::thread health([&] {

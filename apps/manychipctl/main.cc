@@ -43,8 +43,10 @@ commands:
   cancel ID               cancel a job
   explain ID              why a job is (not) placed where it is
   watch [ID]              stream job changes until interrupted
-  drain NODE              stop placing new tasks on NODE
-  uncordon NODE           allow placing on NODE again
+  drain NODE              cordon NODE, then evict its jobs (rate-limited; each is
+                          queued again and placed elsewhere, or stays PENDING);
+                          prints each eviction until done or --wait runs out
+  uncordon NODE           allow placing on NODE again; stops a drain's evictions
 flags:
   --server ADDR           manychipd address (default $MANYCHIP_SERVER or 127.0.0.1:7070)
   --token TOKEN           bearer token (default $MANYCHIP_TOKEN)
@@ -53,6 +55,7 @@ flags:
   --tls_ca FILE           CA of the server certificate: use TLS
   --tls_cert/--tls_key    client certificate and key for mutual TLS
   --timeout DURATION      per-call deadline (default 10s)
+  --wait DURATION         how long drain follows its evictions (default 2m; 0s = not)
 )";
 
 struct Flags {
@@ -61,6 +64,7 @@ struct Flags {
   std::string output = "table";
   std::string tls_ca, tls_cert, tls_key;
   absl::Duration timeout = absl::Seconds(10);
+  absl::Duration wait = absl::Minutes(2);
   std::vector<std::string> args;
 };
 
@@ -108,8 +112,9 @@ int ParseFlags(int argc, char** argv, Flags* f) {
       std::cout << kUsage;
       return 0;
     }
-    static const std::vector<std::string> kValued = {
-        "server", "token", "token_file", "o", "output", "tls_ca", "tls_cert", "tls_key", "timeout"};
+    static const std::vector<std::string> kValued = {"server",  "token",  "token_file", "o",
+                                                     "output",  "tls_ca", "tls_cert",   "tls_key",
+                                                     "timeout", "wait"};
     if (std::find(kValued.begin(), kValued.end(), name) == kValued.end()) {
       return Usage(absl::StrCat("unknown flag ", a));
     }
@@ -134,6 +139,10 @@ int ParseFlags(int argc, char** argv, Flags* f) {
     if (name == "timeout" && !absl::ParseDuration(value, &f->timeout)) {
       return Usage(absl::StrCat("--timeout: not a duration: ", value));
     }
+    if (name == "wait" &&
+        (!absl::ParseDuration(value, &f->wait) || f->wait < absl::ZeroDuration())) {
+      return Usage(absl::StrCat("--wait: not a duration >= 0: ", value));
+    }
   }
   return -1;
 }
@@ -155,8 +164,8 @@ class Cli {
     if (cmd == "cancel" && n == 2) return Cancel(f_.args[1]);
     if (cmd == "explain" && n == 2) return Explain(f_.args[1]);
     if (cmd == "watch" && n <= 2) return Watch(n == 2 ? f_.args[1] : "");
-    if ((cmd == "drain" || cmd == "uncordon") && n == 2)
-      return Cordon(cmd == "uncordon", f_.args[1]);
+    if (cmd == "drain" && n == 2) return Drain(f_.args[1]);
+    if (cmd == "uncordon" && n == 2) return Uncordon(f_.args[1]);
     return Usage(absl::StrCat("bad command line: ", absl::StrJoin(f_.args, " ")));
   }
 
@@ -323,15 +332,21 @@ class Cli {
         if (n.node().name() != only) continue;
         if (f_.output == "json") return PrintJson(n);
         std::cout << "Node:        " << n.node().name() << "\nArch:        " << n.node().arch()
-                  << "\nCondition:   " << v1::NodeCondition_Name(n.condition())
-                  << "\nSchedulable: " << (n.schedulable() ? "yes" : "no (drained)")
+                  << "\nCondition:   " << v1::NodeCondition_Name(n.condition()) << "\nSchedulable: "
+                  << (n.schedulable() ? "yes"
+                      : n.draining()  ? "no (draining: evictions in progress)"
+                                      : "no (drained)")
                   << "\nAllocated:   " << n.allocated_milli_devices() << "/"
                   << n.total_milli_devices() << " milli-devices\nSoftware:   ";
         for (const auto& [k, v] : std::map<std::string, std::string>(n.node().software().begin(),
                                                                      n.node().software().end())) {
           std::cout << " " << k << "=" << v;
         }
-        std::cout << "\nTasks:       " << absl::StrJoin(n.tasks(), ", ") << "\n\n"
+        std::cout << "\nTasks:       " << absl::StrJoin(n.tasks(), ", ");
+        if (n.evicted_jobs_size() > 0) {
+          std::cout << "\nEvicted:     " << absl::StrJoin(n.evicted_jobs(), ", ");
+        }
+        std::cout << "\n\n"
                   << absl::StrFormat("%-6s %-20s %-10s %-6s %-10s %s\n", "INDEX", "MODEL", "HEALTH",
                                      "NUMA", "LINKGROUP", "UUID");
         for (const v1::Device& d : n.node().devices()) {
@@ -413,26 +428,64 @@ class Cli {
     return 0;
   }
 
-  int Cordon(bool uncordon, const std::string& node) {
-    v1::NodeStatus out;
-    grpc::Status s;
+  int Uncordon(const std::string& node) {
+    v1::UncordonNodeRequest req;
+    req.set_node(node);
+    v1::UncordonNodeResponse resp;
     auto ctx = Context();
-    if (uncordon) {
-      v1::UncordonNodeRequest req;
-      req.set_node(node);
-      v1::UncordonNodeResponse resp;
-      s = stub_->UncordonNode(ctx.get(), req, &resp);
-      out = resp.node();
-    } else {
-      v1::DrainNodeRequest req;
-      req.set_node(node);
-      v1::DrainNodeResponse resp;
-      s = stub_->DrainNode(ctx.get(), req, &resp);
-      out = resp.node();
-    }
+    grpc::Status s = stub_->UncordonNode(ctx.get(), req, &resp);
     if (!s.ok()) return ServerError(s);
-    if (f_.output == "json") return PrintJson(out);
-    std::cout << node << (uncordon ? " uncordoned" : " drained") << "\n";
+    if (f_.output == "json") return PrintJson(resp.node());
+    std::cout << node << " uncordoned\n";
+    return 0;
+  }
+
+  // Cordons the node, then follows the daemon's evictions (NodeStatus
+  // polled every 200 ms) until no task is left or --wait runs out. The
+  // drain goes on in the daemon either way.
+  int Drain(const std::string& node) {
+    v1::DrainNodeRequest req;
+    req.set_node(node);
+    v1::DrainNodeResponse resp;
+    {
+      auto ctx = Context();
+      grpc::Status s = stub_->DrainNode(ctx.get(), req, &resp);
+      if (!s.ok()) return ServerError(s);
+    }
+    const bool table = f_.output != "json";
+    v1::NodeStatus n = resp.node();
+    if (table) {
+      std::cout << node << " cordoned\n";
+    }
+    int shown = 0;
+    auto show = [&] {
+      for (; shown < n.evicted_jobs_size(); ++shown) {
+        if (table) std::cout << "evicted " << n.evicted_jobs(shown) << std::endl;
+      }
+    };
+    show();
+    const absl::Time deadline = absl::Now() + f_.wait;
+    while (n.draining() && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(200));
+      v1::ListNodesResponse all;
+      auto ctx = Context();
+      grpc::Status s = stub_->ListNodes(ctx.get(), v1::ListNodesRequest(), &all);
+      if (!s.ok()) return ServerError(s);
+      for (const v1::NodeStatus& x : all.nodes()) {
+        if (x.node().name() == node) n = x;
+      }
+      show();
+    }
+    if (!table) return PrintJson(n);
+    if (n.draining()) {
+      std::cout << node << " still draining: " << n.tasks_size()
+                << " task(s) left, evictions are rate-limited (follow with: manychipctl describe "
+                   "node "
+                << node << ")\n";
+    } else {
+      std::cout << node << " drained: " << n.evicted_jobs_size()
+                << " job(s) evicted, no tasks left\n";
+    }
     return 0;
   }
 

@@ -5,12 +5,9 @@
 // Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot start (the reason is
 // logged), 2 on bad flags.
 
-#include <signal.h>
-
 #include <cstdio>
 #include <fstream>
 #include <string>
-#include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -20,6 +17,7 @@
 #include "manychip/codec/profile.h"
 #include "manychip/service/command_line.h"
 #include "manychip/service/server.h"
+#include "manychip/service/shutdown_signal.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
@@ -36,6 +34,9 @@ ABSL_FLAG(absl::Duration, cycle_interval, absl::Milliseconds(200), "scheduling t
 ABSL_FLAG(absl::Duration, stop_grace, absl::Seconds(10), "SIGTERM -> SIGKILL on task stop");
 ABSL_FLAG(int32_t, max_evictions_per_minute, 10,
           "unhealthy-device evictions allowed per minute (flapping guard)");
+ABSL_FLAG(absl::Duration, launch_ack_timeout, absl::Seconds(10),
+          "a launch without a task event for this long is sent again");
+ABSL_FLAG(int32_t, launch_max_sends, 3, "unacknowledged launch sends before the job fails over");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
@@ -45,8 +46,6 @@ ABSL_FLAG(std::string, node_tokens, "", "JSON file {token: node name}");
 ABSL_FLAG(std::string, admin_token_file, "", "file holding the admin token");
 
 namespace {
-
-manychip::Server* g_server = nullptr;
 
 int Fail(const absl::Status& s, int code) {
   spdlog::error("manychipd: {}", s.ToString());
@@ -75,6 +74,8 @@ int main(int argc, char** argv) {
   o.cycle_interval = absl::GetFlag(FLAGS_cycle_interval);
   o.stop_grace = absl::GetFlag(FLAGS_stop_grace);
   o.max_evictions_per_minute = absl::GetFlag(FLAGS_max_evictions_per_minute);
+  o.launch_ack_timeout = absl::GetFlag(FLAGS_launch_ack_timeout);
+  o.launch_max_sends = absl::GetFlag(FLAGS_launch_max_sends);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key = absl::GetFlag(FLAGS_tls_key);
@@ -98,17 +99,11 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Signals are turned into a Shutdown on a normal thread: gRPC and the
-  // controller cannot be stopped from inside a signal handler.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  manychip::BlockShutdownSignals();
 
   auto server = manychip::Server::Start(o);
   if (!server.ok()) return Fail(server.status(), 1);
-  g_server = server->get();
+  manychip::Server* s = server->get();
   if (const std::string f = absl::GetFlag(FLAGS_port_file); !f.empty()) {
     const std::string tmp = f + ".tmp";
     {
@@ -117,14 +112,11 @@ int main(int argc, char** argv) {
     }
     std::rename(tmp.c_str(), f.c_str());  // readers never see a half-written file
   }
-  std::thread waiter([&set] {
-    int sig = 0;
-    sigwait(&set, &sig);
+  manychip::OnShutdownSignal([s](int sig) {
     spdlog::info("manychipd: signal {}, shutting down", sig);
-    g_server->Shutdown();
+    s->Shutdown();
   });
-  (*server)->Wait();
-  waiter.detach();
+  s->Wait();
   server->reset();
   spdlog::info("manychipd: stopped");
   return 0;

@@ -36,6 +36,7 @@ class GrpcAgent final : public Agent {
         stub_(v1::AgentGateway::NewStub(channel)),
         backoff_(options_.backoff_initial, options_.backoff_max,
                  options_.seed != 0 ? options_.seed : absl::HashOf(options_.inventory.name()) | 1),
+        drop_launches_left_(options_.test_drop_launches),
         runner_(options_.workdir, [this](const v1::TaskEvent& ev) { OnTaskEvent(ev); }) {}
 
   ~GrpcAgent() override { Shutdown(); }
@@ -134,6 +135,12 @@ class GrpcAgent final : public Agent {
     v1::ControllerMessage msg;
     while (stream->Read(&msg)) {
       if (msg.has_launch()) {
+        if (drop_launches_left_ > 0) {
+          --drop_launches_left_;
+          spdlog::warn("test hook: dropping the launch of {} attempt {}", msg.launch().task_id(),
+                       msg.launch().attempt());
+          continue;
+        }
         runner_.Launch(msg.launch());
       } else if (msg.has_stop()) {
         runner_.Stop(msg.stop().task_id(), absl::Milliseconds(msg.stop().grace_ms()));
@@ -192,6 +199,7 @@ class GrpcAgent final : public Agent {
   AgentOptions options_;
   std::unique_ptr<v1::AgentGateway::Stub> stub_;
   internal::Backoff backoff_;
+  int32_t drop_launches_left_;  // Run thread only
 
   absl::Mutex mu_;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;

@@ -55,11 +55,13 @@ constexpr absl::string_view kJobPrefix = "job-";
 bool Controller::JobEntry::finished() const { return IsFinal(status.phase()); }
 
 Controller::Controller(ControllerOptions options, std::shared_ptr<const Catalog> catalog,
-                       std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store)
+                       std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store,
+                       std::shared_ptr<DeviceQuarantine> quarantine)
     : options_(options),
       catalog_(std::move(catalog)),
       scheduler_(std::move(scheduler)),
       store_(std::move(store)),
+      quarantine_(std::move(quarantine)),
       work_(boost::asio::make_work_guard(io_)),
       timer_(io_) {
   eviction_tokens_milli_ = int64_t{options_.max_evictions_per_minute} * 1000;
@@ -470,7 +472,8 @@ void Controller::SyncJobPhase(const std::string& id) {
 void Controller::Tick() {
   const absl::Time now = clock_.Now();
   CheckLiveness();
-  ProcessIsolations();
+  ProcessEvictions();
+  RetryLaunches();
   if (cycle_requested_ || now - last_cycle_ > absl::Seconds(1)) RunCycle();
   if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !dirty_nodes_.empty() ||
       !pending_events_.empty() || !pending_sends_.empty()) {
@@ -540,6 +543,11 @@ void Controller::ApplyBinding(const Binding& b) {
   v1::ControllerMessage msg;
   *msg.mutable_launch() = MakeLaunch(job, t);
   SendTo(b.node, std::move(msg));
+  TrackLaunch(tid);
+}
+
+void Controller::TrackLaunch(const std::string& task_id) {
+  unacked_[task_id] = {.sent = clock_.Now(), .sends = 1};
 }
 
 v1::LaunchTask Controller::MakeLaunch(const JobEntry& job, const TaskEntry& t) const {
@@ -572,6 +580,7 @@ void Controller::StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::st
   TaskEntry* t = FindTask(tid);
   if (t == nullptr || !t->active()) return;
   const std::string node = t->status.node();
+  unacked_.erase(tid);
   t->status.set_phase(phase);
   t->status.set_message(reason);
   MarkTask(tid);
@@ -611,6 +620,8 @@ v1::NodeStatus Controller::NodeStatusOf(const std::string& name, const NodeEntry
     }
   }
   s.set_allocated_milli_devices(allocated);
+  s.set_draining(!n.schedulable && s.tasks_size() > 0);
+  for (const std::string& id : n.drain_evicted) s.add_evicted_jobs(id);
   return s;
 }
 
@@ -625,9 +636,14 @@ absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& nod
   auto it = nodes_.find(node);
   if (it == nodes_.end()) return absl::NotFoundError(absl::StrCat("node ", node, " not found"));
   MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(node, schedulable));
-  it->second.schedulable = schedulable;
+  NodeEntry& n = it->second;
+  // A new drain (or an uncordon) starts a fresh list of what it evicted.
+  if (schedulable || n.schedulable) n.drain_evicted.clear();
+  n.schedulable = schedulable;
   MarkNode(node);
   AddEvent(schedulable ? "node.uncordoned" : "node.drained", node, "");
+  // The first evictions happen now (as tokens allow), the rest on later ticks.
+  if (!schedulable) ProcessEvictions();
   MC_RETURN_IF_ERROR(Flush());
   cycle_requested_ = true;
   return NodeStatusOf(node, it->second);
@@ -734,6 +750,7 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
         MarkTask(r.task_id());
         MarkJob(t->ref.job_id, absl::StrCat("task ", r.task_id(), " running"));
       }
+      unacked_.erase(r.task_id());
       continue;
     }
     // Not (or no longer) bound here: stop it so nothing runs twice.
@@ -745,6 +762,7 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
     AddEvent("task.stale_stopped", r.task_id(), node);
   }
   if (!full) return;
+  std::set<std::string> lost_jobs;
   for (auto& [id, job] : jobs_) {
     for (auto& [tid, t] : job.tasks) {
       if (!t.active() || t.status.node() != node || reported.contains(tid)) continue;
@@ -754,18 +772,23 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
         v1::ControllerMessage msg;
         *msg.mutable_launch() = MakeLaunch(job, t);
         SendTo(node, std::move(msg));
+        TrackLaunch(tid);  // a new session: its own sends
       } else {
+        // The agent restarted without it (its restart kills what a previous
+        // life left, see TaskRunner). Like a node loss, not a task failure:
+        // the job is failed over.
         t.status.set_phase(v1::TASK_LOST);
         t.status.set_message("the agent no longer runs it");
+        unacked_.erase(tid);
         MarkTask(tid);
         MarkJob(id, absl::StrCat("task ", tid, " lost"));
         AddEvent("task.lost", tid, "agent no longer runs it");
-        if (absl::Status s = scheduler_->ReportTaskExit(t.ref, false); !s.ok()) {
-          spdlog::warn("report lost task {}: {}", tid, s.ToString());
-        }
-        cycle_requested_ = true;
+        lost_jobs.insert(id);
       }
     }
+  }
+  for (const std::string& id : lost_jobs) {
+    EvictJob(id, absl::StrCat("task lost: the agent on ", node, " no longer runs it"));
   }
 }
 
@@ -824,6 +847,7 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
     return;
   }
   const std::string job_id = t->ref.job_id;
+  unacked_.erase(ev.task_id());  // any event for this attempt proves the launch arrived
   switch (ev.kind()) {
     case v1::STARTED:
       if (t->status.phase() == v1::TASK_BOUND) {
@@ -886,6 +910,10 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
     std::erase_if(isolations_, [&](const PendingIsolation& p) {
       return p.node == node && p.device == u.device_index();
     });
+    if (quarantine_ != nullptr && quarantine_->Contains(node, u.device_index())) {
+      quarantine_->Remove(node, u.device_index());
+      AnnounceCapacity(node);
+    }
     if (n.isolated.erase(u.device_index()) > 0) {
       if (absl::Status s = scheduler_->SetDeviceHealth(node, u.device_index(), true, ""); !s.ok()) {
         spdlog::error("SetDeviceHealth: {}", s.ToString());
@@ -899,13 +927,16 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
     if (p.node == node && p.device == u.device_index()) return;
   }
   isolations_.push_back({node, u.device_index(), u.reason()});
-  ProcessIsolations();
+  ProcessEvictions();
 }
 
-// Isolates queued unhealthy devices. A device with tasks on it costs one
-// eviction token; tokens refill at max_evictions_per_minute, so a flapping
-// sensor cannot empty the cluster. Idle devices are isolated for free.
-void Controller::ProcessIsolations() {
+// Spends eviction tokens. Two things evict running work: a busy unhealthy
+// device (one token per device; the core fails over every job on it) and
+// a drained node (one token per job on it). Tokens refill at
+// max_evictions_per_minute, so neither a flapping sensor nor a drain can
+// empty the cluster at once. An idle device is isolated for free and never
+// waits behind a busy one.
+void Controller::ProcessEvictions() {
   const absl::Time now = clock_.Now();
   const int64_t cap = int64_t{options_.max_evictions_per_minute} * 1000;
   const int64_t elapsed_ms = absl::ToInt64Milliseconds(now - last_refill_);
@@ -915,8 +946,9 @@ void Controller::ProcessIsolations() {
         std::min(cap, eviction_tokens_milli_ + elapsed_ms * options_.max_evictions_per_minute / 60);
     last_refill_ = now;
   }
-  while (!isolations_.empty()) {
-    const PendingIsolation p = isolations_.front();
+  bool limited = false;
+  for (auto it = isolations_.begin(); it != isolations_.end();) {
+    const PendingIsolation p = *it;
     bool busy = false;
     for (const auto& [id, job] : jobs_) {
       for (const auto& [tid, t] : job.tasks) {
@@ -925,11 +957,19 @@ void Controller::ProcessIsolations() {
       }
     }
     if (busy && eviction_tokens_milli_ < 1000) {
-      spdlog::warn("eviction rate limit reached; isolating {}/{} later", p.node, p.device);
-      return;
+      // Its tasks wait; the device itself takes no new work meanwhile.
+      if (quarantine_ != nullptr && !quarantine_->Contains(p.node, p.device)) {
+        quarantine_->Add(p.node, p.device);
+        AddEvent("device.quarantined", absl::StrCat(p.node, "/", p.device), p.reason);
+        cycle_requested_ = true;
+      }
+      limited = true;
+      ++it;
+      continue;
     }
     if (busy) eviction_tokens_milli_ -= 1000;
-    isolations_.pop_front();
+    it = isolations_.erase(it);
+    if (quarantine_ != nullptr) quarantine_->Remove(p.node, p.device);
     if (absl::Status s = scheduler_->SetDeviceHealth(p.node, p.device, false, p.reason); !s.ok()) {
       spdlog::error("SetDeviceHealth({}/{}): {}", p.node, p.device, s.ToString());
       continue;
@@ -937,6 +977,109 @@ void Controller::ProcessIsolations() {
     nodes_[p.node].isolated.insert(p.device);
     AddEvent("device.isolated", absl::StrCat(p.node, "/", p.device), p.reason);
     cycle_requested_ = true;
+  }
+  for (auto& [name, n] : nodes_) {
+    if (n.schedulable) continue;
+    std::set<std::string> on_node;  // ordered: evictions go by job id
+    for (const auto& [id, job] : jobs_) {
+      for (const auto& [tid, t] : job.tasks) {
+        if (t.active() && t.status.node() == name) on_node.insert(id);
+      }
+    }
+    for (const std::string& id : on_node) {
+      if (eviction_tokens_milli_ < 1000) {
+        limited = true;
+        break;
+      }
+      if (!EvictJob(id, absl::StrCat("evicted: node ", name, " is draining"))) continue;
+      eviction_tokens_milli_ -= 1000;
+      n.drain_evicted.push_back(id);
+      AddEvent("node.drain_evicted", name, id);
+    }
+  }
+  if (limited && !rate_limit_logged_) {
+    spdlog::warn("eviction rate limit reached ({} per minute); the rest wait their turn",
+                 options_.max_evictions_per_minute);
+  }
+  rate_limit_logged_ = limited;
+}
+
+// The core retries backed-off jobs when it sees capacity come back; a
+// device leaving the quarantine filter is capacity it cannot see, so the
+// node is announced again (a cordon toggle within this one call: no cycle
+// runs in between, nothing is evicted).
+void Controller::AnnounceCapacity(const std::string& node) {
+  auto it = nodes_.find(node);
+  if (it == nodes_.end() || !it->second.schedulable) return;
+  for (bool schedulable : {false, true}) {
+    if (absl::Status s = scheduler_->SetNodeSchedulable(node, schedulable); !s.ok()) {
+      spdlog::error("SetNodeSchedulable({}, {}): {}", node, schedulable, s.ToString());
+    }
+  }
+  cycle_requested_ = true;
+}
+
+bool Controller::EvictJob(const std::string& job_id, const std::string& reason) {
+  auto j = jobs_.find(job_id);
+  if (j == jobs_.end()) return false;
+  if (absl::Status s = scheduler_->Evict(job_id, reason); !s.ok()) {
+    spdlog::warn("evict {}: {}", job_id, s.ToString());
+    return false;
+  }
+  // Stopped here with the reason; the core's to_stop for them finds nothing left to do.
+  for (auto& [tid, t] : j->second.tasks) {
+    if (t.active()) StopTask(t.ref, v1::TASK_STOPPED, reason);
+  }
+  AddEvent("job.evicted", job_id, reason);
+  SyncJobPhase(job_id);
+  cycle_requested_ = true;
+  return true;
+}
+
+// Resends launches the agent has not acknowledged. The agent ignores a
+// duplicate of a task it runs and re-reports the exit of one it finished,
+// so a resend never runs a task twice. After `launch_max_sends` the job is
+// failed over like a node loss. A node without a session is left alone:
+// its unconfirmed launches are resent when it reconnects (Reconcile).
+void Controller::RetryLaunches() {
+  if (unacked_.empty()) return;
+  const absl::Time now = clock_.Now();
+  std::set<std::string> give_up;  // job ids
+  for (auto it = unacked_.begin(); it != unacked_.end();) {
+    const std::string& tid = it->first;
+    UnackedLaunch& u = it->second;
+    TaskEntry* t = FindTask(tid);
+    if (t == nullptr || t->status.phase() != v1::TASK_BOUND) {
+      it = unacked_.erase(it);
+      continue;
+    }
+    auto n = nodes_.find(t->status.node());
+    if (now - u.sent < options_.launch_ack_timeout || n == nodes_.end() || !n->second.link) {
+      ++it;
+      continue;
+    }
+    if (u.sends >= options_.launch_max_sends) {
+      spdlog::warn("node {} did not acknowledge task {} after {} sends; failing it over",
+                   t->status.node(), tid, u.sends);
+      give_up.insert(t->ref.job_id);
+      ++it;
+      continue;
+    }
+    ++u.sends;
+    u.sent = now;
+    spdlog::warn("node {} did not acknowledge task {} attempt {}; sending it again ({}/{})",
+                 t->status.node(), tid, t->status.attempt(), u.sends, options_.launch_max_sends);
+    AddEvent("task.launch_resent", tid, absl::StrCat("send ", u.sends));
+    v1::ControllerMessage msg;
+    *msg.mutable_launch() = MakeLaunch(jobs_.at(t->ref.job_id), *t);
+    SendTo(t->status.node(), std::move(msg));
+    ++it;
+  }
+  for (const std::string& id : give_up) {
+    if (!EvictJob(id, absl::StrCat("launch not acknowledged after ", options_.launch_max_sends,
+                                   " sends; failed over"))) {
+      std::erase_if(unacked_, [&](const auto& kv) { return absl::StartsWith(kv.first, id + "/"); });
+    }
   }
 }
 

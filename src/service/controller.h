@@ -35,6 +35,7 @@
 #include "manychip/store/state_store.h"
 #include "manychip/v1/agent.pb.h"
 #include "manychip/v1/scheduler.pb.h"
+#include "src/service/device_quarantine.h"
 
 namespace manychip::internal {
 
@@ -66,12 +67,20 @@ struct ControllerOptions {
   absl::Duration cycle_interval = absl::Milliseconds(200);
   absl::Duration stop_grace = absl::Seconds(10);
   int32_t max_evictions_per_minute = 10;
+  // A LaunchTask without a task event (or a heartbeat listing the task) for
+  // this long is sent again, same task id and attempt; after
+  // `launch_max_sends` sends the job is failed over.
+  absl::Duration launch_ack_timeout = absl::Seconds(10);
+  int32_t launch_max_sends = 3;
 };
 
 class Controller {
  public:
+  // `quarantine` (may be null) is the state of the scheduler's
+  // DeviceQuarantineFilter: devices waiting for an eviction slot go there.
   Controller(ControllerOptions options, std::shared_ptr<const Catalog> catalog,
-             std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store);
+             std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store,
+             std::shared_ptr<DeviceQuarantine> quarantine = nullptr);
   ~Controller();
 
   // Rebuilds jobs, bindings and nodes from the store. Call before Start.
@@ -97,6 +106,8 @@ class Controller {
                                       const std::string& tenant) const;
   absl::StatusOr<v1::ExplainResponse> Explain(const Caller& caller, const std::string& id) const;
   std::vector<v1::NodeStatus> ListNodes() const;
+  // Drain = cordon, then evict the node's jobs (rate-limited, see
+  // ProcessEvictions); uncordon = schedulable again, evictions stop.
   absl::StatusOr<v1::NodeStatus> SetSchedulable(const std::string& node, bool schedulable);
   // Sends the current state of every visible job, then every change.
   void AddWatcher(const Caller& caller, const std::string& job_id, std::shared_ptr<WatchLink> link);
@@ -131,6 +142,12 @@ class Controller {
     std::shared_ptr<SessionLink> link;
     std::vector<v1::RunningTask> reported_running;  // from Register, used at attach
     std::set<int32_t> isolated;                     // devices the scheduler sees unhealthy
+    std::vector<std::string> drain_evicted;         // jobs evicted by the current drain
+  };
+  // A launch sent but not yet acknowledged by the agent.
+  struct UnackedLaunch {
+    absl::Time sent;
+    int32_t sends = 0;
   };
   struct PendingIsolation {
     std::string node;
@@ -142,7 +159,14 @@ class Controller {
   void ArmTimer();
   void RunCycle();
   void CheckLiveness();
-  void ProcessIsolations();
+  // Spends eviction tokens: device isolations first (an idle device never
+  // waits), then the jobs on drained nodes.
+  void ProcessEvictions();
+  void RetryLaunches();
+  // Requeues a running job in the core and stops its live tasks.
+  bool EvictJob(const std::string& job_id, const std::string& reason);
+  void TrackLaunch(const std::string& task_id);
+  void AnnounceCapacity(const std::string& node);
   // Writes everything marked dirty; on success sends queued messages and
   // watch events. On failure keeps them for the next try.
   absl::Status Flush();
@@ -175,6 +199,7 @@ class Controller {
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<StateStore> store_;
+  std::shared_ptr<DeviceQuarantine> quarantine_;
   RealClock clock_;
 
   boost::asio::io_context io_;
@@ -204,6 +229,8 @@ class Controller {
   std::deque<PendingIsolation> isolations_;
   int64_t eviction_tokens_milli_ = 0;  // 1000 = one eviction
   absl::Time last_refill_ = absl::InfinitePast();
+  bool rate_limit_logged_ = false;
+  std::map<std::string, UnackedLaunch> unacked_;  // by task id
 
   struct Watcher {
     Caller caller;

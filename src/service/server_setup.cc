@@ -9,6 +9,7 @@
 #include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
+#include "src/service/device_quarantine.h"
 
 namespace manychip {
 
@@ -48,6 +49,12 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   if (o.max_evictions_per_minute < 1) {
     return absl::InvalidArgumentError("--max_evictions_per_minute: must be >= 1");
   }
+  if (o.launch_ack_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--launch_ack_timeout: must be > 0");
+  }
+  if (o.launch_max_sends < 1) {
+    return absl::InvalidArgumentError("--launch_max_sends: must be >= 1");
+  }
   if (o.max_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max_message_bytes: must be >= 1024");
   }
@@ -71,14 +78,20 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   so.clock = parts->clock.get();
   so.seed = o.seed;
   so.profile = o.profile;
+  // Devices whose tasks wait for an eviction slot take no new work.
+  auto quarantine = std::make_shared<DeviceQuarantine>();
+  so.extra_plugins = std::make_shared<PluginRegistry>();
+  MC_RETURN_IF_ERROR(RegisterDeviceQuarantine(quarantine, *so.extra_plugins, so.profile));
   MC_ASSIGN_OR_RETURN(std::unique_ptr<Scheduler> scheduler, Scheduler::Create(std::move(so)));
   ControllerOptions co{.heartbeat_interval = o.heartbeat_interval,
                        .node_grace = o.node_grace,
                        .cycle_interval = o.cycle_interval,
                        .stop_grace = o.stop_grace,
-                       .max_evictions_per_minute = o.max_evictions_per_minute};
-  parts->controller =
-      std::make_unique<Controller>(co, parts->catalog, std::move(scheduler), std::move(store));
+                       .max_evictions_per_minute = o.max_evictions_per_minute,
+                       .launch_ack_timeout = o.launch_ack_timeout,
+                       .launch_max_sends = o.launch_max_sends};
+  parts->controller = std::make_unique<Controller>(co, parts->catalog, std::move(scheduler),
+                                                   std::move(store), std::move(quarantine));
   MC_RETURN_IF_ERROR(parts->controller->Restore());
   return parts;
 }

@@ -8,9 +8,11 @@
 
 #include <deque>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
@@ -22,21 +24,37 @@
 #include "boost/process.hpp"
 #include "boost/process/extend.hpp"
 #include "spdlog/spdlog.h"
+#include "src/service/task_session.h"
 
 namespace manychip::internal {
 namespace {
 
 namespace bp = boost::process;
 
-// Runs in the child between fork and exec: own process group (so Stop
-// reaches grandchildren) and death with the agent.
+// Runs in the child between fork and exec: a session (and process group)
+// of its own, so Stop reaches grandchildren, and death with the agent. The
+// agent blocks SIGTERM/SIGINT in all its threads (shutdown_signal.h) and
+// gRPC ignores SIGPIPE; a task must not inherit either, or it could never
+// stop gracefully.
 struct ChildSetup : bp::extend::handler {
   template <class Executor>
   void on_exec_setup(Executor&) const {
-    ::setpgid(0, 0);
+    ::setsid();
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::signal(SIGPIPE, SIG_DFL);
   }
 };
+
+// TERM/KILL for the task's process group and for any member of its session
+// that moved to another group.
+void SignalTask(pid_t pid, const std::string& task_id, int sig) {
+  ::kill(-pid, sig);
+  ::kill(pid, sig);
+  SignalTaskSession(pid, task_id, sig);
+}
 
 constexpr size_t kFinishedRemembered = 4096;
 
@@ -59,15 +77,52 @@ struct TaskRunner::Impl {
         on_event(std::move(fn)),
         work(boost::asio::make_work_guard(io)),
         sigchld(io, SIGCHLD) {
+    KillPreviousLife();
     WaitChildren();
     thread = std::thread([this] { io.run(); });
+  }
+
+  std::filesystem::path TasksDir() const { return std::filesystem::path(workdir) / "tasks"; }
+
+  // A task's pid file: "<pid> <attempt> <task id>". It exists while the
+  // task runs, so after a crash of the agent it names what may be left.
+  std::filesystem::path PidFile(const std::string& id, int32_t attempt) const {
+    return TasksDir() / (FileStem(id, attempt) + ".pid");
+  }
+
+  // Tasks of a previous agent life are killed, not adopted: their leader
+  // died with that agent (PR_SET_PDEATHSIG), and a new agent is not their
+  // parent, so it could neither reap them nor learn how they ended. What is
+  // left (grandchildren) is killed by session so it cannot hold devices the
+  // daemon will give to someone else; the daemon, told that none of them
+  // run, fails them over.
+  void KillPreviousLife() {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(TasksDir(), ec)) {
+      if (entry.path().extension() != ".pid") continue;
+      std::ifstream in(entry.path());
+      int64_t pid = 0;
+      int32_t attempt = 0;
+      std::string id;
+      if (in >> pid >> attempt >> id && pid > 1) {
+        const std::vector<pid_t> left = TaskSessionMembers(static_cast<pid_t>(pid), id);
+        for (pid_t p : left) ::kill(p, SIGKILL);
+        if (!left.empty()) {
+          spdlog::warn("task {} attempt {} outlived the previous agent: killed {} process(es)", id,
+                       attempt, left.size());
+        }
+      }
+      std::filesystem::remove(entry.path(), ec);
+    }
   }
 
   ~Impl() {
     boost::asio::post(io, [this] {
       for (auto& [id, p] : procs) {
-        ::kill(-static_cast<pid_t>(p.pid), SIGKILL);
+        SignalTask(static_cast<pid_t>(p.pid), id, SIGKILL);
         ::waitpid(static_cast<pid_t>(p.pid), nullptr, 0);
+        std::error_code ec;
+        std::filesystem::remove(PidFile(id, p.attempt), ec);
       }
       procs.clear();
       sigchld.cancel();
@@ -131,6 +186,7 @@ struct TaskRunner::Impl {
 
     bp::environment env = boost::this_process::environment();
     for (const auto& [k, v] : l.env()) env[k] = v;
+    env[std::string(kTaskMarkerEnv)] = id;  // how KillPreviousLife recognises the task
     std::vector<std::string> args(l.args().begin(), l.args().end());
     Proc p;
     p.attempt = l.attempt();
@@ -142,6 +198,7 @@ struct TaskRunner::Impl {
       return Fail(l, absl::StrCat("cannot start ", exe.string(), ": ", e.what()));
     }
     p.pid = p.child->id();
+    std::ofstream(PidFile(id, l.attempt())) << p.pid << " " << l.attempt() << " " << id << "\n";
     // Reaped by our SIGCHLD loop, not by bp::child (whose async exit
     // notification missed children exiting close together in Boost 1.74).
     p.child->detach();
@@ -198,6 +255,11 @@ struct TaskRunner::Impl {
       ev.set_exit_code(WEXITSTATUS(raw));
     }
     if (it->second.kill_timer) it->second.kill_timer->cancel();
+    // The task is over when its leader is: what it left behind goes too.
+    const int left = SignalTaskSession(static_cast<pid_t>(it->second.pid), id, SIGKILL);
+    if (left > 0) spdlog::info("task {}: killed {} leftover process(es)", id, left);
+    std::error_code ec;
+    std::filesystem::remove(PidFile(id, attempt), ec);
     procs.erase(it);
     {
       absl::MutexLock lock(&mu);
@@ -215,8 +277,7 @@ struct TaskRunner::Impl {
     if (it == procs.end()) return;
     Proc& p = it->second;
     const pid_t pid = static_cast<pid_t>(p.pid);
-    ::kill(-pid, SIGTERM);
-    ::kill(pid, SIGTERM);
+    SignalTask(pid, id, SIGTERM);
     if (p.kill_timer) return;  // a stop is already under way
     p.kill_timer = std::make_unique<boost::asio::steady_timer>(io);
     p.kill_timer->expires_after(std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
@@ -226,8 +287,7 @@ struct TaskRunner::Impl {
           auto it = procs.find(id);
           if (it == procs.end() || it->second.attempt != attempt) return;
           spdlog::warn("task {} ignored SIGTERM; killing", id);
-          ::kill(-pid, SIGKILL);
-          ::kill(pid, SIGKILL);
+          SignalTask(pid, id, SIGKILL);
         });
   }
 

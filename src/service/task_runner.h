@@ -4,9 +4,15 @@
 // a real child process (Boost.Process on a Boost.Asio io_context) with the
 // task's env (device visibility included), stdout/stderr captured to
 // `<workdir>/tasks/<task>.<attempt>.{out,err}`, its exit code or signal
-// reported. Stop sends SIGTERM to the task's process group, then SIGKILL
-// after the grace period. Children die with the agent (PR_SET_PDEATHSIG), so
-// a restarted agent never leaves an unknown copy of a task running.
+// reported. Each task runs in a session of its own (setsid) and is
+// recognised by MANYCHIP_TASK_ID in its environment (task_session.h). Stop
+// sends SIGTERM to the task's processes, grandchildren included, then
+// SIGKILL after the grace period; when the task's main process exits, what
+// it left running is killed. The direct child dies with the agent
+// (PR_SET_PDEATHSIG); grandchildren that outlive a crashed agent are found
+// through `<workdir>/tasks/*.pid` and killed when the next runner starts
+// in the same workdir (killed, not adopted: see KillPreviousLife), so a
+// restarted agent never leaves an unknown copy of a task running.
 //
 // Launches are idempotent per (task id, attempt): a duplicate of a running
 // task is ignored, a duplicate of a finished one re-reports its exit. That

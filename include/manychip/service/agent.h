@@ -42,6 +42,9 @@ struct AgentOptions {
   absl::Duration backoff_max = absl::Seconds(10);
   absl::Duration stop_grace = absl::Seconds(10);  // on Shutdown
   uint64_t seed = 0;                              // jitter seed; 0 = from the node name
+  // Test hook: the first N LaunchTask messages are ignored, as if lost, so
+  // tests can watch the daemon resend them.
+  int32_t test_drop_launches = 0;
 };
 
 class Agent {

@@ -53,6 +53,10 @@ struct ServerOptions {
   // Device isolations that may evict tasks, per minute; more wait their turn
   // (and are dropped if the device recovers first).
   int32_t max_evictions_per_minute = 10;
+  // A launch the agent does not acknowledge within the timeout is sent again
+  // (same task id and attempt); after launch_max_sends sends, failed over.
+  absl::Duration launch_ack_timeout = absl::Seconds(10);
+  int32_t launch_max_sends = 3;
   int32_t max_message_bytes = 4 << 20;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.

@@ -1,0 +1,143 @@
+// Launches that get lost on the way and tasks that outlive their agent.
+
+#include <signal.h>
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace manychip::testing {
+namespace {
+
+std::string Submit(Cluster& c, const std::string& name, const std::string& json) {
+  CtlResult r = c.Ctl({"submit", c.JobFile(name, json)});
+  EXPECT_EQ(r.code, 0) << r.out;
+  return r.out.substr(0, r.out.find('\n'));
+}
+
+int Count(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Alive and not a zombie.
+bool Alive(pid_t pid) {
+  const std::string stat = Slurp(absl::StrCat("/proc/", pid, "/stat"));
+  if (stat.empty()) return false;
+  const size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
+}
+
+TEST(AgentRecoveryTest, UnacknowledgedLaunchIsResentAndRunsOnce) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=400ms", "--launch_max_sends=3"})) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), {"--test_drop_launches=1"});
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  const std::string id =
+      Submit(c, "j.json", ShellJob("team-a", 1, 1, "echo run $MANYCHIP_ATTEMPT >> runs.log"));
+  ASSERT_TRUE(c.WaitPhase(id, v1::SUCCEEDED, absl::Seconds(15))) << c.Logs();
+  auto j = c.GetJob(id);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->tasks(0).attempt(), 1) << "a resend is the same attempt, not a failover";
+  EXPECT_EQ(Slurp(c.File("agent-gpu-1/runs.log")), "run 1\n");
+  const std::string daemon_log = Slurp(c.File("manychipd.log"));
+  EXPECT_EQ(Count(daemon_log, "sending it again"), 1) << daemon_log;
+  EXPECT_TRUE(absl::StrContains(Slurp(c.File("agent-gpu-1.log")), "dropping the launch"));
+}
+
+TEST(AgentRecoveryTest, LaunchNeverAcknowledgedFailsOverAfterMaxSends) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=300ms", "--launch_max_sends=2"})) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), {"--test_drop_launches=2"});
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  const std::string id =
+      Submit(c, "j.json", ShellJob("team-a", 1, 1, "echo run $MANYCHIP_ATTEMPT >> runs.log"));
+  // Attempt 1 is sent twice and dropped twice; the job is failed over and
+  // attempt 2 (the agent no longer drops) runs.
+  ASSERT_TRUE(c.WaitPhase(id, v1::SUCCEEDED, absl::Seconds(20))) << c.Logs();
+  auto j = c.GetJob(id);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->tasks(0).attempt(), 2) << j->DebugString();
+  EXPECT_EQ(Slurp(c.File("agent-gpu-1/runs.log")), "run 2\n");
+  EXPECT_TRUE(absl::StrContains(Slurp(c.File("manychipd.log")), "after 2 sends; failing it over"))
+      << c.Logs();
+}
+
+TEST(AgentRecoveryTest, GrandchildOfKilledAgentIsKilledByItsRestartAndTheJobFailsOver) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  // The shell starts a grandchild and writes its pid.
+  const std::string id =
+      Submit(c, "j.json",
+             ShellJob("team-a", 1, 1, "sleep 300 & echo $! > gc.$MANYCHIP_ATTEMPT.pid; wait"));
+  pid_t grandchild = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        int64_t v = 0;
+        if (!absl::SimpleAtoi(Slurp(c.File("agent-gpu-1/gc.1.pid")), &v)) {
+          // SimpleAtoi tolerates surrounding whitespace; an empty file is not ready.
+          return false;
+        }
+        grandchild = static_cast<pid_t>(v);
+        return true;
+      },
+      absl::Seconds(10)))
+      << c.Logs();
+  ASSERT_TRUE(Alive(grandchild));
+
+  c.agent("gpu-1")->Kill(SIGKILL);
+  // The shell died with the agent; the grandchild did not.
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(Alive(grandchild)) << "nothing to test: the grandchild died with the agent";
+
+  // Same workdir: the restarted agent finds the task's pid file.
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  EXPECT_TRUE(WaitFor([&] { return !Alive(grandchild); }, absl::Seconds(10)))
+      << "grandchild " << grandchild << " survived the agent restart\n"
+      << c.Logs();
+  EXPECT_TRUE(absl::StrContains(Slurp(c.File("agent-gpu-1.log")), "outlived the previous agent"));
+  // The daemon hears the task is gone and fails the job over: attempt 2 runs.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto j = c.GetJob(id);
+        return j.ok() && j->phase() == v1::RUNNING && j->tasks_size() == 1 &&
+               j->tasks(0).attempt() == 2 && j->tasks(0).phase() == v1::TASK_RUNNING;
+      },
+      absl::Seconds(10)))
+      << c.Logs();
+}
+
+TEST(AgentRecoveryTest, StopKillsTheWholeTaskIncludingGrandchildren) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  // The grandchild moves to a process group of its own: a group kill alone
+  // would miss it, the session does not.
+  const std::string id = Submit(
+      c, "j.json",
+      ShellJob("team-a", 1, 1,
+               "perl -e 'setpgrp(0,0); sleep 300' & echo $! > gc.pid; trap '' TERM; wait; wait"));
+  pid_t grandchild = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        int64_t v = 0;
+        if (!absl::SimpleAtoi(Slurp(c.File("agent-gpu-1/gc.pid")), &v)) return false;
+        grandchild = static_cast<pid_t>(v);
+        return Alive(grandchild);
+      },
+      absl::Seconds(10)))
+      << c.Logs();
+  ASSERT_EQ(c.Ctl({"cancel", id}).code, 0);
+  // TERM is ignored by the shell; the 1 s grace ends in SIGKILL for all.
+  EXPECT_TRUE(WaitFor([&] { return !Alive(grandchild); }, absl::Seconds(10))) << c.Logs();
+}
+
+}  // namespace
+}  // namespace manychip::testing
