@@ -16,7 +16,9 @@
 
 namespace manychip::internal {
 
-using Usage = std::map<std::string, int64_t>;
+// Ordered (deterministic iteration); transparent so charges look keys up
+// without building a std::string.
+using Usage = std::map<std::string, int64_t, std::less<>>;
 
 // Adds (sign = +1) or removes (-1) one allocation's charge on a node of
 // device model `model` (-1: CPU-only node).

@@ -23,6 +23,9 @@ ChooseRequest ToChooseRequest(const DemandSpec& demand) {
 
 namespace {
 
+// Any set of free whole cards is as good as another without an adapter.
+constexpr int32_t kGenericWholeScore = 50;
+
 // The generic choice; `devices` (may be null) receives the pick, so callers
 // that only need the verdict and score allocate nothing.
 ChooseFailure Generic(const NodeView& node, const DemandSpec& demand, int32_t* score,
@@ -49,8 +52,15 @@ ChooseFailure Generic(const NodeView& node, const DemandSpec& demand, int32_t* s
     *score = static_cast<int32_t>(100 - (free[best].raw() - demand.devices.raw()) / 10);
     return ChooseFailure::kNone;
   }
-  const auto& devs = node.spec().devices;
   const int32_t want = demand.card_count();
+  if (devices == nullptr && demand.device_memory.is_zero()) {
+    // Only the verdict: with no device-memory floor, the node's count of
+    // healthy, fully free cards decides.
+    if (node.free_whole_cards() < want) return ChooseFailure::kInsufficientDevices;
+    *score = kGenericWholeScore;
+    return ChooseFailure::kNone;
+  }
+  const auto& devs = node.spec().devices;
   if (devices != nullptr) devices->reserve(static_cast<size_t>(want));
   int32_t got = 0;
   bool memory_short = false;
@@ -67,7 +77,7 @@ ChooseFailure Generic(const NodeView& node, const DemandSpec& demand, int32_t* s
     if (devices != nullptr) devices->clear();
     return memory_short ? ChooseFailure::kInsufficientMemory : ChooseFailure::kInsufficientDevices;
   }
-  *score = 50;
+  *score = kGenericWholeScore;
   return ChooseFailure::kNone;
 }
 
