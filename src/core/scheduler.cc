@@ -221,7 +221,8 @@ class FrameworkScheduler final : public Scheduler {
   std::vector<int64_t> total_, scores_;
   std::vector<int32_t> plugin_counts_;
   std::vector<bool> skip_;
-  std::vector<bool> score_skip_;  // per scorer: its PreScore said kSkip
+  std::vector<bool> score_skip_;     // per scorer: its PreScore said kSkip
+  std::vector<bool> prescore_skip_;  // per PreScore plugin, this attempt
   // Cluster totals for DRF.
   int64_t total_cpu_ = 0, total_memory_ = 0, total_devices_ = 0;
 };
@@ -1376,7 +1377,8 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
 
 bool FrameworkScheduler::RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible,
                                       FlavorExplanation* ex) {
-  std::vector<bool> skip(prescorers_.size(), false);
+  std::vector<bool>& skip = prescore_skip_;
+  skip.assign(prescorers_.size(), false);
   for (size_t p = 0; p < prescorers_.size(); ++p) {
     Decision d = prescorers_[p].plugin->PreScore(cs, feasible);
     if (d.verdict == Verdict::kSkip) {

@@ -97,6 +97,9 @@ absl::StatusOr<PreemptionPlan> Preemption::PostFilter(CycleState& state) const {
         static_cast<int32_t>(view.spec().devices.size()) < d.card_count()) {
       continue;
     }
+    // Nodes the task could never use are skipped before any victim lookup.
+    if (!arch_.Filter(state, view).fit() || !taints_.Filter(state, view).fit()) continue;
+    if (!state.flavor().required_stacks.empty() && !stack_.Filter(state, view).fit()) continue;
     victims.clear();
     for (AllocationId id : ids) {
       const Allocation* a = cluster.FindAllocation(id);
@@ -112,8 +115,6 @@ absl::StatusOr<PreemptionPlan> Preemption::PostFilter(CycleState& state) const {
       it->allocations.push_back(a);
     }
     if (victims.empty()) continue;
-    if (!arch_.Filter(state, view).fit() || !taints_.Filter(state, view).fit()) continue;
-    if (!state.flavor().required_stacks.empty() && !stack_.Filter(state, view).fit()) continue;
     std::sort(victims.begin(), victims.end(), [](const VictimJob& a, const VictimJob& b) {
       if (a.priority != b.priority) return a.priority < b.priority;
       return a.newest > b.newest;
