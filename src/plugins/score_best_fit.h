@@ -16,7 +16,7 @@ namespace manychip::plugins {
 int64_t BestFitRawScore(const GpuNode& node, const GpuAsk& ask);
 
 // Score plugin "best_fit". Proposes the best-fit GPUs of every node it scores.
-class BestFitScore final : public ScorePlugin {
+class BestFitScore final : public ScorePlugin, public BestFitDeviceChooser {
  public:
   absl::string_view name() const override { return "best_fit"; }
   int64_t Score(CycleState& state, const NodeView& node) const override;

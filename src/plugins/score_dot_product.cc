@@ -15,7 +15,7 @@ int64_t DotProductScore(const GpuNode& node, const GpuAsk& ask) {
 int64_t DotProductScorePlugin::Score(CycleState& state, const NodeView& node) const {
   const GpuAsk ask = AskOf(state.demand());
   const GpuNode g = NodeOf(node, buf_);
-  if (!ask.cpu_only()) state.ProposeDevices(node.index(), PickBestFitGpus(g, ask), 100);
+  if (!ask.cpu_only()) state.DeferDevices(this);  // best-fit GPUs on the chosen node
   return DotProductScore(g, ask);
 }
 

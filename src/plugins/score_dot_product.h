@@ -16,7 +16,7 @@ namespace manychip::plugins {
 int64_t DotProductScore(const GpuNode& node, const GpuAsk& ask);
 
 // Score plugin "dot_product". Proposes the best-fit GPUs of every node it scores.
-class DotProductScorePlugin final : public ScorePlugin {
+class DotProductScorePlugin final : public ScorePlugin, public BestFitDeviceChooser {
  public:
   absl::string_view name() const override { return "dot_product"; }
   int64_t Score(CycleState& state, const NodeView& node) const override;

@@ -167,6 +167,7 @@ FgdChoice FgdEvaluate(const GpuNode& node, const GpuAsk& ask, FragCache& cache, 
         out.fit = true;
         out.score = score;
         out.weighted_delta = delta;
+        out.weighted_after = after;
         out.gpus.assign(1, static_cast<int32_t>(g));
       }
     }
@@ -177,6 +178,7 @@ FgdChoice FgdEvaluate(const GpuNode& node, const GpuAsk& ask, FragCache& cache, 
   const int64_t after = cache.Get(node.model, node.cpu_left - ask.cpu, after_free);
   out.fit = true;
   out.weighted_delta = after - before;
+  out.weighted_after = after;
   out.score = FgdScore(before, after, total);
   return out;
 }
@@ -196,7 +198,7 @@ int32_t FgdScorePlugin::InternAsk(const AskKey& key) const {
   return last_id_;
 }
 
-int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
+const FgdChoice& FgdScorePlugin::Choice(const GpuAsk& ask, const NodeView& node) const {
   const size_t n = static_cast<size_t>(node.index());
   if (memo_.size() <= n) memo_.resize(n + 1);
   NodeMemo& m = memo_[n];
@@ -210,7 +212,6 @@ int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
     for (size_t d = 0; d < live.size(); ++d) m.free[d] = live[d].raw();
     ++m.stamp;
   }
-  const GpuAsk ask = AskOf(state.demand());
   const size_t id = static_cast<size_t>(InternAsk(AskKey{ask.cpu, ask.milli, ask.count}));
   if (m.by_ask.size() <= id) {
     m.by_ask.resize(id + 1);
@@ -225,10 +226,22 @@ int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
     m.by_ask[id] = FgdEvaluate(g, ask, cache_, quantized_);
     m.stamp_by_ask[id] = m.stamp;
   }
-  const FgdChoice& c = m.by_ask[id];
+  return m.by_ask[id];
+}
+
+int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {
+  const GpuAsk ask = AskOf(state.demand());
+  const FgdChoice& c = Choice(ask, node);
   if (!c.fit) return 0;
-  if (!ask.cpu_only()) state.ProposeDevices(node.index(), c.gpus, static_cast<int32_t>(c.score));
+  if (!ask.cpu_only()) state.DeferDevices(this);
   return c.score;
+}
+
+std::vector<int32_t> FgdScorePlugin::ChooseDevices(const CycleState& state,
+                                                   const NodeView& node) const {
+  const GpuAsk ask = AskOf(state.demand());
+  if (ask.cpu_only()) return {};
+  return Choice(ask, node).gpus;
 }
 
 absl::StatusOr<std::unique_ptr<Plugin>> NewFgdScore(const PluginArgs& args,

@@ -102,6 +102,7 @@ struct FgdChoice {
   bool fit = false;
   int64_t score = 0;           // FgdScore, 0..100
   int64_t weighted_delta = 0;  // (F_after - F_before) x total_weight
+  int64_t weighted_after = 0;  // F_after x total_weight
   std::vector<int32_t> gpus;
 };
 FgdChoice FgdEvaluate(const GpuNode& node, const GpuAsk& ask, FragCache& cache, bool quantized);
@@ -111,15 +112,22 @@ FgdChoice FgdEvaluate(const GpuNode& node, const GpuAsk& ask, FragCache& cache, 
 //                    the simulator derives it from a trace (TypicalWorkload).
 //   quantized        (default true) rank GPUs within a node by the integer
 //                    score, as the paper; false ranks by the exact change.
-// Proposes the chosen GPU(s) of every node it scores. Results are memoised
+// Defers the GPU pick to the chosen node (the choice it scored). Results are memoised
 // per node until the node's free CPU or GPUs change, and fragmentation values
 // per node state (FragCache), so the cost per task is a lookup for every node
 // whose state has not changed since the same task shape was last scored.
-class FgdScorePlugin final : public ScorePlugin {
+class FgdScorePlugin final : public ScorePlugin, public DeviceChooser {
  public:
   FgdScorePlugin(FragWorkload workload, bool quantized);
   absl::string_view name() const override { return "fgd"; }
   int64_t Score(CycleState& state, const NodeView& node) const override;
+  // The GPU(s) of the choice Score made for `node` (deferred, not proposed
+  // for every node: see DeviceChooser).
+  std::vector<int32_t> ChooseDevices(const CycleState& state, const NodeView& node) const override;
+  // The memoised choice for `ask` on `node`, evaluated if the node changed
+  // since it was last scored (fgd_lex ranks nodes by it).
+  const FgdChoice& Choice(const GpuAsk& ask, const NodeView& node) const;
+  const FragWorkload& workload() const { return *workload_; }
 
  private:
   struct AskKey {

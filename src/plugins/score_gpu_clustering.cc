@@ -23,7 +23,7 @@ int64_t GpuClusteringScorePlugin::Score(CycleState& state, const NodeView& node)
   const GpuAsk ask = AskOf(state.demand());
   const GpuNode g = NodeOf(node, buf_);
   if (ask.cpu_only()) return 0;
-  state.ProposeDevices(node.index(), PickBestFitGpus(g, ask), 100);
+  state.DeferDevices(this);  // best-fit GPUs on the chosen node
   GpuClassCounts counts;
   for (AllocationId id : cluster_->AllocationsOnNode(node.index())) {
     const Allocation* a = cluster_->FindAllocation(id);

@@ -26,7 +26,7 @@ int64_t GpuClusteringScore(const GpuNode& node, const GpuAsk& ask, const GpuClas
 // Score plugin "gpu_clustering". The classes present on a node are read from
 // the cluster state's allocations, so the plugin keeps no state of its own
 // and stays right when tasks end. Proposes best-fit GPUs.
-class GpuClusteringScorePlugin final : public ScorePlugin {
+class GpuClusteringScorePlugin final : public ScorePlugin, public BestFitDeviceChooser {
  public:
   explicit GpuClusteringScorePlugin(const ClusterState* cluster) : cluster_(cluster) {}
   absl::string_view name() const override { return "gpu_clustering"; }

@@ -16,7 +16,7 @@ namespace manychip::plugins {
 int64_t GpuPackingScore(const GpuNode& node, const GpuAsk& ask);
 
 // Score plugin "gpu_packing". Proposes the best-fit GPUs of every node it scores.
-class GpuPackingScorePlugin final : public ScorePlugin {
+class GpuPackingScorePlugin final : public ScorePlugin, public BestFitDeviceChooser {
  public:
   absl::string_view name() const override { return "gpu_packing"; }
   int64_t Score(CycleState& state, const NodeView& node) const override;

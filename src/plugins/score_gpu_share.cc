@@ -68,6 +68,11 @@ GpuNode NodeOf(const NodeView& node, std::vector<int64_t>& buf) {
   return g;
 }
 
+std::vector<int32_t> BestFitDeviceChooser::ChooseDevices(const CycleState& state,
+                                                         const NodeView& node) const {
+  return PickBestFitGpus(NodeOf(node, choose_buf_), AskOf(state.demand()));
+}
+
 void MinMaxNormalize(absl::Span<int64_t> scores) {
   if (scores.empty()) return;
   int64_t lo = scores[0], hi = scores[0];

@@ -16,6 +16,7 @@
 #include "absl/types/span.h"
 #include "manychip/core/cluster_state.h"
 #include "manychip/core/job.h"
+#include "manychip/framework/cycle_state.h"
 
 namespace manychip::plugins {
 
@@ -78,6 +79,18 @@ GpuAsk AskOf(const DemandSpec& demand);
 // The policy view of a scheduler node. `buf` receives the per-device free
 // milli (unhealthy devices read 0) and must outlive the returned value.
 GpuNode NodeOf(const NodeView& node, std::vector<int64_t>& buf);
+
+// The "best" GPU pick deferred to the node the scheduler chooses (see
+// `DeviceChooser`): the policies that place GPUs by best fit inherit this and
+// call `state.DeferDevices(this)` instead of proposing for every node they
+// score, which allocated a device list per node per task.
+class BestFitDeviceChooser : public DeviceChooser {
+ public:
+  std::vector<int32_t> ChooseDevices(const CycleState& state, const NodeView& node) const override;
+
+ private:
+  mutable std::vector<int64_t> choose_buf_;
+};
 
 // Rescales scores linearly so the lowest becomes 0 and the highest 100 (all
 // 0 when they are equal), in integers as the paper's NormalizeScore does.
