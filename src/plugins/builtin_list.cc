@@ -11,6 +11,7 @@
 #include "src/plugins/score_best_fit.h"
 #include "src/plugins/score_dot_product.h"
 #include "src/plugins/score_fgd.h"
+#include "src/plugins/score_fgd_lex.h"
 #include "src/plugins/score_gpu_clustering.h"
 #include "src/plugins/score_gpu_packing.h"
 #include "src/plugins/score_random.h"
@@ -31,6 +32,7 @@ const std::vector<BuiltinEntry>& BuiltinList() {
       {"device_topology", &NewDeviceTopology},
       {"dot_product", &NewDotProductScore},
       {"fgd", &NewFgdScore},
+      {"fgd_lex", &NewFgdLexScore},
       {"gang", &NewGangPermit},
       {"gpu_clustering", &NewGpuClusteringScore},
       {"gpu_packing", &NewGpuPackingScore},
