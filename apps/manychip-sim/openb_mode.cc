@@ -16,6 +16,7 @@
 #include "apps/manychip-sim/progress.h"
 #include "manychip/codec/profile.h"
 #include "manychip/sim/openb_batch.h"
+#include "manychip/sim/openb_variants.h"
 #include "manychip/sim/report.h"
 #include "manychip/status.h"
 
@@ -44,7 +45,7 @@ absl::Status RunOpenbMode(int argc, char** argv) {
   MC_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(argc, argv, 2));
   MC_RETURN_IF_ERROR(
       flags.CheckKnown({"nodes", "pods", "catalog", "policy", "profile", "profiles-dir", "seeds",
-                        "tune", "threads", "json", "report", "popularity"}));
+                        "tune", "threads", "json", "report", "popularity", "variant"}));
   const std::string nodes_path =
       flags.Get("nodes", "data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv");
   const std::string pods_path =
@@ -56,6 +57,13 @@ absl::Status RunOpenbMode(int argc, char** argv) {
                       sim::ReadOpenbNodes(nodes_path, shared_catalog.get()));
   MC_ASSIGN_OR_RETURN(std::vector<sim::OpenbPod> pods,
                       sim::ReadOpenbPods(pods_path, shared_catalog.get()));
+  if (flags.Has("variant")) {
+    // A re-weighted mix of the same pods (openb_variants.h), to check that a
+    // policy generalises beyond the default trace's mix.
+    absl::StatusOr<sim::OpenbVariant> v = sim::ParseOpenbVariant(flags.Get("variant", ""));
+    if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("--", v.status().message()));
+    MC_ASSIGN_OR_RETURN(pods, sim::DeriveOpenbVariant(pods, *v));
+  }
   MC_ASSIGN_OR_RETURN(std::vector<uint64_t> seeds, ParseSeeds(flags.Get("seeds", "42-51")));
   MC_ASSIGN_OR_RETURN(int64_t tune, ParsePermille(flags.Get("tune", "1.3"), "tune"));
   MC_ASSIGN_OR_RETURN(int64_t threads, flags.GetInt("threads", 0));
