@@ -91,18 +91,8 @@ absl::Status RunRunMode(int argc, char** argv) {
   std::fputs(sim::RunSummaryTable(runs).c_str(), stdout);
   if (flags.Has("json")) {
     const std::string path = flags.Get("json", "");
-    std::string doc;
-    if (runs.size() == 1) {
-      doc = sim::TraceRunJson(runs.front().second);
-    } else {
-      // Several profiles: {"runs": [{"profile": name, "result": {...}}, ...]}.
-      doc = "{\"runs\":[";
-      for (size_t i = 0; i < runs.size(); ++i) {
-        absl::StrAppend(&doc, i == 0 ? "" : ",", "{\"profile\":\"", runs[i].first,
-                        "\",\"result\":", sim::TraceRunJson(runs[i].second), "}");
-      }
-      doc += "]}\n";
-    }
+    const std::string doc =
+        runs.size() == 1 ? sim::TraceRunJson(runs.front().second) : sim::RunsJson(runs);
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << doc;
     if (!out) return absl::UnavailableError(absl::StrCat(path, ": write failed"));

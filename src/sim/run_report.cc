@@ -53,6 +53,28 @@ std::string Slug(const std::string& name) {
 
 }  // namespace
 
+std::string RunsJson(const std::vector<NamedRun>& runs) {
+  std::string doc = "{\"runs\":[";
+  for (size_t i = 0; i < runs.size(); ++i) {
+    std::string name;
+    for (char c : runs[i].first) {
+      if (c == '"' || c == '\\') {
+        name.push_back('\\');
+        name.push_back(c);
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        name += absl::StrFormat("\\u%04x", static_cast<int>(c));
+      } else {
+        name.push_back(c);
+      }
+    }
+    std::string result = TraceRunJson(runs[i].second);
+    while (!result.empty() && result.back() == '\n') result.pop_back();
+    absl::StrAppend(&doc, i == 0 ? "" : ",", "{\"profile\":\"", name, "\",\"result\":", result,
+                    "}");
+  }
+  return doc + "]}\n";
+}
+
 std::string RunSummaryTable(const std::vector<NamedRun>& runs) {
   std::string out = absl::StrFormat("%-22s %7s %7s %9s %9s %9s %9s %9s %10s %8s %6s %6s\n",
                                     "profile", "jobs", "done", "queue_s", "jct_mean", "jct_p50",

@@ -250,6 +250,9 @@ TEST_F(RunModeTest, ReportWritesHtmlAndEveryCsv) {
   ASSERT_TRUE(vendors.ok());
   EXPECT_THAT(*vendors, HasSubstr("aware,nvidia,1,"));
   EXPECT_THAT(TraceRunJson(*aware), HasSubstr("\"slo_attainment_pct\":"));
+  const std::string both = RunsJson({{"a\"b", *aware}, {"blind", *blind}});
+  EXPECT_THAT(both, HasSubstr("{\"runs\":[{\"profile\":\"a\\\"b\",\"result\":{\"jobs\":2,"));
+  EXPECT_THAT(both, HasSubstr("},{\"profile\":\"blind\",\"result\":{"));
 }
 
 // ---- the workload file's errors ----------------------------------------------

@@ -28,6 +28,10 @@ using NamedRun = std::pair<std::string, TraceRunResult>;
 
 absl::Status WriteRunReport(const std::string& dir, const std::vector<NamedRun>& runs);
 
+// The `run --json` document for several profiles:
+// {"runs": [{"profile": NAME, "result": <TraceRunJson>}, ...]}.
+std::string RunsJson(const std::vector<NamedRun>& runs);
+
 // The table the `run` command prints: one row per profile.
 std::string RunSummaryTable(const std::vector<NamedRun>& runs);
 
