@@ -1,5 +1,7 @@
 // v1::Node <-> NodeSpec.
 
+#include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -62,7 +64,17 @@ absl::StatusOr<DeviceSpec> DeviceFromProto(const v1::Device& d, const Catalog& c
   }
   spec.numa_node = d.numa_node();
   spec.link_group = d.link_group();
-  spec.physical_id = d.physical_id();
+  // Absent means "same as index" (-1). A present value is taken literally,
+  // 0 included: on a node with two vendors both have a physical id 0.
+  if (d.has_physical_id()) {
+    if (d.physical_id() < 0) {
+      return FieldError(Field(path, "physical_id"),
+                        absl::StrCat("must be >= 0, got ", d.physical_id()));
+    }
+    spec.physical_id = d.physical_id();
+  } else {
+    spec.physical_id = -1;
+  }
   spec.pci_bus_id = d.pci_bus_id();
   std::set<int32_t> peers;
   for (int i = 0; i < d.links_size(); ++i) {
@@ -100,6 +112,37 @@ absl::Status CheckStringMap(const google::protobuf::Map<std::string, std::string
       return FieldError(Key(path, key), "value must not be empty");
     }
     (*out)[key] = value;
+  }
+  return absl::OkStatus();
+}
+
+// Physical ids name device nodes per vendor (/dev/davinci0 and /dev/xpu0 can
+// sit on one host), so they must be unique among one vendor's devices only.
+// A device without one uses its index, and that effective id counts too: two
+// devices that would both open /dev/davinci3 are an inconsistent inventory.
+// Devices are visited in index order so the error is the same for the same
+// input; it names a device whose physical_id is present (two absent ones
+// never collide, indexes being unique).
+absl::Status CheckPhysicalIds(const NodeSpec& node, const Catalog& catalog,
+                              const std::vector<int>& source_of, const std::string& devices_path) {
+  // vendor -> effective physical id -> device index that claimed it.
+  std::map<std::string, std::map<int32_t, int>, std::less<>> claimed;
+  for (int idx = 0; idx < static_cast<int>(node.devices.size()); ++idx) {
+    const DeviceSpec& d = node.devices[idx];
+    const std::string& vendor = catalog.model(d.model).vendor;
+    const int32_t id = d.physical_id >= 0 ? d.physical_id : idx;
+    auto [it, inserted] = claimed[vendor].emplace(id, idx);
+    if (inserted) continue;
+    const int other = it->second;
+    const int blamed = d.physical_id >= 0 ? idx : other;
+    const int partner = blamed == idx ? other : idx;
+    const std::string why = node.devices[partner].physical_id >= 0
+                                ? absl::StrCat("also devices[", source_of[partner], "]")
+                                : absl::StrCat("devices[", source_of[partner],
+                                               "] has none, so it uses its index ", partner);
+    return FieldError(
+        Field(Index(devices_path, source_of[blamed]), "physical_id"),
+        absl::StrCat("duplicate physical id ", id, " among ", vendor, " devices (", why, ")"));
   }
   return absl::OkStatus();
 }
@@ -164,10 +207,6 @@ absl::StatusOr<NodeSpec> NodeFromProto(const v1::Node& proto, const Catalog& cat
   node.devices.resize(n);
   std::vector<int> source_of(n, -1);  // device index -> position in the input
   std::set<std::string> uuids;
-  bool literal_physical_ids = false;
-  for (int i = 0; i < n; ++i) {
-    if (proto.devices(i).physical_id() != 0) literal_physical_ids = true;
-  }
   for (int i = 0; i < n; ++i) {
     const std::string dpath = Index(at("devices"), i);
     MC_ASSIGN_OR_RETURN(DeviceSpec device, DeviceFromProto(proto.devices(i), catalog, n, dpath));
@@ -179,24 +218,10 @@ absl::StatusOr<NodeSpec> NodeFromProto(const v1::Node& proto, const Catalog& cat
     if (!device.uuid.empty() && !uuids.insert(device.uuid).second) {
       return FieldError(Field(dpath, "uuid"), absl::StrCat("duplicate uuid ", Quote(device.uuid)));
     }
-    if (!literal_physical_ids) {
-      device.physical_id = -1;
-    } else if (device.physical_id < 0) {
-      return FieldError(Field(dpath, "physical_id"),
-                        absl::StrCat("must be >= 0, got ", device.physical_id));
-    }
     source_of[device.index] = i;
     node.devices[device.index] = std::move(device);
   }
-  if (literal_physical_ids) {
-    std::set<int32_t> seen;
-    for (int idx = 0; idx < n; ++idx) {
-      if (!seen.insert(node.devices[idx].physical_id).second) {
-        return FieldError(Field(Index(at("devices"), source_of[idx]), "physical_id"),
-                          absl::StrCat("duplicate physical id ", node.devices[idx].physical_id));
-      }
-    }
-  }
+  MC_RETURN_IF_ERROR(CheckPhysicalIds(node, catalog, source_of, at("devices")));
   // Links describe a symmetric relation; a one-sided link means the
   // inventory is inconsistent and topology decisions would depend on which
   // side the scheduler happens to look at.
@@ -254,7 +279,7 @@ v1::Node NodeToProto(const NodeSpec& node, const Catalog& catalog) {
     dev->set_health_reason(d.health_reason);
     dev->set_numa_node(d.numa_node);
     dev->set_link_group(d.link_group);
-    dev->set_physical_id(d.physical_id < 0 ? 0 : d.physical_id);
+    if (d.physical_id >= 0) dev->set_physical_id(d.physical_id);  // absent = same as index
     dev->set_pci_bus_id(d.pci_bus_id);
     for (const DeviceLinkSpec& l : d.links) {
       v1::DeviceLink* link = dev->add_links();

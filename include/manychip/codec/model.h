@@ -43,10 +43,13 @@
 // memory_mib >= 0 (0 = the catalog's figure; the catalog must then know it),
 // numa_node >= -1, unique non-empty uuids, links to another existing device
 // at most once per peer, symmetric (if 0 lists 3, 3 lists 0 with the same
-// class and lanes). physical_id: all 0 means "same as index"; otherwise the
-// values are taken literally and must be unique and >= 0. Taint effect is ""
-// or "NoSchedule" (hard) or "PreferNoSchedule" (soft). Label, software and
-// topology keys/entries are non-empty.
+// class and lanes). physical_id: absent means "same as index" (-1 in
+// DeviceSpec, and NodeToProto leaves it out again); a present value, 0
+// included, is taken literally and must be >= 0. Physical ids are per vendor
+// (/dev/davinci0 and /dev/xpu0 on one host): among the devices of one catalog
+// vendor, the effective ids (the literal one, else the index) must be unique.
+// Taint effect is "" or "NoSchedule" (hard) or "PreferNoSchedule" (soft).
+// Label, software and topology keys/entries are non-empty.
 //
 // Cluster. node_groups expand to `<prefix>-0000`, `<prefix>-0001`, ...
 // (count 1..100000, at least four digits); node names are unique across

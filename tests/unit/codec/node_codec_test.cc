@@ -48,7 +48,7 @@ TEST(NodeCodecTest, BaseNodeIsValidAndSortedByIndex) {
   EXPECT_EQ(node->devices[3].memory.raw(), 90000);  // the inventory's own figure
   EXPECT_FALSE(node->devices[2].healthy);
   EXPECT_EQ(node->devices[2].health_reason, "xid 79");
-  EXPECT_EQ(node->devices[0].physical_id, -1);  // all zero: same as index
+  EXPECT_EQ(node->devices[0].physical_id, -1);  // absent: same as index
   EXPECT_EQ(node->devices[2].links[0].link_class, LinkClass::kSameCpu);
   EXPECT_FALSE(node->taints[0].prefer_no_schedule);
 }
