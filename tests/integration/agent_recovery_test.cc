@@ -34,7 +34,7 @@ bool Alive(pid_t pid) {
 
 TEST(AgentRecoveryTest, UnacknowledgedLaunchIsResentAndRunsOnce) {
   Cluster c;
-  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=400ms", "--launch_max_sends=3"})) << c.Logs();
+  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=1s", "--launch_max_sends=3"})) << c.Logs();
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), {"--test_drop_launches=1"});
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   const std::string id =
@@ -51,7 +51,7 @@ TEST(AgentRecoveryTest, UnacknowledgedLaunchIsResentAndRunsOnce) {
 
 TEST(AgentRecoveryTest, LaunchNeverAcknowledgedFailsOverAfterMaxSends) {
   Cluster c;
-  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=300ms", "--launch_max_sends=2"})) << c.Logs();
+  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=1s", "--launch_max_sends=2"})) << c.Logs();
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), {"--test_drop_launches=2"});
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   const std::string id =
