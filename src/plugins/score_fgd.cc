@@ -213,20 +213,20 @@ const FgdChoice& FgdScorePlugin::Choice(const GpuAsk& ask, const NodeView& node)
     ++m.stamp;
   }
   const size_t id = static_cast<size_t>(InternAsk(AskKey{ask.cpu, ask.milli, ask.count}));
-  if (m.by_ask.size() <= id) {
-    m.by_ask.resize(id + 1);
-    m.stamp_by_ask.resize(id + 1, 0);
-  }
-  if (m.stamp_by_ask[id] != m.stamp) {
+  if (by_ask_.size() <= id) by_ask_.resize(id + 1);
+  std::vector<AskSlot>& slots = by_ask_[id];
+  if (slots.size() <= n) slots.resize(std::max(n + 1, memo_.size()));
+  AskSlot& slot = slots[n];
+  if (slot.stamp != m.stamp) {
     GpuNode g;
     g.model = node.model();
     g.cpu_left = m.cpu_left;
     g.cpu_capacity = node.spec().cpu.raw();
     g.free = m.free;
-    m.by_ask[id] = FgdEvaluate(g, ask, cache_, quantized_);
-    m.stamp_by_ask[id] = m.stamp;
+    slot.choice = FgdEvaluate(g, ask, cache_, quantized_);
+    slot.stamp = m.stamp;
   }
-  return m.by_ask[id];
+  return slot.choice;
 }
 
 int64_t FgdScorePlugin::Score(CycleState& state, const NodeView& node) const {

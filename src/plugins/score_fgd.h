@@ -139,15 +139,17 @@ class FgdScorePlugin final : public ScorePlugin, public DeviceChooser {
       return H::combine(std::move(h), k.cpu, k.milli, k.count);
     }
   };
-  // Per node: the state the memo is valid for, and per interned ask the
-  // choice, valid while its stamp equals the node's current stamp (so a state
-  // change invalidates everything in O(1)).
+  // Per node: the state the memo is valid for; a state change bumps the
+  // stamp, which invalidates every ask's choice for the node in O(1).
   struct NodeMemo {
     int64_t cpu_left = -1;
     std::vector<int64_t> free;
     uint32_t stamp = 1;
-    std::vector<uint32_t> stamp_by_ask;
-    std::vector<FgdChoice> by_ask;
+  };
+  // One ask's choice on one node, valid while `stamp` equals the node's.
+  struct AskSlot {
+    uint32_t stamp = 0;
+    FgdChoice choice;
   };
   int32_t InternAsk(const AskKey& key) const;
 
@@ -155,7 +157,11 @@ class FgdScorePlugin final : public ScorePlugin, public DeviceChooser {
   bool quantized_;
   // Memoisation only: Score is logically const.
   mutable FragCache cache_;
-  mutable std::vector<NodeMemo> memo_;                    // by NodeIndex
+  mutable std::vector<NodeMemo> memo_;  // by NodeIndex
+  // By interned ask, then NodeIndex: the scheduler scores the nodes of one
+  // ask in ascending index order, so this is read sequentially (cache
+  // friendly) instead of one heap block per node.
+  mutable std::vector<std::vector<AskSlot>> by_ask_;
   mutable absl::flat_hash_map<AskKey, int32_t> ask_ids_;  // lookups only
   mutable AskKey last_key_{-1, -1, -1};
   mutable int32_t last_id_ = -1;
