@@ -17,6 +17,8 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -24,10 +26,12 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "adapters/device/fake/fake_adapter.h"
 #include "adapters/discovery.h"
 #include "manychip/adapters/builtin.h"
+#include "manychip/adapters/health_watcher.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
 #include "manychip/service/agent.h"
@@ -46,6 +50,8 @@ ABSL_FLAG(std::string, tool_output_dir, "",
           "--discover reads recorded vendor tool output from DIR instead of running the tools "
           "(DIR/npu-smi_info.txt, DIR/ppu-smi_query-gpu.csv, ...: see adapters/README.md) and "
           "vendor install files under DIR/root; NVML and DCMI are not loaded");
+ABSL_FLAG(std::string, nvml_library, "libnvidia-ml.so.1",
+          "NVML shared object for --discover and its XID health watch (tests use a fake)");
 ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
 ABSL_FLAG(std::string, workdir, "", "where task stdout/stderr files go");
 ABSL_FLAG(std::string, token_file, "", "file holding this node's token");
@@ -60,6 +66,14 @@ ABSL_FLAG(int32_t, test_drop_launches, 0,
           "test hook: ignore the first N LaunchTask messages (exercises the daemon's resend)");
 
 namespace {
+
+// Discovery options of a live (not recorded) host, from the flags.
+manychip::DiscoverOptions LiveDiscoverOptions() {
+  manychip::DiscoverOptions d;
+  d.sysfs_root = absl::GetFlag(FLAGS_sysfs_root);
+  d.nvml_library = absl::GetFlag(FLAGS_nvml_library);
+  return d;
+}
 
 int Fail(const absl::Status& s, int code) {
   spdlog::error("manychip-agent: {}", s.ToString());
@@ -79,8 +93,7 @@ absl::StatusOr<manychip::v1::Node> LoadInventory(const manychip::Catalog& catalo
     if (const std::string dir = absl::GetFlag(FLAGS_adapter_dir); !dir.empty()) {
       if (absl::Status s = manychip::LoadAdapterDir(dir, registry); !s.ok()) return s;
     }
-    manychip::DiscoverOptions d;
-    d.sysfs_root = absl::GetFlag(FLAGS_sysfs_root);
+    manychip::DiscoverOptions d = LiveDiscoverOptions();
     if (const std::string dir = absl::GetFlag(FLAGS_tool_output_dir); !dir.empty()) {
       d.tool_output_dir = dir;
       d.host_root = dir + "/root";
@@ -148,6 +161,37 @@ int main(int argc, char** argv) {
     a->Shutdown();
   });
 
+  // NVML's critical XIDs arrive as events, between polls. NVML has no
+  // "recovered" event and a re-discovery still lists such a GPU as healthy, so
+  // a GPU marked by an XID stays unhealthy until the agent restarts (as with
+  // NVIDIA's device plugin); the poll below must not report it healthy again.
+  absl::Mutex xid_mu;
+  std::set<int32_t> xid_unhealthy;
+  std::unique_ptr<manychip::DeviceHealthWatcher> xid_watcher;
+  if (discover && absl::GetFlag(FLAGS_tool_output_dir).empty()) {
+    auto w = manychip::WatchNvidiaHealth(
+        LiveDiscoverOptions(), [&](const manychip::DeviceHealthChange& c) {
+          if (c.healthy) return;
+          {
+            absl::MutexLock lock(&xid_mu);
+            if (!xid_unhealthy.insert(c.device_index).second) return;
+          }
+          spdlog::warn("device {} is now UNHEALTHY ({})", c.device_index, c.reason);
+          a->ReportDeviceHealth(c.device_index, false, c.reason);
+        });
+    if (w.ok()) {
+      xid_watcher = *std::move(w);
+    } else if (absl::IsNotFound(w.status())) {
+      spdlog::info("no NVML on this host: no XID health watch");
+    } else {
+      spdlog::warn("no XID health watch: {}", w.status().ToString());
+    }
+  }
+  auto xid_marked = [&](int32_t device) {
+    absl::MutexLock lock(&xid_mu);
+    return xid_unhealthy.contains(device);
+  };
+
   // Device health: re-read the inventory (or re-discover) and report changes.
   std::thread health([&] {
     std::map<int32_t, bool> healthy;
@@ -160,6 +204,10 @@ int main(int argc, char** argv) {
         continue;
       }
       for (const auto& d : now->devices()) {
+        if (xid_marked(d.index())) {  // already reported by the watcher
+          healthy[d.index()] = false;
+          continue;
+        }
         const bool h = d.health() != manychip::v1::UNHEALTHY;
         if (healthy.contains(d.index()) && healthy[d.index()] != h) {
           spdlog::info("device {} is now {}", d.index(), h ? "healthy" : "UNHEALTHY");
@@ -173,6 +221,7 @@ int main(int argc, char** argv) {
   absl::Status s = (*agent)->Run();
   stop.Notify();
   health.join();
+  xid_watcher.reset();  // its callback uses the agent
   agent->reset();
   if (!s.ok()) return Fail(s, 1);
   return 0;

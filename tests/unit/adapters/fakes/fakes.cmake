@@ -27,3 +27,9 @@ if(TARGET manychip_adapters_tests)
     MC_FAKE_NVML_SO="$<TARGET_FILE:manychip_fake_nvml>")
   add_dependencies(manychip_adapters_tests ${fake_targets})
 endif()
+# The integration tests run a live-discovery agent against the fake NVML.
+if(TARGET manychip_integration_tests)
+  target_compile_definitions(manychip_integration_tests PRIVATE
+    MC_FAKE_NVML_SO="$<TARGET_FILE:manychip_fake_nvml>")
+  add_dependencies(manychip_integration_tests manychip_fake_nvml)
+endif()
