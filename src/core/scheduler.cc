@@ -157,6 +157,7 @@ class FrameworkScheduler final : public Scheduler {
   // PreScore plugins on the feasible nodes; false: one refused (explained).
   bool RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible, FlavorExplanation* ex);
   // Returns the rejecting plugin index or -1; sets *decision.
+  RejectReason NodeStateRejects(NodeIndex n) const;
   int FilterNode(CycleState& cs, const std::vector<bool>& skip, const NodeView& v,
                  Decision* decision) const;
   absl::StatusOr<AllocationId> Reserve(CycleState& cs, NodeIndex node);
@@ -1252,6 +1253,15 @@ bool FrameworkScheduler::RunPreFilters(CycleState& cs, std::vector<bool>& skip,
   return true;
 }
 
+// A lost or cordoned node never takes work, whatever the profile: the taints
+// filter says so too, but safety cannot depend on a profile listing it.
+RejectReason FrameworkScheduler::NodeStateRejects(NodeIndex n) const {
+  const auto& rt = cluster_.runtime(n);
+  if (!rt.ready) return RejectReason::kNodeNotReady;
+  if (!rt.schedulable) return RejectReason::kNodeUnschedulable;
+  return RejectReason::kNone;
+}
+
 int FrameworkScheduler::FilterNode(CycleState& cs, const std::vector<bool>& skip, const NodeView& v,
                                    Decision* decision) const {
   for (size_t f = 0; f < filters_.size(); ++f) {
@@ -1284,6 +1294,10 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
     if (cs.restricted() && !cs.allowed().Test(n)) return true;
     if (!cluster_.runtime(n).alive) return true;
     ++visited;
+    if (RejectReason r = NodeStateRejects(n); r != RejectReason::kNone) {
+      ++reason_counts[static_cast<int>(r)];
+      return true;
+    }
     NodeView v = cluster_.view(n);
     int rejected = FilterNode(cs, skip, v, &decision);
     if (rejected >= 0) {
@@ -1648,6 +1662,10 @@ absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id
       Decision decision;
       for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
         if (!cluster_.runtime(n).alive) continue;
+        if (RejectReason r = NodeStateRejects(n); r != RejectReason::kNone) {
+          ++counts[static_cast<int>(r)];
+          continue;
+        }
         int rejected = FilterNode(cs, skip, cluster_.view(n), &decision);
         if (rejected < 0) {
           ++ex.nodes_feasible;

@@ -476,6 +476,29 @@ TEST_F(SchedulerTest, NodeLossRequeuesAndTaskExitsFinishJobs) {
   Consistent();
 }
 
+TEST_F(SchedulerTest, LostOrCordonedNodesTakeNoWorkEvenWithoutTheTaintsFilter) {
+  ProfileSpec p = DefaultProfile();
+  std::erase_if(p.plugins, [](const PluginArgs& a) { return a.name == "taints"; });
+  Make(p);
+  Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(3).Build());
+  ASSERT_TRUE(s_->SetNodeReady("n-0", false).ok());
+  ASSERT_TRUE(s_->SetNodeSchedulable("n-1", false).ok());
+  ASSERT_TRUE(s_->Submit(Job("a").Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  ASSERT_TRUE(s_->Submit(Job("b").Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  CycleResult r = s_->RunCycle();
+  ASSERT_EQ(r.placed.size(), 1u);
+  EXPECT_EQ(r.placed[0].node, "n-2");
+  EXPECT_EQ(State("b"), JobState::kPending);
+  auto e = s_->Explain("b");
+  ASSERT_TRUE(e.ok()) << e.status();
+  ASSERT_EQ(e->flavors.size(), 1u);
+  std::map<RejectReason, int32_t> counts(e->flavors[0].reasons.begin(),
+                                         e->flavors[0].reasons.end());
+  EXPECT_EQ(counts[RejectReason::kNodeNotReady], 1) << e->ToString();
+  EXPECT_EQ(counts[RejectReason::kNodeUnschedulable], 1);
+  Consistent();
+}
+
 TEST_F(SchedulerTest, RestoreBindingReassumesExactDevices) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());
