@@ -30,10 +30,12 @@ absl::StatusOr<std::vector<FgdLexKey>> ParseFgdLexOrder(absl::string_view text) 
       key.kind = FgdLexKey::kBestFit;
     } else if (k == "idle") {
       key.kind = FgdLexKey::kIdle;
+    } else if (k == "cpuidle") {
+      key.kind = FgdLexKey::kCpuIdle;
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("order[", i, "]: unknown key '", k,
-                       "' (score, delta, after, scarcity, bestfit, idle; '-' reverses)"));
+                       "' (score, delta, after, scarcity, bestfit, idle, cpuidle; '-' reverses)"));
     }
     for (const FgdLexKey& o : out) {
       if (o.kind == key.kind) {
@@ -115,6 +117,9 @@ void FgdLexScore::NormalizeScore(CycleState& state, absl::Span<const NodeIndex> 
           break;
         case FgdLexKey::kIdle:
           k[j] = NodeOf(node, buf_).total_free() - ask.total_milli();
+          break;
+        case FgdLexKey::kCpuIdle:
+          k[j] = ask.cpu_only() ? NodeOf(node, buf_).total_free() : 0;
           break;
       }
       if (order_[j].reversed) k[j] = -k[j];

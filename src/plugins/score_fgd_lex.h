@@ -19,6 +19,10 @@
 //             that have no alternative.
 //   bestfit   the paper's best-fit score, higher first
 //   idle      the node's idle GPU milli after placing, lower first
+//   cpuidle   for CPU-only tasks, the node's idle GPU milli, lower first (0
+//             for GPU tasks): CPU spent beside idle GPUs is what strands
+//             them, and FGD counts all idle GPU as fragment for a CPU-only
+//             task on every node, so its score cannot see this
 // A '-' before a key reverses it.
 // Nodes equal on every key keep the scheduler's order (lowest node index).
 //
@@ -41,7 +45,7 @@
 namespace manychip::plugins {
 
 struct FgdLexKey {
-  enum Kind { kScore, kDelta, kAfter, kScarcity, kBestFit, kIdle };
+  enum Kind { kScore, kDelta, kAfter, kScarcity, kBestFit, kIdle, kCpuIdle };
   Kind kind = kScore;
   bool reversed = false;  // '-' prefix: the other way round
 };

@@ -19,6 +19,9 @@ TEST(ScoreFgdLexTest, ParsesOrderKeysAndReversal) {
   EXPECT_EQ((*o)[1].kind, FgdLexKey::kIdle);
   EXPECT_TRUE((*o)[1].reversed);
   EXPECT_EQ((*o)[2].kind, FgdLexKey::kScarcity);
+  absl::StatusOr<std::vector<FgdLexKey>> c = ParseFgdLexOrder("score,cpuidle");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ((*c)[1].kind, FgdLexKey::kCpuIdle);
 }
 
 TEST(ScoreFgdLexTest, BadOrderNamesTheEntry) {
