@@ -117,6 +117,7 @@ class FrameworkScheduler final : public Scheduler {
   absl::Status RemoveNode(absl::string_view name) override;
   absl::Status SetNodeReady(absl::string_view name, bool ready) override;
   absl::Status SetNodeSchedulable(absl::string_view name, bool schedulable) override;
+  void NotifyCapacityChanged() override { ++event_generation_; }
   absl::Status SetDeviceHealth(absl::string_view node, int32_t device, bool healthy,
                                absl::string_view reason) override;
   absl::Status SetTenantQuota(TenantQuotaSpec quota) override;

@@ -1005,17 +1005,12 @@ void Controller::ProcessEvictions() {
 }
 
 // The core retries backed-off jobs when it sees capacity come back; a
-// device leaving the quarantine filter is capacity it cannot see, so the
-// node is announced again (a cordon toggle within this one call: no cycle
-// runs in between, nothing is evicted).
+// device leaving the quarantine filter is capacity it cannot see, so it is
+// told.
 void Controller::AnnounceCapacity(const std::string& node) {
   auto it = nodes_.find(node);
   if (it == nodes_.end() || !it->second.schedulable) return;
-  for (bool schedulable : {false, true}) {
-    if (absl::Status s = scheduler_->SetNodeSchedulable(node, schedulable); !s.ok()) {
-      spdlog::error("SetNodeSchedulable({}, {}): {}", node, schedulable, s.ToString());
-    }
-  }
+  scheduler_->NotifyCapacityChanged();
   cycle_requested_ = true;
 }
 

@@ -112,6 +112,10 @@ class Scheduler {
   virtual absl::Status SetNodeReady(absl::string_view name, bool ready) = 0;
   // Cordon (false) / uncordon (true); running tasks stay.
   virtual absl::Status SetNodeSchedulable(absl::string_view name, bool schedulable) = 0;
+  // Capacity the core cannot see came back (e.g. a profile plugin of the
+  // embedder's, like the daemon's device quarantine, stopped refusing a
+  // node): jobs waiting in back-off are retried at the next cycle.
+  virtual void NotifyCapacityChanged() = 0;
   // An unhealthy device leaves the allocatable pool; its tasks are reported
   // in to_stop and their jobs requeued.
   virtual absl::Status SetDeviceHealth(absl::string_view node, int32_t device, bool healthy,

@@ -499,6 +499,23 @@ TEST_F(SchedulerTest, LostOrCordonedNodesTakeNoWorkEvenWithoutTheTaintsFilter) {
   Consistent();
 }
 
+TEST_F(SchedulerTest, BackedOffJobWaitsForAnEventAndNotifyCapacityChangedIsOne) {
+  Make();
+  Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());
+  ASSERT_TRUE(s_->Submit(Job("big").Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  ASSERT_EQ(s_->RunCycle().placed.size(), 1u);
+  ASSERT_TRUE(s_->Submit(Job("j").Flavor("f", {"nvidia-h20"}).Cards(8).Build()).ok());
+  s_->RunCycle();
+  ASSERT_EQ(View("j").attempts, 1);
+  clock_.Advance(absl::Seconds(5));  // past the first back-off, no event
+  s_->RunCycle();
+  EXPECT_EQ(View("j").attempts, 1);
+  s_->NotifyCapacityChanged();
+  s_->RunCycle();
+  EXPECT_EQ(View("j").attempts, 2);
+  EXPECT_EQ(State("j"), JobState::kPending);
+}
+
 TEST_F(SchedulerTest, RestoreBindingReassumesExactDevices) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());
