@@ -46,6 +46,20 @@ std::string HtmlEscape(const std::string& s) {
   return out;
 }
 
+// The opening <svg> element of a `width` x `height` chart and its centred
+// bold title; both chart kinds start the same way.
+std::string SvgOpen(double width, double height, const std::string& title) {
+  std::string svg = absl::StrFormat(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
+      static_cast<int>(width), static_cast<int>(height), static_cast<int>(width),
+      static_cast<int>(height));
+  absl::StrAppend(&svg, "<text x=\"", Num(width / 2),
+                  "\" y=\"18\" text-anchor=\"middle\" font-weight=\"bold\">", HtmlEscape(title),
+                  "</text>\n");
+  return svg;
+}
+
 std::string SvgLineChart(const std::string& title, const std::string& x_label,
                          const std::string& y_label, const std::vector<Series>& series) {
   constexpr double kW = 720, kH = 360, kL = 60, kR = 150, kT = 30, kB = 45;
@@ -62,14 +76,7 @@ std::string SvgLineChart(const std::string& title, const std::string& x_label,
   y1 += pad;
   auto px = [&](double x) { return kL + (x - x0) / (x1 - x0) * (kW - kL - kR); };
   auto py = [&](double y) { return kH - kB - (y - y0) / (y1 - y0) * (kH - kT - kB); };
-  std::string svg = absl::StrFormat(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-      static_cast<int>(kW), static_cast<int>(kH), static_cast<int>(kW), static_cast<int>(kH));
-  absl::StrAppend(&svg, "<text x=\"", Num(kW / 2),
-                  "\" y=\"18\" text-anchor=\"middle\" "
-                  "font-weight=\"bold\">",
-                  HtmlEscape(title), "</text>\n");
+  std::string svg = SvgOpen(kW, kH, title);
   // Axes and ticks.
   absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kH - kB), "\" x2=\"", Num(kW - kR),
                   "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
@@ -116,14 +123,7 @@ std::string SvgBarChart(const std::string& title, const std::string& y_label,
   if (ymax <= 0) ymax = 1;
   ymax *= 1.15;
   const double slot = (kW - kL - 10) / std::max<double>(1, static_cast<double>(bars.size()));
-  std::string svg = absl::StrFormat(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
-      "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"12\">\n",
-      static_cast<int>(kW), static_cast<int>(kH), static_cast<int>(kW), static_cast<int>(kH));
-  absl::StrAppend(&svg, "<text x=\"", Num(kW / 2),
-                  "\" y=\"18\" text-anchor=\"middle\" "
-                  "font-weight=\"bold\">",
-                  HtmlEscape(title), "</text>\n");
+  std::string svg = SvgOpen(kW, kH, title);
   absl::StrAppend(&svg, "<text x=\"14\" y=\"", Num(kH / 2),
                   "\" text-anchor=\"middle\" transform=\"rotate(-90 14 ", Num(kH / 2), ")\">",
                   HtmlEscape(y_label), "</text>\n");
