@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "benchmark/benchmark.h"
 #include "manychip/codec/model.h"
 #include "manychip/core/cluster_state.h"
@@ -41,23 +42,84 @@ std::shared_ptr<const Catalog> BenchCatalog() {
 
 int32_t ModelIndex(const char* id) { return BenchCatalog()->Find(id)->index; }
 
+// One node as discovery reports it (adapters/device/*, the recorded hosts in
+// tests/testdata/adapters/hosts/): host CPU model and features, software
+// stacks, and per device a unique UUID, a PCI bus id, a link group and the
+// links of its 8-card board (NVLink all-to-all on HGX, an HCCS mesh on the
+// Atlas 800T A2, XPU Link pairs of groups on Kunlun, PCIe on PPU).
 NodeSpec MakeNode(int i, int model_slot) {
   const Catalog& cat = *BenchCatalog();
   NodeSpec n;
   n.name = absl::StrCat("node-", i);
   n.arch = model_slot == 1 ? Arch::kAarch64 : Arch::kX86_64;
+  if (n.arch == Arch::kAarch64) {
+    n.cpu_model = "HiSilicon Kunpeng-920";
+    n.cpu_features = {"asimd", "asimddp", "asimdhp", "atomics", "bf16", "i8mm", "sve"};
+  } else {
+    n.cpu_model = "Intel(R) Xeon(R) Platinum 8480+";
+    n.cpu_features = {"sse4_2",   "avx",      "avx2",        "fma",         "avx512f",
+                      "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16", "avx512_fp16",
+                      "avx_vnni", "amx_tile", "amx_bf16",    "amx_int8"};
+  }
   n.cpu = MilliCpu::FromRaw(128000);
   n.memory = MiB::FromRaw(1024 * 1024);
   n.topology_path = {absl::StrCat("pod", i / 1024), absl::StrCat("sw", i / 32)};
   n.labels["zone"] = absl::StrCat("z", i % 3);
-  n.software["driver"] = "550.54";
+  const char* const kBoards[] = {"hgx-8", "atlas-800t-a2", "kunlun-p800-8", ""};
+  n.board = kBoards[model_slot];
+  switch (model_slot) {
+    case 0:
+      n.software["nvidia-driver"] = "550.54.15";
+      n.software["cuda"] = "12.4";
+      break;
+    case 1:
+      n.software["ascend-driver"] = "24.1.rc2";
+      n.software["cann"] = "8.0.RC2";
+      break;
+    case 2:
+      n.software["xre"] = "5.0.21.10";
+      break;
+    default:
+      n.software["ppu-driver"] = "1.4.2";
+      break;
+  }
   const DeviceModelSpec* m = cat.Find(kModels[model_slot]);
-  for (int d = 0; d < 8; ++d) {
+  const int kCards = 8;
+  for (int d = 0; d < kCards; ++d) {
     DeviceSpec dev;
     dev.index = d;
     dev.model = m->index;
     dev.memory = m->memory;
     dev.numa_node = d / 4;
+    // "GPU-" + 36-char RFC 4122 text, unique per device in the cluster.
+    const uint32_t u = static_cast<uint32_t>(i) * kCards + static_cast<uint32_t>(d);
+    dev.uuid = absl::StrFormat("GPU-%08x-%04x-%04x-%04x-%012x", u * 2654435761u, model_slot,
+                               0x4000 | (d & 0xfff), 0x8000 | (i & 0x3fff), u);
+    dev.pci_bus_id = absl::StrFormat("0000:%02x:00.0", 0x18 + 0x10 * d);
+    if (model_slot == 1) {
+      dev.link_group = "hccs-mesh";
+      dev.physical_id = d;
+    } else if (model_slot == 2) {
+      dev.link_group = d < 4 ? "group-0" : "group-1";
+    }
+    for (int p = 0; p < kCards; ++p) {
+      if (p == d) continue;
+      DeviceLinkSpec l;
+      l.peer = p;
+      if (model_slot == 0) {
+        l.link_class = LinkClass::kHighSpeed;
+        l.lanes = 18;  // NVLink 4 on H20 HGX: 18 links per GPU
+      } else if (model_slot == 1) {
+        l.link_class = LinkClass::kHighSpeed;
+        l.lanes = 7;  // HCCS full mesh
+      } else if (model_slot == 2 && p / 4 == d / 4) {
+        l.link_class = LinkClass::kHighSpeed;
+        l.lanes = 3;
+      } else {
+        l.link_class = p / 4 == d / 4 ? LinkClass::kSameCpu : LinkClass::kCrossCpu;
+      }
+      dev.links.push_back(l);
+    }
     n.devices.push_back(std::move(dev));
   }
   return n;
@@ -270,6 +332,46 @@ void BM_ClusterStateMemory(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(bytes) / static_cast<double>(nodes));
 }
 BENCHMARK(BM_ClusterStateMemory)->Arg(12500)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// The node this benchmark used before it carried device identity and links
+// (8 devices with model, memory and NUMA node only): kept so the two figures
+// can be compared.
+NodeSpec MakeLightNode(int i, int model_slot) {
+  const Catalog& cat = *BenchCatalog();
+  NodeSpec n;
+  n.name = absl::StrCat("node-", i);
+  n.arch = model_slot == 1 ? Arch::kAarch64 : Arch::kX86_64;
+  n.cpu = MilliCpu::FromRaw(128000);
+  n.memory = MiB::FromRaw(1024 * 1024);
+  n.topology_path = {absl::StrCat("pod", i / 1024), absl::StrCat("sw", i / 32)};
+  n.labels["zone"] = absl::StrCat("z", i % 3);
+  n.software["driver"] = "550.54";
+  const DeviceModelSpec* m = cat.Find(kModels[model_slot]);
+  for (int d = 0; d < 8; ++d) {
+    DeviceSpec dev;
+    dev.index = d;
+    dev.model = m->index;
+    dev.memory = m->memory;
+    dev.numa_node = d / 4;
+    n.devices.push_back(std::move(dev));
+  }
+  return n;
+}
+
+void BM_ClusterStateMemoryLight(benchmark::State& state) {
+  const int nodes = static_cast<int>(state.range(0));
+  size_t bytes = 0;
+  for (auto _ : state) {
+    ClusterState cs(BenchCatalog().get());
+    for (int i = 0; i < nodes; ++i) {
+      if (!cs.AddNode(MakeLightNode(i, i % 4)).ok()) std::abort();
+    }
+    bytes = cs.MemoryBytes();
+  }
+  state.counters["bytes_per_node"] =
+      benchmark::Counter(static_cast<double>(bytes) / static_cast<double>(nodes));
+}
+BENCHMARK(BM_ClusterStateMemoryLight)->Arg(12500)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace manychip
