@@ -346,6 +346,7 @@ class Cli {
         if (n.evicted_jobs_size() > 0) {
           std::cout << "\nEvicted:     " << absl::StrJoin(n.evicted_jobs(), ", ");
         }
+        if (!n.held().empty()) std::cout << "\nHeld:        " << n.held();
         std::cout << "\n\n"
                   << absl::StrFormat("%-6s %-20s %-10s %-6s %-10s %s\n", "INDEX", "MODEL", "HEALTH",
                                      "NUMA", "LINKGROUP", "UUID");

@@ -37,6 +37,8 @@ ABSL_FLAG(int32_t, max_evictions_per_minute, 10,
 ABSL_FLAG(absl::Duration, launch_ack_timeout, absl::Seconds(10),
           "a launch without a task event for this long is sent again");
 ABSL_FLAG(int32_t, launch_max_sends, 3, "unacknowledged launch sends before the job fails over");
+ABSL_FLAG(absl::Duration, launch_failure_hold, absl::Minutes(2),
+          "a node that never acknowledged a launch takes no new work for this long");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
   o.max_evictions_per_minute = absl::GetFlag(FLAGS_max_evictions_per_minute);
   o.launch_ack_timeout = absl::GetFlag(FLAGS_launch_ack_timeout);
   o.launch_max_sends = absl::GetFlag(FLAGS_launch_max_sends);
+  o.launch_failure_hold = absl::GetFlag(FLAGS_launch_failure_hold);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key = absl::GetFlag(FLAGS_tls_key);

@@ -56,7 +56,7 @@ bool Controller::JobEntry::finished() const { return IsFinal(status.phase()); }
 
 Controller::Controller(ControllerOptions options, std::shared_ptr<const Catalog> catalog,
                        std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store,
-                       std::shared_ptr<DeviceQuarantine> quarantine)
+                       std::shared_ptr<Quarantine> quarantine)
     : options_(options),
       catalog_(std::move(catalog)),
       scheduler_(std::move(scheduler)),
@@ -474,6 +474,7 @@ void Controller::Tick() {
   CheckLiveness();
   ProcessEvictions();
   RetryLaunches();
+  ExpireLaunchHolds(now);
   if (cycle_requested_ || now - last_cycle_ > absl::Seconds(1)) RunCycle();
   if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !dirty_nodes_.empty() ||
       !pending_events_.empty() || !pending_sends_.empty()) {
@@ -622,6 +623,12 @@ v1::NodeStatus Controller::NodeStatusOf(const std::string& name, const NodeEntry
   s.set_allocated_milli_devices(allocated);
   s.set_draining(!n.schedulable && s.tasks_size() > 0);
   for (const std::string& id : n.drain_evicted) s.add_evicted_jobs(id);
+  if (quarantine_ != nullptr) {
+    if (const Quarantine::NodeHold* h = quarantine_->FindHold(name); h != nullptr) {
+      s.set_held(absl::StrCat(h->reason, "; until ",
+                              absl::FormatTime(absl::RFC3339_sec, h->until, absl::UTCTimeZone())));
+    }
+  }
   return s;
 }
 
@@ -714,6 +721,7 @@ absl::Status Controller::AttachSession(const std::string& node, int64_t session_
   }
   n.link = std::move(link);
   n.last_heartbeat = clock_.Now();
+  ReleaseLaunchHold(node, "new session");
   if (!n.ready) {
     MC_RETURN_IF_ERROR(scheduler_->SetNodeReady(node, true));
     n.ready = true;
@@ -848,6 +856,7 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
   }
   const std::string job_id = t->ref.job_id;
   unacked_.erase(ev.task_id());  // any event for this attempt proves the launch arrived
+  ReleaseLaunchHold(node, "a task event arrived");
   switch (ev.kind()) {
     case v1::STARTED:
       if (t->status.phase() == v1::TASK_BOUND) {
@@ -910,8 +919,8 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
     std::erase_if(isolations_, [&](const PendingIsolation& p) {
       return p.node == node && p.device == u.device_index();
     });
-    if (quarantine_ != nullptr && quarantine_->Contains(node, u.device_index())) {
-      quarantine_->Remove(node, u.device_index());
+    if (quarantine_ != nullptr && quarantine_->ContainsDevice(node, u.device_index())) {
+      quarantine_->RemoveDevice(node, u.device_index());
       AnnounceCapacity(node);
     }
     if (n.isolated.erase(u.device_index()) > 0) {
@@ -958,8 +967,8 @@ void Controller::ProcessEvictions() {
     }
     if (busy && eviction_tokens_milli_ < 1000) {
       // Its tasks wait; the device itself takes no new work meanwhile.
-      if (quarantine_ != nullptr && !quarantine_->Contains(p.node, p.device)) {
-        quarantine_->Add(p.node, p.device);
+      if (quarantine_ != nullptr && !quarantine_->ContainsDevice(p.node, p.device)) {
+        quarantine_->AddDevice(p.node, p.device);
         AddEvent("device.quarantined", absl::StrCat(p.node, "/", p.device), p.reason);
         cycle_requested_ = true;
       }
@@ -969,7 +978,7 @@ void Controller::ProcessEvictions() {
     }
     if (busy) eviction_tokens_milli_ -= 1000;
     it = isolations_.erase(it);
-    if (quarantine_ != nullptr) quarantine_->Remove(p.node, p.device);
+    if (quarantine_ != nullptr) quarantine_->RemoveDevice(p.node, p.device);
     if (absl::Status s = scheduler_->SetDeviceHealth(p.node, p.device, false, p.reason); !s.ok()) {
       spdlog::error("SetDeviceHealth({}/{}): {}", p.node, p.device, s.ToString());
       continue;
@@ -1039,7 +1048,7 @@ bool Controller::EvictJob(const std::string& job_id, const std::string& reason) 
 void Controller::RetryLaunches() {
   if (unacked_.empty()) return;
   const absl::Time now = clock_.Now();
-  std::set<std::string> give_up;  // job ids
+  std::map<std::string, std::string> give_up;  // job id -> node
   for (auto it = unacked_.begin(); it != unacked_.end();) {
     const std::string& tid = it->first;
     UnackedLaunch& u = it->second;
@@ -1056,7 +1065,7 @@ void Controller::RetryLaunches() {
     if (u.sends >= options_.launch_max_sends) {
       spdlog::warn("node {} did not acknowledge task {} after {} sends; failing it over",
                    t->status.node(), tid, u.sends);
-      give_up.insert(t->ref.job_id);
+      give_up.emplace(t->ref.job_id, t->status.node());
       ++it;
       continue;
     }
@@ -1070,11 +1079,44 @@ void Controller::RetryLaunches() {
     SendTo(t->status.node(), std::move(msg));
     ++it;
   }
-  for (const std::string& id : give_up) {
+  for (const auto& [id, node] : give_up) {
+    HoldNodeAfterLaunchFailure(node, now);
     if (!EvictJob(id, absl::StrCat("launch not acknowledged after ", options_.launch_max_sends,
                                    " sends; failed over"))) {
       std::erase_if(unacked_, [&](const auto& kv) { return absl::StartsWith(kv.first, id + "/"); });
     }
+  }
+}
+
+// A node that swallowed a launch `launch_max_sends` times would swallow the
+// failed-over job's next launch too (and anyone else's): it takes no new
+// work until the hold ends or it shows that launches reach it.
+void Controller::HoldNodeAfterLaunchFailure(const std::string& node, absl::Time now) {
+  if (quarantine_ == nullptr || options_.launch_failure_hold <= absl::ZeroDuration()) return;
+  const std::string reason =
+      absl::StrCat("did not acknowledge a launch after ", options_.launch_max_sends, " sends");
+  quarantine_->HoldNode(node, now + options_.launch_failure_hold, reason);
+  spdlog::warn("node {} {}; it takes no new work for {}", node, reason,
+               absl::FormatDuration(options_.launch_failure_hold));
+  AddEvent("node.held", node, reason);
+  MarkNode(node);
+}
+
+void Controller::ReleaseLaunchHold(const std::string& node, const char* why) {
+  if (quarantine_ == nullptr || !quarantine_->ReleaseNode(node)) return;
+  spdlog::info("node {} takes new work again: {}", node, why);
+  AddEvent("node.released", node, why);
+  MarkNode(node);
+  AnnounceCapacity(node);
+}
+
+void Controller::ExpireLaunchHolds(absl::Time now) {
+  if (quarantine_ == nullptr) return;
+  for (const std::string& node : quarantine_->ExpireHolds(now)) {
+    spdlog::info("node {} takes new work again: its launch-failure hold ended", node);
+    AddEvent("node.released", node, "hold ended");
+    MarkNode(node);
+    AnnounceCapacity(node);
   }
 }
 

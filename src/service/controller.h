@@ -35,7 +35,7 @@
 #include "manychip/store/state_store.h"
 #include "manychip/v1/agent.pb.h"
 #include "manychip/v1/scheduler.pb.h"
-#include "src/service/device_quarantine.h"
+#include "src/service/quarantine.h"
 
 namespace manychip::internal {
 
@@ -72,15 +72,19 @@ struct ControllerOptions {
   // `launch_max_sends` sends the job is failed over.
   absl::Duration launch_ack_timeout = absl::Seconds(10);
   int32_t launch_max_sends = 3;
+  // A node whose launch went unacknowledged `launch_max_sends` times takes
+  // no new work for this long, unless it proves it receives launches first.
+  absl::Duration launch_failure_hold = absl::Minutes(2);
 };
 
 class Controller {
  public:
   // `quarantine` (may be null) is the state of the scheduler's
-  // DeviceQuarantineFilter: devices waiting for an eviction slot go there.
+  // QuarantineFilter: devices waiting for an eviction slot and nodes that
+  // did not acknowledge launches go there.
   Controller(ControllerOptions options, std::shared_ptr<const Catalog> catalog,
              std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store,
-             std::shared_ptr<DeviceQuarantine> quarantine = nullptr);
+             std::shared_ptr<Quarantine> quarantine = nullptr);
   ~Controller();
 
   // Rebuilds jobs, bindings and nodes from the store. Call before Start.
@@ -163,6 +167,9 @@ class Controller {
   // waits), then the jobs on drained nodes.
   void ProcessEvictions();
   void RetryLaunches();
+  void HoldNodeAfterLaunchFailure(const std::string& node, absl::Time now);
+  void ReleaseLaunchHold(const std::string& node, const char* why);
+  void ExpireLaunchHolds(absl::Time now);
   // Requeues a running job in the core and stops its live tasks.
   bool EvictJob(const std::string& job_id, const std::string& reason);
   void TrackLaunch(const std::string& task_id);
@@ -199,7 +206,7 @@ class Controller {
   std::shared_ptr<const Catalog> catalog_;
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<StateStore> store_;
-  std::shared_ptr<DeviceQuarantine> quarantine_;
+  std::shared_ptr<Quarantine> quarantine_;
   RealClock clock_;
 
   boost::asio::io_context io_;

@@ -1,4 +1,4 @@
-#include "src/service/device_quarantine.h"
+#include "src/service/quarantine.h"
 
 #include <utility>
 
@@ -6,27 +6,59 @@
 
 namespace manychip::internal {
 
-void DeviceQuarantine::Remove(const std::string& node, int32_t device) {
-  auto it = by_node_.find(node);
-  if (it == by_node_.end()) return;
+void Quarantine::RemoveDevice(const std::string& node, int32_t device) {
+  auto it = devices_.find(node);
+  if (it == devices_.end()) return;
   it->second.erase(device);
-  if (it->second.empty()) by_node_.erase(it);
+  if (it->second.empty()) devices_.erase(it);
 }
 
-bool DeviceQuarantine::Contains(absl::string_view node, int32_t device) const {
-  const std::set<int32_t>* s = Find(node);
+bool Quarantine::ContainsDevice(absl::string_view node, int32_t device) const {
+  const std::set<int32_t>* s = Devices(node);
   return s != nullptr && s->contains(device);
 }
 
-const std::set<int32_t>* DeviceQuarantine::Find(absl::string_view node) const {
-  auto it = by_node_.find(node);
-  return it == by_node_.end() ? nullptr : &it->second;
+const std::set<int32_t>* Quarantine::Devices(absl::string_view node) const {
+  auto it = devices_.find(node);
+  return it == devices_.end() ? nullptr : &it->second;
 }
 
-Decision DeviceQuarantineFilter::Filter(CycleState& state, const NodeView& node) const {
+void Quarantine::HoldNode(const std::string& node, absl::Time until, std::string reason) {
+  NodeHold& h = holds_[node];
+  h.until = std::max(h.until, until);
+  h.reason = std::move(reason);
+}
+
+bool Quarantine::ReleaseNode(const std::string& node) { return holds_.erase(node) > 0; }
+
+const Quarantine::NodeHold* Quarantine::FindHold(absl::string_view node) const {
+  auto it = holds_.find(node);
+  return it == holds_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> Quarantine::ExpireHolds(absl::Time now) {
+  std::vector<std::string> ended;
+  for (auto it = holds_.begin(); it != holds_.end();) {
+    if (it->second.until > now) {
+      ++it;
+      continue;
+    }
+    ended.push_back(it->first);
+    it = holds_.erase(it);
+  }
+  return ended;
+}
+
+Decision QuarantineFilter::Filter(CycleState& state, const NodeView& node) const {
+  if (const Quarantine::NodeHold* h = q_->FindHold(node.spec().name); h != nullptr) {
+    return Decision::Unschedulable(
+        RejectReason::kNodeNotReady,
+        absl::StrCat(h->reason, "; held until ",
+                     absl::FormatTime(absl::RFC3339_sec, h->until, absl::UTCTimeZone())));
+  }
   const DemandSpec& demand = state.demand();
   if (demand.is_cpu_only()) return Decision::Fit();
-  const std::set<int32_t>* q = q_->Find(node.spec().name);
+  const std::set<int32_t>* q = q_->Devices(node.spec().name);
   if (q == nullptr) return Decision::Fit();
   const auto free = node.device_free();
   for (int32_t d : *q) {
@@ -42,19 +74,19 @@ Decision DeviceQuarantineFilter::Filter(CycleState& state, const NodeView& node)
   return Decision::Fit();
 }
 
-absl::Status RegisterDeviceQuarantine(std::shared_ptr<const DeviceQuarantine> q,
-                                      PluginRegistry& registry, ProfileSpec& profile) {
+absl::Status RegisterQuarantine(std::shared_ptr<const Quarantine> q, PluginRegistry& registry,
+                                ProfileSpec& profile) {
   absl::Status s = registry.Register(
-      kDeviceQuarantinePlugin,
+      kQuarantinePlugin,
       [q](const PluginArgs&, const FrameworkHandle&) -> absl::StatusOr<std::unique_ptr<Plugin>> {
-        return std::make_unique<DeviceQuarantineFilter>(q);
+        return std::make_unique<QuarantineFilter>(q);
       });
   if (!s.ok()) return s;
   for (const PluginArgs& p : profile.plugins) {
-    if (p.name == kDeviceQuarantinePlugin) return absl::OkStatus();
+    if (p.name == kQuarantinePlugin) return absl::OkStatus();
   }
   PluginArgs args;
-  args.name = std::string(kDeviceQuarantinePlugin);
+  args.name = std::string(kQuarantinePlugin);
   profile.plugins.push_back(std::move(args));
   return absl::OkStatus();
 }

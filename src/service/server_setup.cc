@@ -9,7 +9,7 @@
 #include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
-#include "src/service/device_quarantine.h"
+#include "src/service/quarantine.h"
 
 namespace manychip {
 
@@ -55,6 +55,9 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   if (o.launch_max_sends < 1) {
     return absl::InvalidArgumentError("--launch_max_sends: must be >= 1");
   }
+  if (o.launch_failure_hold < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--launch_failure_hold: must be >= 0");
+  }
   if (o.max_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max_message_bytes: must be >= 1024");
   }
@@ -78,10 +81,11 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   so.clock = parts->clock.get();
   so.seed = o.seed;
   so.profile = o.profile;
-  // Devices whose tasks wait for an eviction slot take no new work.
-  auto quarantine = std::make_shared<DeviceQuarantine>();
+  // Devices whose tasks wait for an eviction slot, and nodes that did not
+  // acknowledge launches, take no new work.
+  auto quarantine = std::make_shared<Quarantine>();
   so.extra_plugins = std::make_shared<PluginRegistry>();
-  MC_RETURN_IF_ERROR(RegisterDeviceQuarantine(quarantine, *so.extra_plugins, so.profile));
+  MC_RETURN_IF_ERROR(RegisterQuarantine(quarantine, *so.extra_plugins, so.profile));
   MC_ASSIGN_OR_RETURN(std::unique_ptr<Scheduler> scheduler, Scheduler::Create(std::move(so)));
   ControllerOptions co{.heartbeat_interval = o.heartbeat_interval,
                        .node_grace = o.node_grace,
@@ -89,7 +93,8 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
                        .stop_grace = o.stop_grace,
                        .max_evictions_per_minute = o.max_evictions_per_minute,
                        .launch_ack_timeout = o.launch_ack_timeout,
-                       .launch_max_sends = o.launch_max_sends};
+                       .launch_max_sends = o.launch_max_sends,
+                       .launch_failure_hold = o.launch_failure_hold};
   parts->controller = std::make_unique<Controller>(co, parts->catalog, std::move(scheduler),
                                                    std::move(store), std::move(quarantine));
   MC_RETURN_IF_ERROR(parts->controller->Restore());

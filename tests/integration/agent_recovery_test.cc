@@ -51,13 +51,16 @@ TEST(AgentRecoveryTest, UnacknowledgedLaunchIsResentAndRunsOnce) {
 
 TEST(AgentRecoveryTest, LaunchNeverAcknowledgedFailsOverAfterMaxSends) {
   Cluster c;
-  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=1s", "--launch_max_sends=2"})) << c.Logs();
+  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=1s", "--launch_max_sends=2",
+                            "--launch_failure_hold=2s"}))
+      << c.Logs();
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), {"--test_drop_launches=2"});
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
   const std::string id =
       Submit(c, "j.json", ShellJob("team-a", 1, 1, "echo run $MANYCHIP_ATTEMPT >> runs.log"));
-  // Attempt 1 is sent twice and dropped twice; the job is failed over and
-  // attempt 2 (the agent no longer drops) runs.
+  // Attempt 1 is sent twice and dropped twice; the job is failed over, the
+  // only node is held for 2 s, and then attempt 2 (the agent no longer
+  // drops) runs there.
   ASSERT_TRUE(c.WaitPhase(id, v1::SUCCEEDED, absl::Seconds(20))) << c.Logs();
   auto j = c.GetJob(id);
   ASSERT_TRUE(j.ok());
@@ -65,6 +68,45 @@ TEST(AgentRecoveryTest, LaunchNeverAcknowledgedFailsOverAfterMaxSends) {
   EXPECT_EQ(Slurp(c.File("agent-gpu-1/runs.log")), "run 2\n");
   EXPECT_TRUE(absl::StrContains(Slurp(c.File("manychipd.log")), "after 2 sends; failing it over"))
       << c.Logs();
+}
+
+// The node that swallowed the launches is held, so the failed-over job goes
+// to another node instead of into the same hole; `describe node` says why.
+TEST(AgentRecoveryTest, NodeThatSwallowsLaunchesIsHeldAndTheJobRunsElsewhere) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=1s", "--launch_max_sends=2"})) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), {"--test_drop_launches=100"});
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  const std::string id =
+      Submit(c, "j.json", ShellJob("team-a", 1, 1, "echo run $MANYCHIP_ATTEMPT >> runs.log"));
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        auto j = c.GetJob(id);
+        return j.ok() && j->tasks_size() > 0 && j->tasks(0).node() == "gpu-1";
+      },
+      absl::Seconds(10)))
+      << c.Logs();
+  // Only now a healthy second node joins: the job can only get there by
+  // failing over.
+  c.StartAgent("gpu-2", Src("examples/inventories/x86-h20.json"));
+  ASSERT_TRUE(c.WaitNodes(2, absl::Seconds(10))) << c.Logs();
+  ASSERT_TRUE(c.WaitPhase(id, v1::SUCCEEDED, absl::Seconds(20))) << c.Logs();
+  auto j = c.GetJob(id);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->tasks(0).node(), "gpu-2") << j->DebugString();
+  EXPECT_EQ(j->tasks(0).attempt(), 2) << j->DebugString();
+  EXPECT_EQ(Slurp(c.File("agent-gpu-2/runs.log")), "run 2\n");
+  CtlResult d = c.Ctl({"describe", "node", "gpu-1"});
+  EXPECT_EQ(d.code, 0) << d.out;
+  EXPECT_TRUE(absl::StrContains(d.out, "Held:        did not acknowledge a launch after 2 sends"))
+      << d.out;
+  // A second job avoids the held node too.
+  const std::string id2 =
+      Submit(c, "j2.json", ShellJob("team-a", 1, 1, "echo second >> runs.log"));
+  ASSERT_TRUE(c.WaitPhase(id2, v1::SUCCEEDED, absl::Seconds(20))) << c.Logs();
+  auto j2 = c.GetJob(id2);
+  ASSERT_TRUE(j2.ok());
+  EXPECT_EQ(j2->tasks(0).node(), "gpu-2") << j2->DebugString();
 }
 
 TEST(AgentRecoveryTest, GrandchildOfKilledAgentIsKilledByItsRestartAndTheJobFailsOver) {

@@ -57,6 +57,9 @@ struct ServerOptions {
   // (same task id and attempt); after launch_max_sends sends, failed over.
   absl::Duration launch_ack_timeout = absl::Seconds(10);
   int32_t launch_max_sends = 3;
+  // The node of a launch failed over that way takes no new work for this
+  // long, unless a task event or a new session proves launches arrive.
+  absl::Duration launch_failure_hold = absl::Minutes(2);
   int32_t max_message_bytes = 4 << 20;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.
