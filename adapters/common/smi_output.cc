@@ -111,7 +111,8 @@ absl::StatusOr<std::vector<SmiGpu>> ParseQueryGpuCsv(absl::string_view text,
 }
 
 absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text, absl::string_view prefix,
-                                           absl::string_view what) {
+                                           absl::string_view what,
+                                           absl::Span<const absl::string_view> high_speed_words) {
   const std::string clean = StripAnsi(text);
   std::vector<absl::string_view> lines = absl::StrSplit(clean, '\n');
   auto is_dev = [&](absl::string_view tok, int32_t* idx) {
@@ -170,6 +171,11 @@ absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text, absl::string_
         link.link_class = LinkClass::kSameCpu;
       else if (code == "SYS")
         link.link_class = LinkClass::kCrossCpu;
+      else if (code == "NA")
+        link.link_class = LinkClass::kUnknown;
+      else if (std::find(high_speed_words.begin(), high_speed_words.end(), code) !=
+               high_speed_words.end())
+        link.link_class = LinkClass::kHighSpeed;
       else {
         size_t digits = code.find_first_of("0123456789");
         absl::string_view letters = code.substr(0, digits);

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "manychip/core/node.h"
 
 namespace manychip {
@@ -44,12 +45,15 @@ struct TopoMatrix {
   std::vector<int32_t> numa;  // per device; -1 when the tool gives none
 };
 
-// `device_prefix` names the row/column labels ("GPU", "PPU", "XPU"). Link
-// codes: X (self), PIX, PXB, PHB, NODE (or SOC), SYS, and <LETTERS><n> for a
-// high-speed link with n lanes (NV12, XL4, ...). The matrix must be square,
-// cover devices 0..n-1 and be symmetric.
-absl::StatusOr<TopoMatrix> ParseTopoMatrix(absl::string_view text, absl::string_view device_prefix,
-                                           absl::string_view what);
+// `device_prefix` names the row/column labels ("GPU", "PPU", "XPU", "NPU").
+// Link codes: X (self), PIX, PXB, PHB, NODE (or SOC), SYS, NA (unknown), and
+// <LETTERS><n> for a high-speed link with n lanes (NV12, XL4, ...), or one of
+// `high_speed_words` for a high-speed link whose lane count the tool does not
+// print (npu-smi's "HCCS"). The matrix must be square, cover devices 0..n-1
+// and be symmetric.
+absl::StatusOr<TopoMatrix> ParseTopoMatrix(
+    absl::string_view text, absl::string_view device_prefix, absl::string_view what,
+    absl::Span<const absl::string_view> high_speed_words = {});
 
 // Fills DeviceSpec::links (and numa_node when known) from a matrix whose size
 // equals devices.size().

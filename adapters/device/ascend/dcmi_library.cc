@@ -6,6 +6,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "manychip/status.h"
 
 namespace manychip::ascend {
@@ -40,6 +41,19 @@ struct DcmiMemoryInfo {
   unsigned char reserve[60];
 };
 
+struct DcmiPcieInfoAll {  // 64 bytes
+  unsigned int venderid;
+  unsigned int subvenderid;
+  unsigned int deviceid;
+  unsigned int subdeviceid;
+  int domain;
+  unsigned int bdf_busid;
+  unsigned int bdf_deviceid;
+  unsigned int bdf_funcid;
+  unsigned char reserve[32];
+};
+static_assert(sizeof(DcmiPcieInfoAll) == 64, "dcmi_pcie_info_all is 64 bytes");
+
 struct Dcmi {
   void* lib = nullptr;
   int (*Init)() = nullptr;
@@ -53,6 +67,8 @@ struct Dcmi {
   int (*Hbm)(int, int, DcmiHbmInfo*) = nullptr;
   int (*Memory)(int, int, DcmiMemoryInfo*) = nullptr;
   int (*DriverVersion)(char*, unsigned int) = nullptr;
+  int (*PcieInfo)(int, int, DcmiPcieInfoAll*) = nullptr;
+  int (*Topo)(int, int, int, int, int*) = nullptr;
 };
 
 template <typename F>
@@ -72,6 +88,25 @@ std::string CString(const unsigned char* p, size_t n) {
 }
 
 }  // namespace
+
+LinkClass DcmiTopoClass(int topo_type) {
+  switch (topo_type) {
+    case 1:
+      return LinkClass::kCrossCpu;  // SYS
+    case 2:
+      return LinkClass::kHostBridge;  // PHB
+    case 3:                           // HCCS
+    case 7:                           // HCCS_SW
+    case 8:                           // UB
+      return LinkClass::kHighSpeed;
+    case 4:
+      return LinkClass::kMultiSwitch;  // PXB
+    case 5:
+      return LinkClass::kSingleSwitch;  // PIX
+    default:
+      return LinkClass::kUnknown;
+  }
+}
 
 std::string DcmiHealthName(uint32_t health) {
   switch (health) {
@@ -110,6 +145,8 @@ absl::StatusOr<std::optional<DcmiSnapshot>> ReadDcmiSnapshot(const std::string& 
   Load(d.lib, "dcmi_get_device_hbm_info", &d.Hbm);
   Load(d.lib, "dcmi_get_device_memory_info_v3", &d.Memory);
   Load(d.lib, "dcmi_get_driver_version", &d.DriverVersion);
+  Load(d.lib, "dcmi_get_device_pcie_info_v2", &d.PcieInfo);
+  Load(d.lib, "dcmi_get_topo_info_by_device_id", &d.Topo);
   if (d.Hbm == nullptr && d.Memory == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("dcmi: ", library, " lacks both memory calls (hbm_info, memory_info_v3)"));
@@ -166,7 +203,37 @@ absl::StatusOr<std::optional<DcmiSnapshot>> ReadDcmiSnapshot(const std::string& 
                                  absl::StrCat("dcmi_get_device_memory_info_v3", at)));
         chip.memory_mib = static_cast<int64_t>(mem.memory_size);
       }
+      if (d.PcieInfo != nullptr) {
+        DcmiPcieInfoAll pcie{};
+        // Optional: a failing call leaves the bus id unknown (NUMA then too).
+        if (d.PcieInfo(cards[c], dev, &pcie) == kDcmiOk) {
+          if (pcie.domain < 0 || pcie.domain > 0xffff || pcie.bdf_busid > 0xff ||
+              pcie.bdf_deviceid > 0x1f || pcie.bdf_funcid > 7) {
+            return absl::UnavailableError(absl::StrCat(
+                "dcmi: dcmi_get_device_pcie_info_v2", at, " returned bus ", pcie.domain, ":",
+                pcie.bdf_busid, ":", pcie.bdf_deviceid, ".", pcie.bdf_funcid));
+          }
+          chip.pci_bus_id = absl::StrFormat("%04x:%02x:%02x.%x", pcie.domain, pcie.bdf_busid,
+                                            pcie.bdf_deviceid, pcie.bdf_funcid);
+        }
+      }
       snap.chips.push_back(std::move(chip));
+    }
+  }
+  if (d.Topo != nullptr) {
+    const size_t n = snap.chips.size();
+    snap.topo.assign(n, std::vector<int>(n, 0));
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < n; ++j) {
+        if (i == j) continue;
+        const DcmiChip& a = snap.chips[i];
+        const DcmiChip& b = snap.chips[j];
+        int type = kDcmiTopoUnknown;
+        if (d.Topo(a.card_id, a.device_id, b.card_id, b.device_id, &type) != kDcmiOk) {
+          type = kDcmiTopoUnknown;
+        }
+        snap.topo[i][j] = type;
+      }
     }
   }
   return std::optional<DcmiSnapshot>(std::move(snap));

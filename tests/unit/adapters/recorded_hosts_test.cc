@@ -85,17 +85,25 @@ TEST(RecordedHostTest, Ascend910B8FromNpuSmi) {
   EXPECT_EQ(node->devices[0].numa_node, 1);
   EXPECT_EQ(node->devices[4].numa_node, 0);
   EXPECT_EQ(node->software.at("ascend-driver"), "23.0.6");
+  // `npu-smi info -t topo`: HCCS between every pair, which the board agrees with.
+  for (const DeviceSpec& d : node->devices) EXPECT_EQ(HighSpeedPeers(d), 7);
   ChooseResult r = ChooseOn(*node, "ascend", 5);  // full mesh: any count
   EXPECT_TRUE(r.ok) << r.detail;
 }
 
-TEST(RecordedHostTest, KunlunP800x8FromPciAndXpuSmi) {
+TEST(RecordedHostTest, KunlunP800x8FromXpuSmi) {
   auto node = DiscoverRecorded("kunlun-p800x8", "proc-x86-hygon", "x86_64");
   ASSERT_TRUE(node.ok()) << node.status();
   ASSERT_EQ(node->devices.size(), 8u);
   EXPECT_EQ(node->board, "kunlun-p800-8");
+  // `xpu-smi -q`: the stacks, as Ascend reports CANN.
+  EXPECT_EQ(node->software.at("kunlun-driver"), "5.0.21.26");
+  EXPECT_EQ(node->software.at("xre"), "5.0.21");
+  EXPECT_EQ(node->devices[6].pci_bus_id, "0000:90:00.0");
   for (const DeviceSpec& d : node->devices) {
     EXPECT_EQ(ModelId(d), "kunlun-p800");
+    EXPECT_EQ(d.memory.raw(), 98304);
+    EXPECT_EQ(d.physical_id, d.index);
     EXPECT_EQ(d.link_group, d.index < 4 ? "group-0" : "group-1");
     EXPECT_EQ(d.numa_node, d.index < 4 ? 0 : 1);
     EXPECT_EQ(HighSpeedPeers(d), 4);  // 3 in the group + the cross link

@@ -10,6 +10,14 @@
 //   FAKE_DCMI_DUP_LOGIC  make every chip report logical id 0
 //   FAKE_DCMI_NO_HBM     report no HBM (a 310P): memory comes from
 //                        dcmi_get_device_memory_info_v3 (24576 MB DDR)
+//   FAKE_DCMI_TOPO       links between chips: "mesh" (default; HCCS between
+//                        all), "pcie" (PIX inside cards 0-3 and 4-7, SYS
+//                        across), "none" (every pair "not supported"),
+//                        "lopsided" (card 0 to 1 HCCS, 1 to 0 PIX)
+//   FAKE_DCMI_PCIE_RC    dcmi_get_device_pcie_info_v2's return code (0);
+//                        "bad" instead returns an impossible device number
+// Bus ids: single-chip cards 0-7 sit at 0000:{01,02,41,42,81,82,c1,c2}:00.0
+// (the recorded ascend-910b8 host's sysfs tree), others at bus 0x10*card+chip+1.
 // Built as FAKE_DCMI_OMIT_HEALTH=1 it lacks dcmi_get_device_health.
 
 #include <cstdlib>
@@ -46,6 +54,23 @@ struct HbmInfo {
   int temp;
   unsigned int bandwith_util_rate;
 };
+
+struct PcieInfoAll {
+  unsigned int venderid;
+  unsigned int subvenderid;
+  unsigned int deviceid;
+  unsigned int subdeviceid;
+  int domain;
+  unsigned int bdf_busid;
+  unsigned int bdf_deviceid;
+  unsigned int bdf_funcid;
+  unsigned char reserve[32];
+};
+
+std::string EnvStr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v == nullptr || *v == '\0' ? fallback : v;
+}
 
 int g_cards = 0;
 int g_chips = 1;
@@ -129,6 +154,41 @@ __attribute__((visibility("default"))) int dcmi_get_device_memory_info_v3(int ca
   if (!Valid(card, dev)) return -8001;
   std::memset(mem, 0, sizeof(*mem));
   mem->memory_size = 24576;
+  return 0;
+}
+
+__attribute__((visibility("default"))) int dcmi_get_device_pcie_info_v2(int card, int dev,
+                                                                        PcieInfoAll* info) {
+  if (!Valid(card, dev)) return -8001;
+  if (EnvStr("FAKE_DCMI_PCIE_RC", "0") != "bad" && Env("FAKE_DCMI_PCIE_RC", 0) != 0) {
+    return Env("FAKE_DCMI_PCIE_RC", 0);
+  }
+  std::memset(info, 0, sizeof(*info));
+  static const unsigned int kBus[] = {0x01, 0x02, 0x41, 0x42, 0x81, 0x82, 0xc1, 0xc2};
+  info->venderid = 0x19e5;
+  info->deviceid = 0xd802;
+  info->bdf_busid = g_chips == 1 && card < 8 ? kBus[card] : 0x10u * card + dev + 1;
+  info->bdf_deviceid = EnvStr("FAKE_DCMI_PCIE_RC", "0") == "bad" ? 40 : 0;
+  return 0;
+}
+
+// DCMI topology types: SELF=0, SYS=1, PHB=2, HCCS=3, PXB=4, PIX=5.
+__attribute__((visibility("default"))) int dcmi_get_topo_info_by_device_id(int card1, int dev1,
+                                                                           int card2, int dev2,
+                                                                           int* type) {
+  if (!Valid(card1, dev1) || !Valid(card2, dev2)) return -8001;
+  const std::string mode = EnvStr("FAKE_DCMI_TOPO", "mesh");
+  if (card1 == card2 && dev1 == dev2) {
+    *type = 0;
+  } else if (mode == "none") {
+    return -8255;  // DCMI_ERR_CODE_NOT_SUPPORT
+  } else if (mode == "pcie") {
+    *type = (card1 < 4) == (card2 < 4) ? 5 : 1;
+  } else if (mode == "lopsided" && card1 == 1 && card2 == 0) {
+    *type = 5;
+  } else {
+    *type = 3;
+  }
   return 0;
 }
 
