@@ -1,5 +1,7 @@
 #include "manychip/core/job.h"
 
+#include <algorithm>
+
 namespace manychip {
 
 absl::string_view JobKindName(JobKind kind) {
@@ -12,6 +14,12 @@ absl::string_view JobKindName(JobKind kind) {
       return "batch";
   }
   return "unknown";
+}
+
+int32_t MinAvailable(const TaskGroupSpec& group, int32_t flavor) {
+  const FlavorSpec& f = group.flavors[flavor];
+  int32_t n = f.min_available > 0 ? f.min_available : group.min_available;
+  return n > 0 ? std::min(n, f.replicas) : f.replicas;
 }
 
 }  // namespace manychip

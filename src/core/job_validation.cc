@@ -35,7 +35,17 @@ absl::Status ValidateJob(const Catalog& catalog, JobSpec& job) {
         return absl::InvalidArgumentError(
             absl::StrCat(fp, ".replicas: must be in [1, 100000], got ", flavor.replicas));
       }
-      if (group.min_available > flavor.replicas) {
+      if (flavor.min_available < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            fp, ".min_available: must be >= 0 (0 = the group's), got ", flavor.min_available));
+      }
+      if (flavor.min_available > flavor.replicas) {
+        return absl::InvalidArgumentError(absl::StrCat(fp, ".min_available: ", flavor.min_available,
+                                                       " exceeds ", fp, ".replicas ",
+                                                       flavor.replicas));
+      }
+      // The group's number applies only to flavors without their own.
+      if (flavor.min_available == 0 && group.min_available > flavor.replicas) {
         return absl::InvalidArgumentError(absl::StrCat(gp, ".min_available: ", group.min_available,
                                                        " exceeds ", fp, ".replicas ",
                                                        flavor.replicas));

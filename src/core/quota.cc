@@ -1,7 +1,9 @@
 #include "src/core/quota.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "src/plugins/throughput_score.h"
@@ -44,6 +46,43 @@ void ChargeAllocation(const Catalog& catalog, int32_t model, JobKind kind,
   AddPrefixed(usage, "device:", m.id, sign * milli);
   AddPrefixed(usage, "vendor:", m.vendor, sign * milli);
   Add(usage, "h20e", sign * milli * plugins::ModelFactor(catalog, model, kind) / kMilliPerDevice);
+}
+
+void AddUsage(const Usage& other, int sign, Usage& usage) {
+  for (const auto& [key, v] : other) Add(usage, key, sign * v);
+}
+
+Usage MinimumCharge(const Catalog& catalog, const FlavorSpec& flavor, JobKind kind, int32_t tasks) {
+  AllocationRequest one;
+  const DemandSpec& d = flavor.demand;
+  one.cpu = d.cpu;
+  one.memory = d.memory;
+  if (!d.is_cpu_only()) {
+    one.devices.assign(static_cast<size_t>(d.card_count()), 0);
+    one.share = d.is_fractional() ? d.devices : MilliDevices::FromRaw(kMilliPerDevice);
+  }
+  std::vector<int32_t> models = flavor.device_models;
+  if (models.empty()) models.push_back(-1);  // CPU-only: no device keys
+  Usage least;
+  for (size_t i = 0; i < models.size(); ++i) {
+    Usage u;
+    ChargeAllocation(catalog, models[i], kind, one, +1, u);
+    if (i == 0) {
+      least = std::move(u);
+      continue;
+    }
+    for (auto it = least.begin(); it != least.end();) {
+      auto v = u.find(it->first);
+      if (v == u.end()) {
+        it = least.erase(it);
+      } else {
+        it->second = std::min(it->second, v->second);
+        ++it;
+      }
+    }
+  }
+  for (auto& [key, v] : least) v *= tasks;
+  return least;
 }
 
 std::string ExceedsMax(const TenantQuotaSpec& quota, const Usage& used, const Usage& add) {

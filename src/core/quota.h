@@ -25,6 +25,14 @@ using Usage = std::map<std::string, int64_t, std::less<>>;
 void ChargeAllocation(const Catalog& catalog, int32_t model, JobKind kind,
                       const AllocationRequest& request, int sign, Usage& usage);
 
+// usage += sign * other, key by key.
+void AddUsage(const Usage& other, int sign, Usage& usage);
+
+// A lower bound of what `tasks` tasks of `flavor` charge wherever they land:
+// per key, the least over the flavor's device models (a key that one model
+// does not charge counts 0). What a gang needs at least, before it is placed.
+Usage MinimumCharge(const Catalog& catalog, const FlavorSpec& flavor, JobKind kind, int32_t tasks);
+
 // First key of `quota.max` that `used + add` would exceed, or "" if none.
 std::string ExceedsMax(const TenantQuotaSpec& quota, const Usage& used, const Usage& add);
 

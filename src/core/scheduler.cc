@@ -76,6 +76,12 @@ struct JobRecord {
   // until the gang is whole (commit) or `hold_deadline` passes (released).
   bool holding = false;
   absl::Time hold_deadline = absl::InfiniteFuture();
+  // What the held reservations charge against the tenant's max quota (not
+  // its usage: a hold is not running work). Kept in `tenant_held_` too.
+  Usage held_charge;
+  // Jobs this one preempted when it last started ("b (tenant x, priority
+  // 0), ..."); empty if none.
+  std::string displaced;
 };
 
 // Outcome of placing one task group in one flavor.
@@ -154,6 +160,12 @@ class FrameworkScheduler final : public Scheduler {
     return permits_.empty() ? absl::ZeroDuration() : permits_.front()->Timeout();
   }
   NodeIndex FindNode(CycleState& cs, FlavorExplanation* ex);
+  // Exact reasons, node by node, why the first task of group `g` in flavor
+  // `f` fits nowhere: sets nodes_total, nodes_feasible, reasons and
+  // by_plugin of `ex` (not its outcome). Explain shows these; a failed
+  // attempt recounts with it the nodes FindNode's capacity index skipped,
+  // so the summary and explain agree. O(nodes): only on failure or query.
+  void CountReasons(const JobSpec& spec, int32_t g, int32_t f, FlavorExplanation& ex);
   bool RunPreFilters(CycleState& cs, std::vector<bool>& skip, FlavorExplanation* ex, int32_t nodes);
   // PreScore plugins on the feasible nodes; false: one refused (explained).
   bool RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible, FlavorExplanation* ex);
@@ -185,6 +197,14 @@ class FrameworkScheduler final : public Scheduler {
   JobView ToView(const JobRecord& j) const;
   Usage ChargeOf(const JobRecord& j) const;
   int64_t DominantSharePpm(const std::string& tenant) const;
+  // What `j`'s current allocations charge, bound or not.
+  Usage AllocCharge(const JobRecord& j) const;
+  // Every change of a job's hold goes through here so `tenant_held_` stays
+  // exact: the hold's charge is `AllocCharge(j)` while holding, else none.
+  void SyncHoldCharge(JobRecord& j);
+  // What the tenant's max quota is judged against for `j`: its running usage
+  // plus every gang hold of the tenant but `j`'s own.
+  Usage QuotaBase(const JobRecord& j) const;
   const TenantQuotaSpec* Quota(const std::string& tenant) const;
   void MarkFailed(JobRecord& j, absl::Time now);
   JobRecord* FindJob(absl::string_view id);
@@ -215,6 +235,7 @@ class FrameworkScheduler final : public Scheduler {
   std::map<int64_t, JobRecord*> incomplete_;
   std::map<std::string, TenantQuotaSpec> quotas_;
   std::map<std::string, Usage> tenant_usage_;
+  std::map<std::string, Usage> tenant_held_;  // gang holds, for max quota only
   int64_t next_sequence_ = 1;
   uint64_t event_generation_ = 1;
   std::vector<TaskRef> pending_stops_;
@@ -622,6 +643,7 @@ EvictedJob FrameworkScheduler::EvictJob(JobRecord& j, JobState new_state) {
   j.live_tasks = 0;
   j.holding = false;
   j.hold_deadline = absl::InfiniteFuture();
+  SyncHoldCharge(j);
   SetState(j, new_state);
   if (new_state == JobState::kPending) {
     j.chosen_flavor.assign(j.chosen_flavor.size(), -1);
@@ -656,6 +678,7 @@ void FrameworkScheduler::RestoreEvicted(const EvictedJob& e) {
   j->charged = e.charged;
   Usage& tenant = tenant_usage_[j->spec.tenant];
   for (const auto& [k, v] : e.charged) tenant[k] += v;
+  SyncHoldCharge(*j);
   TrackIncomplete(*j);
 }
 
@@ -693,6 +716,38 @@ int64_t FrameworkScheduler::DominantSharePpm(const std::string& tenant) const {
   if (total_devices_ > 0) share = std::max(share, get("devices") * 1000000 / total_devices_);
   const TenantQuotaSpec* q = Quota(tenant);
   return share / (q == nullptr ? 1 : std::max(1, q->weight));
+}
+
+Usage FrameworkScheduler::AllocCharge(const JobRecord& j) const {
+  Usage u;
+  for (const auto& v : j.allocs) {
+    for (AllocationId id : v) {
+      const Allocation* a = id == 0 ? nullptr : cluster_.FindAllocation(id);
+      if (a == nullptr) continue;
+      internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
+                                 j.spec.kind, a->request, +1, u);
+    }
+  }
+  return u;
+}
+
+void FrameworkScheduler::SyncHoldCharge(JobRecord& j) {
+  Usage now = j.holding ? AllocCharge(j) : Usage{};
+  if (now == j.held_charge) return;
+  Usage& tenant = tenant_held_[j.spec.tenant];
+  internal::AddUsage(j.held_charge, -1, tenant);
+  internal::AddUsage(now, +1, tenant);
+  j.held_charge = std::move(now);
+}
+
+Usage FrameworkScheduler::QuotaBase(const JobRecord& j) const {
+  Usage base;
+  if (auto u = tenant_usage_.find(j.spec.tenant); u != tenant_usage_.end()) base = u->second;
+  if (auto h = tenant_held_.find(j.spec.tenant); h != tenant_held_.end()) {
+    internal::AddUsage(h->second, +1, base);
+    internal::AddUsage(j.held_charge, -1, base);
+  }
+  return base;
 }
 
 bool FrameworkScheduler::Eligible(const JobRecord& j, absl::Time now) const {
@@ -809,9 +864,10 @@ std::vector<int64_t> FrameworkScheduler::FlavorChoiceScores(const JobRecord& j, 
   for (size_t f = 0; f < group.flavors.size(); ++f) {
     const FlavorSpec& fl = group.flavors[f];
     // Normalized throughput (milli reference cards) x the part of the
-    // flavor's need that is free now x a guarantee bonus.
+    // flavor's need to start (its own min_available) that is free now x a
+    // guarantee bonus.
     int64_t thr = plugins::FlavorThroughput(*options_.catalog, fl, j.spec.kind);
-    int64_t need = fl.demand.devices.raw() * fl.replicas;
+    int64_t need = fl.demand.devices.raw() * MinAvailable(group, static_cast<int32_t>(f));
     int64_t free_ratio = 1000;
     if (need > 0) {
       int64_t free = FreeMilliOfModels(fl.device_models, fl.demand.is_fractional());
@@ -827,9 +883,18 @@ Reservation FrameworkScheduler::MakeReservation(const JobRecord& head) const {
   r.active = true;
   r.priority = head.spec.priority;
   int64_t need = 0;
-  for (const TaskGroupSpec& g : head.spec.task_groups) {
-    const FlavorSpec& f = g.flavors.front();
-    need += f.demand.devices.raw() * f.replicas;
+  for (size_t g = 0; g < head.spec.task_groups.size(); ++g) {
+    const TaskGroupSpec& group = head.spec.task_groups[g];
+    // A holding gang already has its held cards (they are not free and not
+    // in `running_`): it needs only the rest, in its held flavor.
+    const int32_t held_flavor = head.holding ? head.chosen_flavor[g] : -1;
+    const FlavorSpec& f = group.flavors[held_flavor >= 0 ? held_flavor : 0];
+    int64_t tasks = f.replicas;
+    if (held_flavor >= 0) {
+      tasks -= std::count_if(head.allocs[g].begin(), head.allocs[g].end(),
+                             [](AllocationId id) { return id != 0; });
+    }
+    need += f.demand.devices.raw() * tasks;
     r.models.insert(r.models.end(), f.device_models.begin(), f.device_models.end());
   }
   std::sort(r.models.begin(), r.models.end());
@@ -942,7 +1007,13 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
         ex.flavor_name = group.flavors[f].name;
         ex.choice_score = scores[f];
         const FlavorSpec& fl = group.flavors[f];
-        if (!BackfillAllows(j, fl, reservation)) {
+        // A gang holding part of its need asks backfill only for the rest.
+        const int64_t held_tasks =
+            std::count_if(held[g].begin(), held[g].end(), [](AllocationId id) { return id != 0; });
+        if (!fl.demand.is_cpu_only() &&
+            !BackfillAllowsMilli(j, fl.device_models,
+                                 fl.demand.devices.raw() * (fl.replicas - held_tasks),
+                                 reservation)) {
           ex.outcome = RejectReason::kBackfillBlocked;
           backfill_blocked = true;
           if (!preempt) explain.push_back(std::move(ex));
@@ -969,9 +1040,8 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
               internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
                                          j.spec.kind, a->request, +1, add);
             }
-            auto u = tenant_usage_.find(j.spec.tenant);
-            std::string key =
-                internal::ExceedsMax(*q, u == tenant_usage_.end() ? Usage{} : u->second, add);
+            // `add` holds this gang's held part; other gangs' holds count.
+            std::string key = internal::ExceedsMax(*q, QuotaBase(j), add);
             if (!key.empty()) {
               for (AllocationId id : mine) {
                 if (!is_held(g, id)) MC_CHECK(cluster_.Forget(id).ok());
@@ -1011,13 +1081,25 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
     }
     j.holding = false;
     j.hold_deadline = absl::InfiniteFuture();
+    SyncHoldCharge(j);  // CommitJob charges the whole gang as usage
+    // Both sides say who: the victim names its preemptor, the preemptor
+    // keeps the list of jobs it displaced (explain, log).
+    j.displaced.clear();
     for (const EvictedJob& e : evicted) {
       JobRecord* v = FindJob(e.job_id);
       ++v->preemptions;
-      v->last_reject = absl::StrCat("preempted by ", j.spec.id);
+      v->last_reject = absl::StrCat("preempted by job ", j.spec.id, " (tenant ", j.spec.tenant,
+                                    ", priority ", j.spec.priority, ")");
+      if (!j.displaced.empty()) absl::StrAppend(&j.displaced, ", ");
+      absl::StrAppend(&j.displaced, v->spec.id, " (tenant ", v->spec.tenant, ", priority ",
+                      v->spec.priority, e.holding ? ", gang hold" : "", ")");
       for (const auto& [g, t, req, bound] : e.tasks) {
         if (bound) pending_stops_.push_back(TaskRef{e.job_id, g, t});
       }
+    }
+    if (!j.displaced.empty()) {
+      spdlog::debug("job {} (tenant {}, priority {}) preempted {}", j.spec.id, j.spec.tenant,
+                    j.spec.priority, j.displaced);
     }
     j.last_reject.clear();
     return true;
@@ -1029,6 +1111,14 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
     }
   }
   for (size_t e = evicted.size(); e-- > 0;) RestoreEvicted(evicted[e]);
+  // Nodes the capacity index skipped were counted as short of cards; their
+  // true reasons (model, arch, taint, node state...) come from a recount.
+  for (FlavorExplanation& ex : j.last_flavors) {
+    if (ex.outcome == RejectReason::kPluginError || !ex.by_plugin.contains("capacity_index")) {
+      continue;
+    }
+    CountReasons(j.spec, ex.group, ex.flavor, ex);
+  }
   // Summarize the failure; the first blocked job (not merely blocked by
   // backfill or quota) reserves capacity for EASY backfill.
   std::string summary;
@@ -1067,15 +1157,24 @@ void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservatio
                                      const std::string& summary) {
   const int32_t groups = static_cast<int32_t>(j.spec.task_groups.size());
   std::vector<std::vector<AllocationId>> kept(groups);
+  std::vector<std::vector<AllocationId>> held(groups);
   std::vector<int32_t> flavor(groups, -1);
   std::vector<EvictedJob> none;  // no preemption here: nothing is evicted
   int32_t reserved = 0, needed = 0;
-  for (int32_t g = 0; g < groups; ++g) {
+  // A hold counts against the tenant's max quota: a gang holds only when its
+  // whole need (min_available tasks of each group, at least) fits the max
+  // beside the tenant's running work and other holds, so holding never lets
+  // a tenant pass its max and a gang that cannot run under it holds nothing.
+  const TenantQuotaSpec* q = Quota(j.spec.tenant);
+  const bool capped = q != nullptr && !q->max.empty();
+  const Usage base = capped ? QuotaBase(j) : Usage{};
+  Usage need;
+  std::string over;  // the max key that refused the hold; empty = none did
+  for (int32_t g = 0; g < groups && over.empty(); ++g) {
     const TaskGroupSpec& group = j.spec.task_groups[g];
-    std::vector<AllocationId> held;
     std::vector<int32_t> order;
     if (j.holding && j.chosen_flavor[g] >= 0) {
-      held = j.allocs[g];
+      held[g] = j.allocs[g];
       order.push_back(j.chosen_flavor[g]);
     } else {
       // The flavor the attempt ranked first; flavors are not mixed in a hold.
@@ -1085,25 +1184,65 @@ void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservatio
         }
       }
     }
+    std::string group_over;
+    bool within = !capped;
     for (int32_t f : order) {
-      if (held.empty() && !BackfillAllows(j, group.flavors[f], reservation)) continue;
+      Usage with = need;
+      if (capped) {
+        internal::AddUsage(internal::MinimumCharge(*options_.catalog, group.flavors[f], j.spec.kind,
+                                                   MinAvailable(group, f)),
+                           +1, with);
+        if (std::string key = internal::ExceedsMax(*q, base, with); !key.empty()) {
+          if (group_over.empty()) group_over = key;
+          continue;
+        }
+        within = true;
+      }
+      if (held[g].empty() && !BackfillAllows(j, group.flavors[f], reservation)) continue;
       FlavorExplanation ex;
       std::vector<AllocationId> mine;
-      if (PlaceGroup(j, g, f, /*allow_preempt=*/false, /*keep_partial=*/true, held, mine, none,
+      if (PlaceGroup(j, g, f, /*allow_preempt=*/false, /*keep_partial=*/true, held[g], mine, none,
                      ex) != GroupOutcome::kFailed) {
         kept[g] = std::move(mine);
         flavor[g] = f;
+        need = std::move(with);
         break;
       }
     }
+    if (!within && !order.empty()) over = group_over;
     const int32_t f = flavor[g] >= 0 ? flavor[g] : (order.empty() ? 0 : order.front());
-    const int32_t replicas = group.flavors[f].replicas;
-    needed += group.min_available > 0 ? std::min(group.min_available, replicas) : replicas;
+    needed += MinAvailable(group, f);
     reserved += static_cast<int32_t>(kept[g].size());
   }
-  if (reserved == 0) {
+  if (over.empty() && capped && reserved > 0) {
+    // The bound above is the cheapest model's; judge what was really kept.
+    Usage add;
+    for (const auto& v : kept) {
+      for (AllocationId id : v) {
+        const Allocation* a = cluster_.FindAllocation(id);
+        internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
+                                   j.spec.kind, a->request, +1, add);
+      }
+    }
+    over = internal::ExceedsMax(*q, base, add);
+  }
+  if (!over.empty() || reserved == 0) {
+    // Nothing is held: this call's reservations go, and so does an earlier hold.
+    for (int32_t g = 0; g < groups; ++g) {
+      for (AllocationId id : kept[g]) {
+        if (std::find(held[g].begin(), held[g].end(), id) == held[g].end()) {
+          MC_CHECK(cluster_.Forget(id).ok());
+        }
+      }
+    }
+    if (j.holding) EvictJob(j, JobState::kPending);
     j.holding = false;
     j.hold_deadline = absl::InfiniteFuture();
+    SyncHoldCharge(j);
+    if (!over.empty()) {
+      j.last_reject = absl::StrCat("gang not holding: its need exceeds tenant ", j.spec.tenant,
+                                   " max ", over, "; ", summary);
+    }
     return;
   }
   for (int32_t g = 0; g < groups; ++g) {
@@ -1119,6 +1258,7 @@ void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservatio
     j.holding = true;
     j.hold_deadline = options_.clock->Now() + HoldTimeout();
   }
+  SyncHoldCharge(j);
   j.last_reject =
       absl::StrCat("gang waiting: ", reserved, "/", needed, " tasks reserved, held until ",
                    absl::FormatTime(j.hold_deadline), "; ", summary);
@@ -1144,8 +1284,7 @@ GroupOutcome FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, 
   const TaskGroupSpec& group = j.spec.task_groups[g];
   const FlavorSpec& flavor = group.flavors[f];
   const int32_t replicas = flavor.replicas;
-  int32_t min_available =
-      group.min_available > 0 ? std::min(group.min_available, replicas) : replicas;
+  const int32_t min_available = MinAvailable(group, f);
   CycleState cs(&j.spec, g, f, 0);
   cs.ReserveProposals(static_cast<size_t>(std::clamp(options_.profile.max_feasible_nodes, 1, 256)));
   std::vector<NodeIndex> gang_nodes;
@@ -1390,6 +1529,42 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
   return feasible[best];
 }
 
+void FrameworkScheduler::CountReasons(const JobSpec& spec, int32_t g, int32_t f,
+                                      FlavorExplanation& ex) {
+  const int32_t live = cluster_.live_node_count();
+  ex.nodes_total = live;
+  ex.nodes_feasible = 0;
+  ex.reasons.clear();
+  ex.by_plugin.clear();
+  CycleState cs(&spec, g, f, 0);
+  cs.SetGang({}, spec.task_groups[g].flavors[f].replicas);
+  std::vector<bool> skip;
+  if (!RunPreFilters(cs, skip, &ex, live)) return;
+  int64_t counts[kRejectReasonCount] = {};
+  Decision decision;
+  for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
+    if (!cluster_.runtime(n).alive) continue;
+    if (RejectReason r = NodeStateRejects(n); r != RejectReason::kNone) {
+      ++counts[static_cast<int>(r)];
+      continue;
+    }
+    int rejected = FilterNode(cs, skip, cluster_.view(n), &decision);
+    if (rejected < 0) {
+      ++ex.nodes_feasible;
+      continue;
+    }
+    ++counts[static_cast<int>(decision.reason)];
+    ++ex.by_plugin[filter_names_[rejected]];
+  }
+  for (int r = 0; r < kRejectReasonCount; ++r) {
+    if (counts[r] > 0) {
+      ex.reasons.emplace_back(static_cast<RejectReason>(r), static_cast<int32_t>(counts[r]));
+    }
+  }
+  std::stable_sort(ex.reasons.begin(), ex.reasons.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+}
+
 bool FrameworkScheduler::RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible,
                                       FlavorExplanation* ex) {
   std::vector<bool>& skip = prescore_skip_;
@@ -1553,9 +1728,7 @@ void FrameworkScheduler::PlaceMissingReplicas(JobRecord& j, const Reservation& r
       if (q != nullptr && !q->max.empty()) {
         Usage add;
         internal::ChargeAllocation(*options_.catalog, model, j.spec.kind, a->request, +1, add);
-        auto u = tenant_usage_.find(j.spec.tenant);
-        if (!internal::ExceedsMax(*q, u == tenant_usage_.end() ? Usage{} : u->second, add)
-                 .empty()) {
+        if (!internal::ExceedsMax(*q, QuotaBase(j), add).empty()) {
           MC_CHECK(cluster_.Forget(*id).ok());
           blocked = true;
           break;
@@ -1631,10 +1804,10 @@ absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id
   e.state = std::string(JobStateName(j.state));
   if (j.state != JobState::kPending) {
     e.summary = j.state == JobState::kRunning ? "placed" : "finished";
+    if (!j.displaced.empty()) absl::StrAppend(&e.summary, "; preempted ", j.displaced);
     return e;
   }
   e.summary = j.last_reject.empty() ? "not yet tried" : j.last_reject;
-  const int32_t live = cluster_.live_node_count();
   auto* self = const_cast<FrameworkScheduler*>(this);  // prefilters memoize; no job state changes
   for (int32_t g = 0; g < static_cast<int32_t>(j.spec.task_groups.size()); ++g) {
     const TaskGroupSpec& group = j.spec.task_groups[g];
@@ -1651,37 +1824,7 @@ absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id
           ex.choice_score = last.choice_score;
         }
       }
-      CycleState cs(&j.spec, g, f, 0);
-      cs.SetGang({}, group.flavors[f].replicas);
-      std::vector<bool> skip;
-      ex.nodes_total = live;
-      if (!self->RunPreFilters(cs, skip, &ex, live)) {
-        e.flavors.push_back(std::move(ex));
-        continue;
-      }
-      int64_t counts[kRejectReasonCount] = {};
-      Decision decision;
-      for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
-        if (!cluster_.runtime(n).alive) continue;
-        if (RejectReason r = NodeStateRejects(n); r != RejectReason::kNone) {
-          ++counts[static_cast<int>(r)];
-          continue;
-        }
-        int rejected = FilterNode(cs, skip, cluster_.view(n), &decision);
-        if (rejected < 0) {
-          ++ex.nodes_feasible;
-          continue;
-        }
-        ++counts[static_cast<int>(decision.reason)];
-        ++ex.by_plugin[filter_names_[rejected]];
-      }
-      for (int r = 0; r < kRejectReasonCount; ++r) {
-        if (counts[r] > 0) {
-          ex.reasons.emplace_back(static_cast<RejectReason>(r), static_cast<int32_t>(counts[r]));
-        }
-      }
-      std::stable_sort(ex.reasons.begin(), ex.reasons.end(),
-                       [](const auto& a, const auto& b) { return a.second > b.second; });
+      self->CountReasons(j.spec, g, f, ex);
       e.flavors.push_back(std::move(ex));
     }
   }

@@ -1,5 +1,7 @@
 #include "src/plugins/gang.h"
 
+#include "manychip/core/job.h"
+
 namespace manychip::plugins {
 
 void GangTracker::Begin(const std::string& key, int32_t min_available, absl::Time deadline) {
@@ -53,8 +55,8 @@ std::vector<std::string> GangTracker::Expire(absl::Time now, std::vector<Allocat
 }
 
 Decision GangPermit::Permit(const CycleState& state, int32_t reserved) const {
-  int32_t need = state.task_group().min_available;
-  if (need <= 0) need = state.gang_size();
+  // The chosen flavor's number: flavors of one group may differ in size.
+  const int32_t need = MinAvailable(state.task_group(), state.flavor_index());
   return reserved >= need ? Decision::Fit() : Decision::Wait();
 }
 

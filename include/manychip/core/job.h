@@ -55,6 +55,10 @@ struct FlavorSpec {
   std::vector<int32_t> device_models;  // Catalog indexes, sorted; empty = CPU-only
   DemandSpec demand;
   int32_t replicas = 1;
+  // Tasks of this flavor that must start together; 0 = the group's
+  // min_available. A gang of 8 x H100 and one of 16 x 910B need different
+  // numbers, so each flavor may carry its own (1..replicas).
+  int32_t min_available = 0;
   std::vector<ImageSpec> images;
   std::vector<StackRequirementSpec> required_stacks;
   int64_t expected_throughput = 0;  // 0 = estimate from the catalog
@@ -70,7 +74,10 @@ struct TopologyWishSpec {
 
 struct TaskGroupSpec {
   std::string name;
-  int32_t min_available = 0;        // resolved: 1..replicas of the chosen flavor
+  // Default gang size for flavors without their own: 1..replicas of every
+  // such flavor, or 0 = all replicas of the chosen flavor. Read it through
+  // MinAvailable(), which resolves both levels.
+  int32_t min_available = 0;
   std::vector<FlavorSpec> flavors;  // never empty after validation
   TopologyWishSpec topology;
   std::string command;
@@ -101,5 +108,10 @@ struct JobSpec {
 };
 
 absl::string_view JobKindName(JobKind kind);
+
+// The tasks of `group` that must start together when it runs in flavor
+// `flavor`: the flavor's own min_available, else the group's, else all of
+// the flavor's replicas; never more than its replicas.
+int32_t MinAvailable(const TaskGroupSpec& group, int32_t flavor);
 
 }  // namespace manychip

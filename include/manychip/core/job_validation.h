@@ -4,8 +4,8 @@
 // InvalidArgument naming the field path and the reason, e.g.
 // `job.task_groups[1].flavors[0].demand.devices: a whole-card demand must be a
 // multiple of 1000, got 1500`. Also resolves defaults that core code relies
-// on: min_available 0 -> the flavor's replicas (the largest over flavors when
-// they differ, capped per flavor at placement), sorted device_models.
+// on: sorted, unique device_models. min_available stays as given (0 = all
+// replicas of the chosen flavor); read it through MinAvailable() in job.h.
 //
 // Thread-safety: pure function.
 //

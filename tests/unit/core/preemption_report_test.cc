@@ -1,0 +1,63 @@
+// Preemption names both sides: the victim's status names the job (tenant,
+// priority) that preempted it; the preemptor's explain lists its victims.
+
+#include "gtest/gtest.h"
+#include "manychip/core/scheduler.h"
+#include "tests/testing/cluster_builder.h"
+#include "tests/testing/job_builder.h"
+
+namespace manychip {
+namespace {
+
+using testing::ClusterBuilder;
+using testing::CoreCatalog;
+using testing::JobBuilder;
+
+TEST(PreemptionReportTest, VictimAndPreemptorNameEachOther) {
+  std::shared_ptr<const Catalog> catalog = CoreCatalog();
+  FakeClock clock(absl::FromUnixSeconds(1000));
+  SchedulerOptions o;
+  o.catalog = catalog;
+  o.clock = &clock;
+  o.profile = DefaultProfile();
+  auto created = Scheduler::Create(std::move(o));
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<Scheduler> s = std::move(created).value();
+  for (const NodeSpec& n : ClusterBuilder(*catalog).Node("n").Devices("nvidia-h20", 8).Build()) {
+    ASSERT_TRUE(s->AddNode(n).ok());
+  }
+  for (const char* id : {"low-1", "low-2"}) {
+    ASSERT_TRUE(s->Submit(JobBuilder(*catalog, id)
+                              .Tenant("batch")
+                              .Priority(1)
+                              .Preemptible()
+                              .Flavor("f", {"nvidia-h20"})
+                              .Cards(4)
+                              .Build())
+                    .ok());
+  }
+  ASSERT_EQ(s->RunCycle().placed.size(), 2u);
+  ASSERT_TRUE(s->Submit(JobBuilder(*catalog, "urgent")
+                            .Tenant("prod")
+                            .Priority(9)
+                            .Flavor("f", {"nvidia-h20"})
+                            .Cards(8)
+                            .Build())
+                  .ok());
+  CycleResult r = s->RunCycle();
+  ASSERT_EQ(r.placed.size(), 1u);
+  ASSERT_EQ(r.to_stop.size(), 2u);
+  for (const char* id : {"low-1", "low-2"}) {
+    absl::StatusOr<JobView> v = s->GetJob(id);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->state, JobState::kPending);
+    EXPECT_EQ(v->last_reject, "preempted by job urgent (tenant prod, priority 9)");
+  }
+  absl::StatusOr<Explanation> e = s->Explain("urgent");
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->summary,
+            "placed; preempted low-1 (tenant batch, priority 1), low-2 (tenant batch, priority 1)");
+}
+
+}  // namespace
+}  // namespace manychip
