@@ -11,6 +11,7 @@
 #include "manychip/core/job_validation.h"
 #include "manychip/framework/registry.h"
 #include "spdlog/spdlog.h"
+#include "src/core/framework_scheduler.h"
 #include "src/core/quota.h"
 #include "src/plugins/gang.h"
 #include "src/plugins/plugin_util.h"
@@ -34,221 +35,7 @@ absl::string_view JobStateName(JobState s) {
   return "UNKNOWN";
 }
 
-namespace {
-
-using internal::Usage;
-
-struct ScorePluginEntry {
-  ScorePlugin* plugin;
-  int64_t weight;
-  int prescore = -1;  // index into prescorers_ when the plugin also pre-scores
-  int32_t rank = 0;   // device-choice rank: weight descending, then profile order
-};
-
-struct PreScoreEntry {
-  const PreScorePlugin* plugin;
-  std::string name;
-};
-
-struct JobRecord {
-  JobSpec spec;
-  JobState state = JobState::kPending;
-  int64_t sequence = 0;
-  absl::Time submitted;
-  absl::Time started = absl::InfinitePast();
-  std::vector<int32_t> chosen_flavor;             // per group
-  std::vector<std::vector<AllocationId>> allocs;  // per group, per task; 0 = none
-  std::vector<std::vector<bool>> finished;        // per group, per task
-  int32_t live_tasks = 0;
-  Usage charged;
-  std::string last_reject;
-  std::vector<FlavorExplanation> last_flavors;
-  int32_t attempts = 0;
-  int32_t preemptions = 0;
-  // Back-off: retried once an event happened after the failure and the
-  // back-off passed, or after backoff_max as a safety net.
-  bool backing_off = false;
-  uint64_t fail_generation = 0;
-  absl::Time failed_at;
-  absl::Duration backoff = absl::ZeroDuration();
-  // Gang hold (Permit kWait with a timeout): while PENDING, `allocs` and
-  // `chosen_flavor` hold assumed, unbound reservations carried across cycles
-  // until the gang is whole (commit) or `hold_deadline` passes (released).
-  bool holding = false;
-  absl::Time hold_deadline = absl::InfiniteFuture();
-  // What the held reservations charge against the tenant's max quota (not
-  // its usage: a hold is not running work). Kept in `tenant_held_` too.
-  Usage held_charge;
-  // Jobs this one preempted when it last started ("b (tenant x, priority
-  // 0), ..."); empty if none.
-  std::string displaced;
-};
-
-// Outcome of placing one task group in one flavor.
-enum class GroupOutcome : uint8_t { kPlaced, kPartial, kFailed };
-
-// A job evicted during an attempt, kept so the attempt can roll back.
-struct EvictedJob {
-  std::string job_id;
-  JobState state;
-  absl::Time started;
-  std::vector<int32_t> chosen_flavor;
-  std::vector<std::vector<bool>> finished;
-  Usage charged;
-  bool holding = false;
-  absl::Time hold_deadline;
-  // (group, task, request, bound)
-  std::vector<std::tuple<int32_t, int32_t, AllocationRequest, bool>> tasks;
-};
-
-// EASY-backfill reservation of the first blocked job.
-struct Reservation {
-  bool active = false;
-  int32_t priority = 0;
-  std::vector<int32_t> models;  // sorted
-  absl::Time shadow = absl::InfiniteFuture();
-  int64_t extra_milli = 0;  // capacity left at the shadow time beyond the head's need
-};
-
-class FrameworkScheduler final : public Scheduler {
- public:
-  explicit FrameworkScheduler(SchedulerOptions options)
-      : options_(std::move(options)),
-        cluster_(options_.catalog.get()),
-        rng_(options_.profile.seed.value_or(options_.seed)) {}
-
-  absl::Status Init();
-
-  absl::Status AddNode(NodeSpec node) override;
-  absl::Status RemoveNode(absl::string_view name) override;
-  absl::Status SetNodeReady(absl::string_view name, bool ready) override;
-  absl::Status SetNodeSchedulable(absl::string_view name, bool schedulable) override;
-  void NotifyCapacityChanged() override { ++event_generation_; }
-  absl::Status SetDeviceHealth(absl::string_view node, int32_t device, bool healthy,
-                               absl::string_view reason) override;
-  absl::Status SetTenantQuota(TenantQuotaSpec quota) override;
-  absl::Status Submit(JobSpec job) override;
-  absl::Status Cancel(absl::string_view job_id) override;
-  absl::Status Evict(absl::string_view job_id, absl::string_view reason) override;
-  absl::Status ReportTaskExit(const TaskRef& task, bool succeeded) override;
-  absl::Status RestoreBinding(const Binding& binding) override;
-  CycleResult RunCycle() override;
-  absl::StatusOr<JobView> GetJob(absl::string_view id) const override;
-  std::vector<JobView> ListJobs() const override;
-  absl::StatusOr<Explanation> Explain(absl::string_view job_id) const override;
-  const ClusterState& cluster() const override { return cluster_; }
-
- private:
-  // Placement.
-  bool Eligible(const JobRecord& j, absl::Time now) const;
-  bool TryJob(JobRecord& j, Reservation& reservation, bool is_blocked_head_candidate);
-  // Places the tasks of group `g` in flavor `f` that `held` (per task, 0 =
-  // none) does not already hold. kPlaced: `placed` = every allocation of the
-  // group (held first). kPartial (only with `keep_partial`, no preemption,
-  // Permit said wait): the same, short of min_available, kept assumed.
-  // kFailed: this call's allocations are forgotten and its evictions undone;
-  // `held` is untouched either way.
-  GroupOutcome PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt, bool keep_partial,
-                          const std::vector<AllocationId>& held, std::vector<AllocationId>& placed,
-                          std::vector<EvictedJob>& evicted, FlavorExplanation& ex);
-  // After a failed attempt of a gang that may wait (Permit timeout > 0):
-  // reserves what fits now without preemption and holds it across cycles.
-  void HoldPartial(JobRecord& j, const Reservation& reservation, const std::string& summary);
-  // Drops a gang's hold (timeout): every reservation is forgotten.
-  void ExpireHold(JobRecord& j, absl::Time now);
-  absl::Duration HoldTimeout() const {
-    return permits_.empty() ? absl::ZeroDuration() : permits_.front()->Timeout();
-  }
-  NodeIndex FindNode(CycleState& cs, FlavorExplanation* ex);
-  // Exact reasons, node by node, why the first task of group `g` in flavor
-  // `f` fits nowhere: sets nodes_total, nodes_feasible, reasons and
-  // by_plugin of `ex` (not its outcome). Explain shows these; a failed
-  // attempt recounts with it the nodes FindNode's capacity index skipped,
-  // so the summary and explain agree. O(nodes): only on failure or query.
-  void CountReasons(const JobSpec& spec, int32_t g, int32_t f, FlavorExplanation& ex);
-  bool RunPreFilters(CycleState& cs, std::vector<bool>& skip, FlavorExplanation* ex, int32_t nodes);
-  // PreScore plugins on the feasible nodes; false: one refused (explained).
-  bool RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible, FlavorExplanation* ex);
-  // Returns the rejecting plugin index or -1; sets *decision.
-  RejectReason NodeStateRejects(NodeIndex n) const;
-  int FilterNode(CycleState& cs, const std::vector<bool>& skip, const NodeView& v,
-                 Decision* decision) const;
-  absl::StatusOr<AllocationId> Reserve(CycleState& cs, NodeIndex node);
-  std::vector<int64_t> FlavorChoiceScores(const JobRecord& j, int32_t g) const;
-  int64_t FreeMilliOfModels(const std::vector<int32_t>& models, bool fractional) const;
-  bool BackfillAllows(const JobRecord& j, const FlavorSpec& f, const Reservation& r) const;
-  // Same, for `milli` device milli of `models`.
-  bool BackfillAllowsMilli(const JobRecord& j, const std::vector<int32_t>& models, int64_t milli,
-                           const Reservation& r) const;
-  // Running jobs whose replicas beyond min_available did not all fit: places
-  // what fits now (no preemption), commits it, backs off otherwise.
-  void PlaceMissingReplicas(JobRecord& j, const Reservation& reservation, CycleResult& out);
-  // Keeps `incomplete_` exact for a job whose allocations just changed.
-  void TrackIncomplete(JobRecord& j);
-  Reservation MakeReservation(const JobRecord& head) const;
-
-  // Jobs and capacity.
-  EvictedJob EvictJob(JobRecord& j, JobState new_state);
-  void RestoreEvicted(const EvictedJob& e);
-  void Release(JobRecord& j, JobState new_state, bool stop_tasks);
-  void FailOver(const std::vector<AllocationId>& ids);
-  void CommitJob(JobRecord& j, CycleResult& out);
-  Binding MakeBinding(const JobRecord& j, int32_t g, int32_t t, const Allocation& a) const;
-  JobView ToView(const JobRecord& j) const;
-  Usage ChargeOf(const JobRecord& j) const;
-  int64_t DominantSharePpm(const std::string& tenant) const;
-  // What `j`'s current allocations charge, bound or not.
-  Usage AllocCharge(const JobRecord& j) const;
-  // Every change of a job's hold goes through here so `tenant_held_` stays
-  // exact: the hold's charge is `AllocCharge(j)` while holding, else none.
-  void SyncHoldCharge(JobRecord& j);
-  // What the tenant's max quota is judged against for `j`: its running usage
-  // plus every gang hold of the tenant but `j`'s own.
-  Usage QuotaBase(const JobRecord& j) const;
-  const TenantQuotaSpec* Quota(const std::string& tenant) const;
-  void MarkFailed(JobRecord& j, absl::Time now);
-  JobRecord* FindJob(absl::string_view id);
-  // Every job state change goes through here so `running_` stays exact.
-  void SetState(JobRecord& j, JobState state);
-
-  SchedulerOptions options_;
-  ClusterState cluster_;
-  std::mt19937_64 rng_;
-  FrameworkHandle handle_;
-  std::vector<std::unique_ptr<Plugin>> plugins_;
-  const QueueSortPlugin* queue_sort_ = nullptr;
-  std::vector<const PreFilterPlugin*> prefilters_;
-  std::vector<const FilterPlugin*> filters_;
-  std::vector<std::string> filter_names_;
-  std::vector<int> prefilter_for_filter_;  // filter index -> prefilter index or -1
-  std::vector<const PostFilterPlugin*> postfilters_;
-  std::vector<PreScoreEntry> prescorers_;
-  std::vector<ScorePluginEntry> scorers_;
-  std::vector<const PermitPlugin*> permits_;
-  plugins::GangTracker gangs_;
-
-  absl::flat_hash_map<std::string, std::unique_ptr<JobRecord>> jobs_;
-  std::map<int64_t, JobRecord*> by_sequence_;  // all jobs, submission order
-  std::map<int64_t, JobRecord*> pending_;
-  std::map<int64_t, JobRecord*> running_;  // backfill planning reads only these
-  // Running jobs with replicas (beyond min_available) still unplaced.
-  std::map<int64_t, JobRecord*> incomplete_;
-  std::map<std::string, TenantQuotaSpec> quotas_;
-  std::map<std::string, Usage> tenant_usage_;
-  std::map<std::string, Usage> tenant_held_;  // gang holds, for max quota only
-  int64_t next_sequence_ = 1;
-  uint64_t event_generation_ = 1;
-  std::vector<TaskRef> pending_stops_;
-  // FindNode scratch, reused across calls to keep the hot path allocation-free.
-  std::vector<NodeIndex> feasible_;
-  std::vector<int64_t> total_, scores_;
-  std::vector<int32_t> plugin_counts_;
-  std::vector<bool> skip_;
-  std::vector<bool> score_skip_;     // per scorer: its PreScore said kSkip
-  std::vector<bool> prescore_skip_;  // per PreScore plugin, this attempt
-  // Cluster totals for DRF.
-  int64_t total_cpu_ = 0, total_memory_ = 0, total_devices_ = 0;
-};
+namespace internal {
 
 absl::Status FrameworkScheduler::Init() {
   handle_.catalog = options_.catalog.get();
@@ -718,38 +505,6 @@ int64_t FrameworkScheduler::DominantSharePpm(const std::string& tenant) const {
   return share / (q == nullptr ? 1 : std::max(1, q->weight));
 }
 
-Usage FrameworkScheduler::AllocCharge(const JobRecord& j) const {
-  Usage u;
-  for (const auto& v : j.allocs) {
-    for (AllocationId id : v) {
-      const Allocation* a = id == 0 ? nullptr : cluster_.FindAllocation(id);
-      if (a == nullptr) continue;
-      internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
-                                 j.spec.kind, a->request, +1, u);
-    }
-  }
-  return u;
-}
-
-void FrameworkScheduler::SyncHoldCharge(JobRecord& j) {
-  Usage now = j.holding ? AllocCharge(j) : Usage{};
-  if (now == j.held_charge) return;
-  Usage& tenant = tenant_held_[j.spec.tenant];
-  internal::AddUsage(j.held_charge, -1, tenant);
-  internal::AddUsage(now, +1, tenant);
-  j.held_charge = std::move(now);
-}
-
-Usage FrameworkScheduler::QuotaBase(const JobRecord& j) const {
-  Usage base;
-  if (auto u = tenant_usage_.find(j.spec.tenant); u != tenant_usage_.end()) base = u->second;
-  if (auto h = tenant_held_.find(j.spec.tenant); h != tenant_held_.end()) {
-    internal::AddUsage(h->second, +1, base);
-    internal::AddUsage(j.held_charge, -1, base);
-  }
-  return base;
-}
-
 bool FrameworkScheduler::Eligible(const JobRecord& j, absl::Time now) const {
   if (!j.backing_off) return true;
   if (now >= j.failed_at + options_.profile.backoff_max) return true;
@@ -837,22 +592,6 @@ CycleResult FrameworkScheduler::RunCycle() {
 
 // -------------------------------------------------------------- placement --
 
-int64_t FrameworkScheduler::FreeMilliOfModels(const std::vector<int32_t>& models,
-                                              bool fractional) const {
-  int64_t milli = 0;
-  for (int32_t m : models) {
-    for (int32_t k = 1; k <= cluster_.MaxDevicesPerNode(m); ++k) {
-      milli += k * kMilliPerDevice * cluster_.NodesWithFreeWhole(m, k).Count();
-    }
-    if (fractional) {
-      for (int32_t b = 1; b < ClusterState::kShareBuckets - 1; ++b) {
-        milli += b * 100 * cluster_.NodesWithShareBucket(m, b).Count();
-      }
-    }
-  }
-  return milli;
-}
-
 std::vector<int64_t> FrameworkScheduler::FlavorChoiceScores(const JobRecord& j, int32_t g) const {
   const TaskGroupSpec& group = j.spec.task_groups[g];
   std::vector<int64_t> out(group.flavors.size(), 0);
@@ -876,92 +615,6 @@ std::vector<int64_t> FrameworkScheduler::FlavorChoiceScores(const JobRecord& j, 
     out[f] = thr * free_ratio / 1000 * (below ? 1000 : 900) / 1000;
   }
   return out;
-}
-
-Reservation FrameworkScheduler::MakeReservation(const JobRecord& head) const {
-  Reservation r;
-  r.active = true;
-  r.priority = head.spec.priority;
-  int64_t need = 0;
-  for (size_t g = 0; g < head.spec.task_groups.size(); ++g) {
-    const TaskGroupSpec& group = head.spec.task_groups[g];
-    // A holding gang already has its held cards (they are not free and not
-    // in `running_`): it needs only the rest, in its held flavor.
-    const int32_t held_flavor = head.holding ? head.chosen_flavor[g] : -1;
-    const FlavorSpec& f = group.flavors[held_flavor >= 0 ? held_flavor : 0];
-    int64_t tasks = f.replicas;
-    if (held_flavor >= 0) {
-      tasks -= std::count_if(head.allocs[g].begin(), head.allocs[g].end(),
-                             [](AllocationId id) { return id != 0; });
-    }
-    need += f.demand.devices.raw() * tasks;
-    r.models.insert(r.models.end(), f.device_models.begin(), f.device_models.end());
-  }
-  std::sort(r.models.begin(), r.models.end());
-  r.models.erase(std::unique(r.models.begin(), r.models.end()), r.models.end());
-  int64_t free = FreeMilliOfModels(r.models, true);
-  // Running jobs release their cards at started + duration (unknown
-  // duration: never, for planning purposes).
-  std::vector<std::pair<absl::Time, int64_t>> releases;
-  for (const auto& [seq, j] : running_) {
-    int64_t milli = 0;
-    for (const auto& v : j->allocs) {
-      for (AllocationId id : v) {
-        if (id == 0) continue;
-        const Allocation* a = cluster_.FindAllocation(id);
-        if (a == nullptr) continue;
-        int32_t model = cluster_.runtime(a->request.node).model;
-        if (std::binary_search(r.models.begin(), r.models.end(), model)) {
-          milli += a->request.share.raw() * static_cast<int64_t>(a->request.devices.size());
-        }
-      }
-    }
-    if (milli == 0) continue;
-    absl::Time end = j->spec.duration > absl::ZeroDuration() ? j->started + j->spec.duration
-                                                             : absl::InfiniteFuture();
-    releases.emplace_back(end, milli);
-  }
-  std::stable_sort(releases.begin(), releases.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  if (free >= need) {
-    r.shadow = options_.clock->Now();
-    r.extra_milli = free - need;
-    return r;
-  }
-  for (const auto& [end, milli] : releases) {
-    if (end == absl::InfiniteFuture()) break;
-    free += milli;
-    if (free >= need) {
-      r.shadow = end;
-      r.extra_milli = free - need;
-      return r;
-    }
-  }
-  r.shadow = absl::InfiniteFuture();
-  r.extra_milli = 0;
-  return r;
-}
-
-bool FrameworkScheduler::BackfillAllows(const JobRecord& j, const FlavorSpec& f,
-                                        const Reservation& r) const {
-  if (!r.active || f.demand.is_cpu_only()) return true;
-  return BackfillAllowsMilli(j, f.device_models, f.demand.devices.raw() * f.replicas, r);
-}
-
-bool FrameworkScheduler::BackfillAllowsMilli(const JobRecord& j, const std::vector<int32_t>& models,
-                                             int64_t milli, const Reservation& r) const {
-  if (!r.active) return true;
-  bool overlap = false;
-  for (int32_t m : models) {
-    overlap = overlap || std::binary_search(r.models.begin(), r.models.end(), m);
-  }
-  if (!overlap) return true;
-  absl::Time now = options_.clock->Now();
-  if (j.spec.duration > absl::ZeroDuration() && r.shadow != absl::InfiniteFuture() &&
-      now + j.spec.duration <= r.shadow) {
-    return true;  // done before the head could start anyway
-  }
-  return milli <= r.extra_milli;
 }
 
 bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
@@ -1151,128 +804,6 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
     if (needs_devices) reservation = MakeReservation(j);
   }
   return false;
-}
-
-void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservation,
-                                     const std::string& summary) {
-  const int32_t groups = static_cast<int32_t>(j.spec.task_groups.size());
-  std::vector<std::vector<AllocationId>> kept(groups);
-  std::vector<std::vector<AllocationId>> held(groups);
-  std::vector<int32_t> flavor(groups, -1);
-  std::vector<EvictedJob> none;  // no preemption here: nothing is evicted
-  int32_t reserved = 0, needed = 0;
-  // A hold counts against the tenant's max quota: a gang holds only when its
-  // whole need (min_available tasks of each group, at least) fits the max
-  // beside the tenant's running work and other holds, so holding never lets
-  // a tenant pass its max and a gang that cannot run under it holds nothing.
-  const TenantQuotaSpec* q = Quota(j.spec.tenant);
-  const bool capped = q != nullptr && !q->max.empty();
-  const Usage base = capped ? QuotaBase(j) : Usage{};
-  Usage need;
-  std::string over;  // the max key that refused the hold; empty = none did
-  for (int32_t g = 0; g < groups && over.empty(); ++g) {
-    const TaskGroupSpec& group = j.spec.task_groups[g];
-    std::vector<int32_t> order;
-    if (j.holding && j.chosen_flavor[g] >= 0) {
-      held[g] = j.allocs[g];
-      order.push_back(j.chosen_flavor[g]);
-    } else {
-      // The flavor the attempt ranked first; flavors are not mixed in a hold.
-      for (const FlavorExplanation& ex : j.last_flavors) {
-        if (ex.group == g && std::find(order.begin(), order.end(), ex.flavor) == order.end()) {
-          order.push_back(ex.flavor);
-        }
-      }
-    }
-    std::string group_over;
-    bool within = !capped;
-    for (int32_t f : order) {
-      Usage with = need;
-      if (capped) {
-        internal::AddUsage(internal::MinimumCharge(*options_.catalog, group.flavors[f], j.spec.kind,
-                                                   MinAvailable(group, f)),
-                           +1, with);
-        if (std::string key = internal::ExceedsMax(*q, base, with); !key.empty()) {
-          if (group_over.empty()) group_over = key;
-          continue;
-        }
-        within = true;
-      }
-      if (held[g].empty() && !BackfillAllows(j, group.flavors[f], reservation)) continue;
-      FlavorExplanation ex;
-      std::vector<AllocationId> mine;
-      if (PlaceGroup(j, g, f, /*allow_preempt=*/false, /*keep_partial=*/true, held[g], mine, none,
-                     ex) != GroupOutcome::kFailed) {
-        kept[g] = std::move(mine);
-        flavor[g] = f;
-        need = std::move(with);
-        break;
-      }
-    }
-    if (!within && !order.empty()) over = group_over;
-    const int32_t f = flavor[g] >= 0 ? flavor[g] : (order.empty() ? 0 : order.front());
-    needed += MinAvailable(group, f);
-    reserved += static_cast<int32_t>(kept[g].size());
-  }
-  if (over.empty() && capped && reserved > 0) {
-    // The bound above is the cheapest model's; judge what was really kept.
-    Usage add;
-    for (const auto& v : kept) {
-      for (AllocationId id : v) {
-        const Allocation* a = cluster_.FindAllocation(id);
-        internal::ChargeAllocation(*options_.catalog, cluster_.runtime(a->request.node).model,
-                                   j.spec.kind, a->request, +1, add);
-      }
-    }
-    over = internal::ExceedsMax(*q, base, add);
-  }
-  if (!over.empty() || reserved == 0) {
-    // Nothing is held: this call's reservations go, and so does an earlier hold.
-    for (int32_t g = 0; g < groups; ++g) {
-      for (AllocationId id : kept[g]) {
-        if (std::find(held[g].begin(), held[g].end(), id) == held[g].end()) {
-          MC_CHECK(cluster_.Forget(id).ok());
-        }
-      }
-    }
-    if (j.holding) EvictJob(j, JobState::kPending);
-    j.holding = false;
-    j.hold_deadline = absl::InfiniteFuture();
-    SyncHoldCharge(j);
-    if (!over.empty()) {
-      j.last_reject = absl::StrCat("gang not holding: its need exceeds tenant ", j.spec.tenant,
-                                   " max ", over, "; ", summary);
-    }
-    return;
-  }
-  for (int32_t g = 0; g < groups; ++g) {
-    j.chosen_flavor[g] = flavor[g];
-    const int32_t replicas = flavor[g] >= 0 ? j.spec.task_groups[g].flavors[flavor[g]].replicas : 0;
-    j.allocs[g].assign(replicas, 0);
-    j.finished[g].assign(replicas, false);
-    for (AllocationId id : kept[g]) {
-      j.allocs[g][cluster_.FindAllocation(id)->request.task.task] = id;
-    }
-  }
-  if (!j.holding) {
-    j.holding = true;
-    j.hold_deadline = options_.clock->Now() + HoldTimeout();
-  }
-  SyncHoldCharge(j);
-  j.last_reject =
-      absl::StrCat("gang waiting: ", reserved, "/", needed, " tasks reserved, held until ",
-                   absl::FormatTime(j.hold_deadline), "; ", summary);
-}
-
-void FrameworkScheduler::ExpireHold(JobRecord& j, absl::Time now) {
-  int32_t reserved = 0;
-  for (const auto& v : j.allocs) {
-    for (AllocationId id : v) reserved += id != 0;
-  }
-  EvictJob(j, JobState::kPending);  // forgets every held reservation
-  j.last_reject = absl::StrCat("gang timed out after ", absl::FormatDuration(HoldTimeout()),
-                               " with ", reserved, " tasks reserved; reservations released");
-  MarkFailed(j, now);
 }
 
 GroupOutcome FrameworkScheduler::PlaceGroup(JobRecord& j, int32_t g, int32_t f, bool allow_preempt,
@@ -1529,42 +1060,6 @@ NodeIndex FrameworkScheduler::FindNode(CycleState& cs, FlavorExplanation* ex) {
   return feasible[best];
 }
 
-void FrameworkScheduler::CountReasons(const JobSpec& spec, int32_t g, int32_t f,
-                                      FlavorExplanation& ex) {
-  const int32_t live = cluster_.live_node_count();
-  ex.nodes_total = live;
-  ex.nodes_feasible = 0;
-  ex.reasons.clear();
-  ex.by_plugin.clear();
-  CycleState cs(&spec, g, f, 0);
-  cs.SetGang({}, spec.task_groups[g].flavors[f].replicas);
-  std::vector<bool> skip;
-  if (!RunPreFilters(cs, skip, &ex, live)) return;
-  int64_t counts[kRejectReasonCount] = {};
-  Decision decision;
-  for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
-    if (!cluster_.runtime(n).alive) continue;
-    if (RejectReason r = NodeStateRejects(n); r != RejectReason::kNone) {
-      ++counts[static_cast<int>(r)];
-      continue;
-    }
-    int rejected = FilterNode(cs, skip, cluster_.view(n), &decision);
-    if (rejected < 0) {
-      ++ex.nodes_feasible;
-      continue;
-    }
-    ++counts[static_cast<int>(decision.reason)];
-    ++ex.by_plugin[filter_names_[rejected]];
-  }
-  for (int r = 0; r < kRejectReasonCount; ++r) {
-    if (counts[r] > 0) {
-      ex.reasons.emplace_back(static_cast<RejectReason>(r), static_cast<int32_t>(counts[r]));
-    }
-  }
-  std::stable_sort(ex.reasons.begin(), ex.reasons.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-}
-
 bool FrameworkScheduler::RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible,
                                       FlavorExplanation* ex) {
   std::vector<bool>& skip = prescore_skip_;
@@ -1795,48 +1290,12 @@ std::vector<JobView> FrameworkScheduler::ListJobs() const {
   return out;
 }
 
-absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id) const {
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
-  const JobRecord& j = *it->second;
-  Explanation e;
-  e.job_id = j.spec.id;
-  e.state = std::string(JobStateName(j.state));
-  if (j.state != JobState::kPending) {
-    e.summary = j.state == JobState::kRunning ? "placed" : "finished";
-    if (!j.displaced.empty()) absl::StrAppend(&e.summary, "; preempted ", j.displaced);
-    return e;
-  }
-  e.summary = j.last_reject.empty() ? "not yet tried" : j.last_reject;
-  auto* self = const_cast<FrameworkScheduler*>(this);  // prefilters memoize; no job state changes
-  for (int32_t g = 0; g < static_cast<int32_t>(j.spec.task_groups.size()); ++g) {
-    const TaskGroupSpec& group = j.spec.task_groups[g];
-    for (int32_t f = 0; f < static_cast<int32_t>(group.flavors.size()); ++f) {
-      FlavorExplanation ex;
-      ex.group = g;
-      ex.group_name = group.name;
-      ex.flavor = f;
-      ex.flavor_name = group.flavors[f].name;
-      for (const FlavorExplanation& last : j.last_flavors) {
-        if (last.group == g && last.flavor == f) {
-          ex.outcome = last.outcome;
-          ex.detail = last.detail;
-          ex.choice_score = last.choice_score;
-        }
-      }
-      self->CountReasons(j.spec, g, f, ex);
-      e.flavors.push_back(std::move(ex));
-    }
-  }
-  return e;
-}
-
-}  // namespace
+}  // namespace internal
 
 absl::StatusOr<std::unique_ptr<Scheduler>> Scheduler::Create(SchedulerOptions options) {
   if (options.catalog == nullptr) return absl::InvalidArgumentError("options.catalog: required");
   if (options.clock == nullptr) return absl::InvalidArgumentError("options.clock: required");
-  auto s = std::make_unique<FrameworkScheduler>(std::move(options));
+  auto s = std::make_unique<internal::FrameworkScheduler>(std::move(options));
   MC_RETURN_IF_ERROR(s->Init());
   return std::unique_ptr<Scheduler>(std::move(s));
 }

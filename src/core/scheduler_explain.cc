@@ -1,0 +1,83 @@
+// Why a job waits: per-node reason counts for each flavor, shared by a
+// failed attempt's summary and Explain so the two agree.
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "src/core/framework_scheduler.h"
+
+namespace manychip::internal {
+
+void FrameworkScheduler::CountReasons(const JobSpec& spec, int32_t g, int32_t f,
+                                      FlavorExplanation& ex) {
+  const int32_t live = cluster_.live_node_count();
+  ex.nodes_total = live;
+  ex.nodes_feasible = 0;
+  ex.reasons.clear();
+  ex.by_plugin.clear();
+  CycleState cs(&spec, g, f, 0);
+  cs.SetGang({}, spec.task_groups[g].flavors[f].replicas);
+  std::vector<bool> skip;
+  if (!RunPreFilters(cs, skip, &ex, live)) return;
+  int64_t counts[kRejectReasonCount] = {};
+  Decision decision;
+  for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
+    if (!cluster_.runtime(n).alive) continue;
+    if (RejectReason r = NodeStateRejects(n); r != RejectReason::kNone) {
+      ++counts[static_cast<int>(r)];
+      continue;
+    }
+    int rejected = FilterNode(cs, skip, cluster_.view(n), &decision);
+    if (rejected < 0) {
+      ++ex.nodes_feasible;
+      continue;
+    }
+    ++counts[static_cast<int>(decision.reason)];
+    ++ex.by_plugin[filter_names_[rejected]];
+  }
+  for (int r = 0; r < kRejectReasonCount; ++r) {
+    if (counts[r] > 0) {
+      ex.reasons.emplace_back(static_cast<RejectReason>(r), static_cast<int32_t>(counts[r]));
+    }
+  }
+  std::stable_sort(ex.reasons.begin(), ex.reasons.end(),
+                   [](const auto& a, const auto& b) { return a.second > b.second; });
+}
+
+absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id) const {
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
+  const JobRecord& j = *it->second;
+  Explanation e;
+  e.job_id = j.spec.id;
+  e.state = std::string(JobStateName(j.state));
+  if (j.state != JobState::kPending) {
+    e.summary = j.state == JobState::kRunning ? "placed" : "finished";
+    if (!j.displaced.empty()) absl::StrAppend(&e.summary, "; preempted ", j.displaced);
+    return e;
+  }
+  e.summary = j.last_reject.empty() ? "not yet tried" : j.last_reject;
+  auto* self = const_cast<FrameworkScheduler*>(this);  // prefilters memoize; no job state changes
+  for (int32_t g = 0; g < static_cast<int32_t>(j.spec.task_groups.size()); ++g) {
+    const TaskGroupSpec& group = j.spec.task_groups[g];
+    for (int32_t f = 0; f < static_cast<int32_t>(group.flavors.size()); ++f) {
+      FlavorExplanation ex;
+      ex.group = g;
+      ex.group_name = group.name;
+      ex.flavor = f;
+      ex.flavor_name = group.flavors[f].name;
+      for (const FlavorExplanation& last : j.last_flavors) {
+        if (last.group == g && last.flavor == f) {
+          ex.outcome = last.outcome;
+          ex.detail = last.detail;
+          ex.choice_score = last.choice_score;
+        }
+      }
+      self->CountReasons(j.spec, g, f, ex);
+      e.flavors.push_back(std::move(ex));
+    }
+  }
+  return e;
+}
+
+}  // namespace manychip::internal
