@@ -68,6 +68,10 @@ struct JobRecord {
   // Jobs this one preempted when it last started ("b (tenant x, priority
   // 0), ..."); empty if none.
   std::string displaced;
+  // The failure summary as the attempt wrote it when it still counts nodes
+  // the capacity index skipped as short of cards; RejectSummary() recounts
+  // them by their true reason when the summary is read. Empty otherwise.
+  std::string index_summary;
 };
 
 // Outcome of placing one task group in one flavor.
@@ -95,6 +99,11 @@ struct Reservation {
   absl::Time shadow = absl::InfiniteFuture();
   int64_t extra_milli = 0;  // capacity left at the shadow time beyond the head's need
 };
+
+// A failed attempt's summary, one part per flavor tried: reason counts, or
+// the quota / backfill refusal. Sets `*capacity_blocked` (when given) if a
+// flavor failed for capacity rather than quota or backfill.
+std::string SummarizeFlavors(const std::vector<FlavorExplanation>& flavors, bool* capacity_blocked);
 
 class FrameworkScheduler final : public Scheduler {
  public:
@@ -148,10 +157,13 @@ class FrameworkScheduler final : public Scheduler {
   NodeIndex FindNode(CycleState& cs, FlavorExplanation* ex);
   // Exact reasons, node by node, why the first task of group `g` in flavor
   // `f` fits nowhere: sets nodes_total, nodes_feasible, reasons and
-  // by_plugin of `ex` (not its outcome). Explain shows these; a failed
-  // attempt recounts with it the nodes FindNode's capacity index skipped,
-  // so the summary and explain agree. O(nodes): only on failure or query.
+  // by_plugin of `ex` (not its outcome). Explain shows these, and a failed
+  // attempt's summary recounts with it the nodes FindNode's capacity index
+  // skipped, so the two agree. O(nodes): only when someone reads them.
   void CountReasons(const JobSpec& spec, int32_t g, int32_t f, FlavorExplanation& ex);
+  // `last_reject` with the attempt's index-skipped nodes recounted by their
+  // true reason (see `JobRecord::index_summary`), as views and Explain show it.
+  std::string RejectSummary(const JobRecord& j) const;
   bool RunPreFilters(CycleState& cs, std::vector<bool>& skip, FlavorExplanation* ex, int32_t nodes);
   // PreScore plugins on the feasible nodes; false: one refused (explained).
   bool RunPreScores(CycleState& cs, const std::vector<NodeIndex>& feasible, FlavorExplanation* ex);

@@ -764,31 +764,16 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
     }
   }
   for (size_t e = evicted.size(); e-- > 0;) RestoreEvicted(evicted[e]);
-  // Nodes the capacity index skipped were counted as short of cards; their
-  // true reasons (model, arch, taint, node state...) come from a recount.
-  for (FlavorExplanation& ex : j.last_flavors) {
-    if (ex.outcome == RejectReason::kPluginError || !ex.by_plugin.contains("capacity_index")) {
-      continue;
-    }
-    CountReasons(j.spec, ex.group, ex.flavor, ex);
-  }
   // Summarize the failure; the first blocked job (not merely blocked by
-  // backfill or quota) reserves capacity for EASY backfill.
-  std::string summary;
+  // backfill or quota) reserves capacity for EASY backfill. Nodes the
+  // capacity index skipped are recounted by their true reason when the
+  // summary is read (RejectSummary), not here: failures are frequent under
+  // contention and a recount scans every node.
   bool capacity_blocked = false;
+  std::string summary = SummarizeFlavors(j.last_flavors, &capacity_blocked);
+  j.index_summary.clear();
   for (const FlavorExplanation& ex : j.last_flavors) {
-    if (!summary.empty()) absl::StrAppend(&summary, "; ");
-    absl::StrAppend(&summary, ex.flavor_name.empty() ? "flavor" : ex.flavor_name, ": ");
-    if (ex.outcome == RejectReason::kQuotaExceeded ||
-        ex.outcome == RejectReason::kBackfillBlocked) {
-      absl::StrAppend(&summary, RejectReasonName(ex.outcome), " ", ex.detail);
-    } else {
-      capacity_blocked = true;
-      absl::StrAppend(&summary, FormatReasonCounts(ex));
-      if (ex.outcome != RejectReason::kNone) {
-        absl::StrAppend(&summary, " (", RejectReasonName(ex.outcome), " ", ex.detail, ")");
-      }
-    }
+    if (ex.by_plugin.contains("capacity_index")) j.index_summary = summary;
   }
   j.last_reject = summary;
   // Only a gang short of capacity waits holding; one refused by quota or
@@ -1269,7 +1254,7 @@ JobView FrameworkScheduler::ToView(const JobRecord& j) const {
       if (a != nullptr && a->bound) v.bindings.push_back(MakeBinding(j, g, t, *a));
     }
   }
-  v.last_reject = j.last_reject;
+  v.last_reject = RejectSummary(j);
   v.submitted = j.submitted;
   v.started = j.started;
   v.attempts = j.attempts;

@@ -8,6 +8,46 @@
 
 namespace manychip::internal {
 
+std::string SummarizeFlavors(const std::vector<FlavorExplanation>& flavors,
+                             bool* capacity_blocked) {
+  std::string summary;
+  for (const FlavorExplanation& ex : flavors) {
+    if (!summary.empty()) absl::StrAppend(&summary, "; ");
+    absl::StrAppend(&summary, ex.flavor_name.empty() ? "flavor" : ex.flavor_name, ": ");
+    if (ex.outcome == RejectReason::kQuotaExceeded ||
+        ex.outcome == RejectReason::kBackfillBlocked) {
+      absl::StrAppend(&summary, RejectReasonName(ex.outcome), " ", ex.detail);
+    } else {
+      if (capacity_blocked != nullptr) *capacity_blocked = true;
+      absl::StrAppend(&summary, FormatReasonCounts(ex));
+      if (ex.outcome != RejectReason::kNone) {
+        absl::StrAppend(&summary, " (", RejectReasonName(ex.outcome), " ", ex.detail, ")");
+      }
+    }
+  }
+  return summary;
+}
+
+std::string FrameworkScheduler::RejectSummary(const JobRecord& j) const {
+  // Only a summary still ending in the attempt's own counts is recounted;
+  // any later status (preempted, gang timed out...) is shown as is.
+  const std::string& stale = j.index_summary;
+  if (stale.empty() || j.last_reject.size() < stale.size() ||
+      j.last_reject.compare(j.last_reject.size() - stale.size(), stale.size(), stale) != 0) {
+    return j.last_reject;
+  }
+  std::vector<FlavorExplanation> flavors = j.last_flavors;
+  auto* self = const_cast<FrameworkScheduler*>(this);  // prefilters memoize; no job state changes
+  for (FlavorExplanation& ex : flavors) {
+    if (ex.outcome == RejectReason::kPluginError || !ex.by_plugin.contains("capacity_index")) {
+      continue;
+    }
+    self->CountReasons(j.spec, ex.group, ex.flavor, ex);
+  }
+  return j.last_reject.substr(0, j.last_reject.size() - stale.size()) +
+         SummarizeFlavors(flavors, nullptr);
+}
+
 void FrameworkScheduler::CountReasons(const JobSpec& spec, int32_t g, int32_t f,
                                       FlavorExplanation& ex) {
   const int32_t live = cluster_.live_node_count();
@@ -56,7 +96,7 @@ absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id
     if (!j.displaced.empty()) absl::StrAppend(&e.summary, "; preempted ", j.displaced);
     return e;
   }
-  e.summary = j.last_reject.empty() ? "not yet tried" : j.last_reject;
+  e.summary = j.last_reject.empty() ? "not yet tried" : RejectSummary(j);
   auto* self = const_cast<FrameworkScheduler*>(this);  // prefilters memoize; no job state changes
   for (int32_t g = 0; g < static_cast<int32_t>(j.spec.task_groups.size()); ++g) {
     const TaskGroupSpec& group = j.spec.task_groups[g];
