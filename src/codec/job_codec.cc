@@ -48,6 +48,7 @@ struct FlavorInput {
   const google::protobuf::RepeatedPtrField<v1::Image>* images;
   const google::protobuf::RepeatedPtrField<v1::StackRequirement>* stacks;
   int64_t expected_throughput;
+  int32_t min_available = 0;  // explicit flavors only; 0 = the group's
 };
 
 struct JobContext {
@@ -107,6 +108,16 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(
                       absl::StrCat("must be in 1..", kMaxReplicas, ", got ", in.replicas));
   }
   flavor.replicas = in.replicas;
+  if (in.min_available < 0) {
+    return FieldError(Field(path, "min_available"),
+                      absl::StrCat("must be >= 0 (0 = the group's), got ", in.min_available));
+  }
+  if (in.min_available > in.replicas) {
+    return FieldError(Field(path, "min_available"),
+                      absl::StrCat("must be <= this flavor's replicas (", in.replicas, "), got ",
+                                   in.min_available));
+  }
+  flavor.min_available = in.min_available;
 
   // Device models: resolved, unique, in catalog order.
   std::set<std::string> vendors;
@@ -334,7 +345,8 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
                      f.replicas(),
                      &f.images(),
                      &f.required_stacks(),
-                     f.expected_throughput()};
+                     f.expected_throughput(),
+                     f.min_available()};
       MC_ASSIGN_OR_RETURN(FlavorSpec flavor,
                           FlavorFromInput(in, ctx, g.required_stacks(), path, fpath));
       group.flavors.push_back(std::move(flavor));
@@ -353,10 +365,13 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
     }
   }
 
-  // Gang size: one number for every flavor, since a gang lands in one flavor.
+  // Gang size: a flavor may carry its own min_available (8 x H100 and 16 x
+  // 910B are the same gang at different sizes); the group's number is the
+  // default for the flavors that do not.
   int32_t fewest = kMaxReplicas;
   int32_t most = 0;
   for (const FlavorSpec& f : group.flavors) {
+    if (f.min_available > 0) continue;
     fewest = std::min(fewest, f.replicas);
     most = std::max(most, f.replicas);
   }
@@ -365,18 +380,15 @@ absl::StatusOr<TaskGroupSpec> GroupFromProto(const v1::TaskGroup& g, const JobCo
                       absl::StrCat("must be >= 0 (0 = all replicas), got ", g.min_available()));
   }
   if (g.min_available() == 0) {
-    if (fewest != most) {
-      return FieldError(
-          Field(path, "min_available"),
-          absl::StrCat("must be set explicitly (1..", fewest,
-                       ") when flavors have different replica counts (", fewest, "..", most, ")"));
-    }
-    group.min_available = fewest;
+    // All replicas: one number when the inheriting flavors agree, else 0,
+    // which the core reads as "all replicas of the chosen flavor".
+    group.min_available = fewest == most ? fewest : 0;
   } else {
-    if (g.min_available() > fewest) {
+    if (most > 0 && g.min_available() > fewest) {
       return FieldError(Field(path, "min_available"),
-                        absl::StrCat("must be <= the replicas of every flavor (", fewest, "), got ",
-                                     g.min_available()));
+                        absl::StrCat("must be <= the replicas of every flavor without its own "
+                                     "min_available (",
+                                     fewest, "), got ", g.min_available()));
     }
     group.min_available = g.min_available();
   }
@@ -561,6 +573,7 @@ v1::Job JobToProto(const JobSpec& job, const Catalog& catalog) {
       d->set_cpu_milli(f.demand.cpu.raw());
       d->set_memory_mib(f.demand.memory.raw());
       flavor->set_replicas(f.replicas);
+      flavor->set_min_available(f.min_available);
       for (const ImageSpec& img : f.images) {
         v1::Image* image = flavor->add_images();
         image->set_arch(std::string(ArchName(img.arch)));

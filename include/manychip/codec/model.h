@@ -82,9 +82,9 @@
 //  - When accepted_arches is set, each accepted device model must have a
 //    stack for one of them (the catalog's host_arches, where known).
 //  - Stacks: name [a-z0-9._-]+, min_version non-empty, unique per flavor.
-//  - min_available 0 = all replicas; this needs every flavor to have the
-//    same replica count (else set it explicitly); otherwise it must be in
-//    1..replicas of every flavor.
+//  - min_available 0 = all replicas (of the chosen flavor); otherwise in
+//    1..replicas of every flavor without its own. A flavor's min_available
+//    (0 = the group's) must be in 0..its replicas and wins over the group's.
 //  - expected_throughput >= 0, given for every flavor of a group or for
 //    none; labels and toleration keys non-empty.
 

@@ -17,7 +17,9 @@
 // Gangs that may wait: when the profile's Permit plugin (`gang`) has a
 // timeout > 0, a gang short of capacity keeps what fits as a hold: those
 // tasks are assumed in the cluster state (not bound, not launched, not in
-// JobView::bindings, not charged to quota) and nobody else can take their
+// JobView::bindings, not the tenant's usage, but counted against its max
+// quota: a gang holds only if its need at min_available fits the max beside
+// the tenant's running work and other holds) and nobody else can take their
 // capacity, except that a higher-priority job may preempt a hold whose job is
 // preemptible, exactly as it may preempt running work; the whole hold then
 // goes (a gang's hold is one unit). Later cycles place the missing tasks in

@@ -57,6 +57,54 @@ TEST(JobCodecTest, BaseJobIsValid) {
   EXPECT_TRUE(job->id.empty());  // allowed on submit
 }
 
+// The same gang as 2 x 8 H20 or 4 x 8 910B: "all replicas" is per flavor.
+TEST(JobCodecTest, AllReplicasWithDifferentFlavorSizesIsPerFlavor) {
+  v1::Job p = BaseJob();
+  Flavor(p, 1)->set_replicas(4);
+  auto job = JobFromProto(p, testing::TestCatalog());
+  ASSERT_TRUE(job.ok()) << job.status();
+  const TaskGroupSpec& g = job->task_groups[1];
+  EXPECT_EQ(g.min_available, 0);
+  EXPECT_EQ(MinAvailable(g, 0), 2);
+  EXPECT_EQ(MinAvailable(g, 1), 4);
+}
+
+TEST(JobCodecTest, FlavorMinAvailableWinsOverTheGroups) {
+  v1::Job p = BaseJob();
+  Flavor(p, 1)->set_replicas(8);
+  Flavor(p, 1)->set_min_available(6);
+  p.mutable_task_groups(1)->set_min_available(1);
+  auto job = JobFromProto(p, testing::TestCatalog());
+  ASSERT_TRUE(job.ok()) << job.status();
+  const TaskGroupSpec& g = job->task_groups[1];
+  EXPECT_EQ(g.flavors[1].min_available, 6);
+  EXPECT_EQ(MinAvailable(g, 0), 1);  // inherits the group's
+  EXPECT_EQ(MinAvailable(g, 1), 6);
+  // Round trip keeps both levels.
+  auto again = JobFromProto(JobToProto(*job, testing::TestCatalog()), testing::TestCatalog());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->task_groups[1].min_available, 1);
+  EXPECT_EQ(again->task_groups[1].flavors[1].min_available, 6);
+  EXPECT_EQ(again->task_groups[1].flavors[0].min_available, 0);
+}
+
+TEST(JobCodecTest, FlavorMinAvailableFromJson) {
+  v1::Job p;
+  ASSERT_TRUE(
+      ParseJson(
+          R"json({"tenant": "research", "kind": "TRAINING", "task_groups": [{"name": "w", "flavors": [
+      {"name": "h100", "device_models": ["nvidia-h100"], "replicas": 8, "min_available": 8,
+       "demand": {"milli_devices": 8000, "cpu_milli": 1000}},
+      {"name": "ascend", "device_models": ["ascend-910b"], "replicas": 16, "min_available": 12,
+       "demand": {"milli_devices": 8000, "cpu_milli": 1000}}]}]})json",
+          "job", &p)
+          .ok());
+  auto job = JobFromProto(p, testing::TestCatalog());
+  ASSERT_TRUE(job.ok()) << job.status();
+  EXPECT_EQ(MinAvailable(job->task_groups[0], 0), 8);
+  EXPECT_EQ(MinAvailable(job->task_groups[0], 1), 12);
+}
+
 TEST(JobCodecTest, GroupStacksApplyToEveryFlavorAfterItsOwn) {
   v1::Job p = BaseJob();
   v1::StackRequirement* own = Flavor(p, 0)->add_required_stacks();
@@ -154,12 +202,22 @@ const BadJob kBadJobs[] = {
      "task_groups[1].flavors[1].replicas: must be in 1..65536, got 70000"},
     {"MinAvailableAboveReplicas",
      [](v1::Job& j) { j.mutable_task_groups(1)->set_min_available(3); },
-     "task_groups[1].min_available: must be <= the replicas of every flavor (2), got 3"},
+     "task_groups[1].min_available: must be <= the replicas of every flavor without its own "
+     "min_available (2), got 3"},
     {"NegativeMinAvailable", [](v1::Job& j) { j.mutable_task_groups(0)->set_min_available(-1); },
      "task_groups[0].min_available: must be >= 0 (0 = all replicas), got -1"},
-    {"AllReplicasAmbiguous", [](v1::Job& j) { Flavor(j, 1)->set_replicas(4); },
-     "task_groups[1].min_available: must be set explicitly (1..2) when flavors have different "
-     "replica counts (2..4)"},
+    {"NegativeFlavorMinAvailable", [](v1::Job& j) { Flavor(j, 1)->set_min_available(-2); },
+     "task_groups[1].flavors[1].min_available: must be >= 0 (0 = the group's), got -2"},
+    {"FlavorMinAvailableAboveItsReplicas", [](v1::Job& j) { Flavor(j, 0)->set_min_available(3); },
+     "task_groups[1].flavors[0].min_available: must be <= this flavor's replicas (2), got 3"},
+    {"GroupMinAvailableAboveAnInheritingFlavor",
+     [](v1::Job& j) {
+       Flavor(j, 1)->set_replicas(8);
+       Flavor(j, 1)->set_min_available(8);
+       j.mutable_task_groups(1)->set_min_available(4);  // flavor 0 has only 2 replicas
+     },
+     "task_groups[1].min_available: must be <= the replicas of every flavor without its own "
+     "min_available (2), got 4"},
     {"DuplicateGroup", [](v1::Job& j) { j.mutable_task_groups(1)->set_name("prep"); },
      "task_groups[1].name: duplicate task group \"prep\""},
     {"DuplicateFlavor", [](v1::Job& j) { Flavor(j, 1)->set_name("h20"); },

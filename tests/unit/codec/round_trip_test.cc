@@ -51,6 +51,7 @@ TEST(RoundTripTest, Jobs) {
       for (size_t f = 0; f < a.flavors.size(); ++f) {
         EXPECT_EQ(a.flavors[f].name, b.flavors[f].name);
         EXPECT_EQ(a.flavors[f].device_models, b.flavors[f].device_models);
+        EXPECT_EQ(a.flavors[f].min_available, b.flavors[f].min_available);
         EXPECT_EQ(a.flavors[f].demand.devices, b.flavors[f].demand.devices);
         EXPECT_EQ(a.flavors[f].required_stacks.size(), b.flavors[f].required_stacks.size());
       }
