@@ -1129,7 +1129,8 @@ Binding FrameworkScheduler::MakeBinding(const JobRecord& j, int32_t g, int32_t t
   if (options_.adapters != nullptr && !b.devices.empty()) {
     NodeView v = cluster_.view(a.request.node);
     if (const DeviceAdapter* ad = plugins::AdapterForNode(handle_, v)) {
-      b.visibility = ad->VisibilityFor(v.spec(), b.devices);
+      // Visibility names devices by UUID: the one caller needing identities.
+      b.visibility = ad->VisibilityFor(cluster_.SpecWithIdentity(a.request.node), b.devices);
     }
   }
   return b;
