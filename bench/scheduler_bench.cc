@@ -316,20 +316,26 @@ void BM_Preempt(benchmark::State& state) {
 }
 BENCHMARK(BM_Preempt)->Arg(5000)->Unit(benchmark::kMillisecond);
 
-// Bytes of ClusterState per node at scale (target <= 2 KiB): specs with
-// 8 devices, a 2-level topology path, one label and one software entry.
-void BM_ClusterStateMemory(benchmark::State& state) {
+// Bytes of ClusterState per node at scale (`ClusterState::MemoryBytes`
+// over the node count).
+void MeasureMemory(benchmark::State& state, NodeSpec (*make)(int i)) {
   const int nodes = static_cast<int>(state.range(0));
   size_t bytes = 0;
   for (auto _ : state) {
     ClusterState cs(BenchCatalog().get());
     for (int i = 0; i < nodes; ++i) {
-      if (!cs.AddNode(MakeNode(i, i % 4)).ok()) std::abort();
+      if (!cs.AddNode(make(i)).ok()) std::abort();
     }
     bytes = cs.MemoryBytes();
   }
   state.counters["bytes_per_node"] =
       benchmark::Counter(static_cast<double>(bytes) / static_cast<double>(nodes));
+}
+
+// The figure (target <= 2 KiB): realistic 8-card nodes, four vendors
+// round-robin (MakeNode).
+void BM_ClusterStateMemory(benchmark::State& state) {
+  MeasureMemory(state, [](int i) { return MakeNode(i, i % 4); });
 }
 BENCHMARK(BM_ClusterStateMemory)->Arg(12500)->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -359,19 +365,52 @@ NodeSpec MakeLightNode(int i, int model_slot) {
 }
 
 void BM_ClusterStateMemoryLight(benchmark::State& state) {
-  const int nodes = static_cast<int>(state.range(0));
-  size_t bytes = 0;
-  for (auto _ : state) {
-    ClusterState cs(BenchCatalog().get());
-    for (int i = 0; i < nodes; ++i) {
-      if (!cs.AddNode(MakeLightNode(i, i % 4)).ok()) std::abort();
-    }
-    bytes = cs.MemoryBytes();
-  }
-  state.counters["bytes_per_node"] =
-      benchmark::Counter(static_cast<double>(bytes) / static_cast<double>(nodes));
+  MeasureMemory(state, [](int i) { return MakeLightNode(i, i % 4); });
 }
 BENCHMARK(BM_ClusterStateMemoryLight)->Arg(12500)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// A 16-card PPU node (board ppu-16: ICN within each group of 8, PCIe across).
+NodeSpec MakePpu16Node(int i) {
+  NodeSpec n = MakeNode(i, 3);
+  n.board = "ppu-16";
+  DeviceList::Table devices;
+  for (int d = 0; d < 16; ++d) {
+    DeviceSpec dev = n.devices[0];
+    dev.index = d;
+    dev.numa_node = d / 8;
+    const uint32_t u = static_cast<uint32_t>(i) * 16 + static_cast<uint32_t>(d);
+    dev.uuid = absl::StrFormat("GPU-%08x-%04x-%04x-%04x-%012x", u * 2654435761u, 3,
+                               0x4000 | (d & 0xfff), 0x8000 | (i & 0x3fff), u);
+    dev.pci_bus_id = absl::StrFormat("0000:%02x:00.0", 0x10 + 0x08 * d);
+    dev.links.clear();
+    for (int p = 0; p < 16; ++p) {
+      if (p == d) continue;
+      const bool icn = p / 8 == d / 8;
+      dev.links.push_back(
+          DeviceLinkSpec{p, icn ? LinkClass::kHighSpeed : LinkClass::kCrossCpu, icn ? 4 : 0});
+    }
+    devices.push_back(std::move(dev));
+  }
+  n.devices = std::move(devices);
+  return n;
+}
+
+void BM_ClusterStateMemoryPpu16(benchmark::State& state) { MeasureMemory(state, MakePpu16Node); }
+BENCHMARK(BM_ClusterStateMemoryPpu16)->Arg(12500)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// A CPU-only host (same host fields as MakeNode's x86 nodes, no devices).
+NodeSpec MakeCpuOnlyNode(int i) {
+  NodeSpec n = MakeNode(i, 0);
+  n.board.clear();
+  n.software.clear();
+  n.devices.clear();
+  return n;
+}
+
+void BM_ClusterStateMemoryCpuOnly(benchmark::State& state) {
+  MeasureMemory(state, MakeCpuOnlyNode);
+}
+BENCHMARK(BM_ClusterStateMemoryCpuOnly)->Arg(12500)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace manychip

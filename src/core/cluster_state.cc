@@ -1,7 +1,9 @@
 #include "manychip/core/cluster_state.h"
 
 #include <algorithm>
+#include <map>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 
 namespace manychip {
@@ -68,12 +70,21 @@ absl::StatusOr<NodeIndex> ClusterState::AddNode(NodeSpec spec) {
   rt.device_count = static_cast<int16_t>(spec.devices.size());
   rt.model = model;
   rt.schedulable = !spec.unschedulable;
-  for (DeviceSpec& d : spec.devices) {
+  DeviceList::Table table = std::move(spec.devices.mutable_table());
+  spec.devices.clear();
+  for (DeviceSpec& d : table) {
     if (d.memory.is_zero()) d.memory = catalog_->model(d.model).memory;
     dev_free_.push_back(d.healthy ? MilliDevices::FromRaw(kMilliPerDevice) : MilliDevices::Zero());
     dev_free_memory_.push_back(d.healthy ? d.memory : MiB::Zero());
     dev_healthy_.push_back(d.healthy ? 1 : 0);
   }
+  ids_.emplace_back(table);
+  for (DeviceSpec& d : table) {
+    d.uuid = std::string();
+    d.pci_bus_id = std::string();
+  }
+  spec.devices = device_tables_.Intern(std::move(table));
+  spec.cpu_features = cpu_feature_lists_.Intern(spec.cpu_features.table());
   by_name_[spec.name] = n;
   specs_.push_back(std::move(spec));
   nodes_.push_back(rt);
@@ -96,6 +107,9 @@ absl::Status ClusterState::RemoveNode(NodeIndex n) {
   Unindex(n);
   nodes_[n].alive = false;
   by_name_.erase(specs_[n].name);
+  device_tables_.Release(specs_[n].devices);
+  cpu_feature_lists_.Release(specs_[n].cpu_features);
+  ids_[n] = internal::DeviceIds();
   --live_nodes_;
   return absl::OkStatus();
 }
@@ -129,10 +143,17 @@ absl::Status ClusterState::SetDeviceHealth(NodeIndex n, int32_t device, bool hea
                                                    "]: no such device (node has ", rt.device_count,
                                                    ")"));
   }
-  DeviceSpec& spec = specs_[n].devices[device];
+  // The node's device table may be shared: change a copy and intern that.
+  auto set_health = [&] {
+    DeviceList::Table table = specs_[n].devices.table();
+    table[device].healthy = healthy;
+    table[device].health_reason = std::string(reason);
+    device_tables_.Release(specs_[n].devices);
+    specs_[n].devices = device_tables_.Intern(std::move(table));
+  };
   size_t at = static_cast<size_t>(rt.device_begin + device);
   if ((dev_healthy_[at] != 0) == healthy) {
-    spec.health_reason = std::string(reason);
+    if (spec(n).devices[device].health_reason != reason) set_health();
     return absl::OkStatus();
   }
   if (!healthy && !AllocationsOnDevice(n, device).empty()) {
@@ -141,11 +162,10 @@ absl::Status ClusterState::SetDeviceHealth(NodeIndex n, int32_t device, bool hea
                      ": allocations remain; forget them before marking it unhealthy"));
   }
   Unindex(n);
-  spec.healthy = healthy;
-  spec.health_reason = std::string(reason);
+  set_health();
   dev_healthy_[at] = healthy ? 1 : 0;
   dev_free_[at] = healthy ? MilliDevices::FromRaw(kMilliPerDevice) : MilliDevices::Zero();
-  dev_free_memory_[at] = healthy ? spec.memory : MiB::Zero();
+  dev_free_memory_[at] = healthy ? spec(n).devices[device].memory : MiB::Zero();
   RecomputeSummary(n);
   Reindex(n);
   if (healthy) ++capacity_generation_;
@@ -258,7 +278,7 @@ absl::Status ClusterState::Forget(AllocationId id) {
     size_t at = static_cast<size_t>(rt.device_begin + d);
     dev_free_[at] += r.share;
     dev_free_memory_[at] +=
-        r.share.raw() == kMilliPerDevice ? specs_[n].devices[d].memory : r.device_memory;
+        r.share.raw() == kMilliPerDevice ? spec(n).devices[d].memory : r.device_memory;
   }
   RecomputeSummary(n);
   if (indexed) Reindex(n);
@@ -369,6 +389,11 @@ absl::Status ClusterState::CheckConsistency() const {
     mem[n] = specs_[n].memory.raw();
     for (int32_t d = 0; d < nodes_[n].device_count; ++d) {
       size_t at = static_cast<size_t>(nodes_[n].device_begin + d);
+      if (!nodes_[n].alive) {  // devices released; nothing is allocated there
+        dfree[at] = dev_free_[at].raw();
+        dmem[at] = dev_free_memory_[at].raw();
+        continue;
+      }
       bool h = specs_[n].devices[d].healthy;
       if (h != (dev_healthy_[at] != 0)) {
         return absl::InternalError(absl::StrCat("node ", n, " device ", d, ": health mismatch"));
@@ -471,33 +496,101 @@ absl::Status ClusterState::CheckConsistency() const {
   return absl::OkStatus();
 }
 
+absl::string_view ClusterState::device_uuid(NodeIndex n, int32_t device) const {
+  if (n < 0 || n >= node_count()) return absl::string_view();
+  return ids_[n].uuid(device);
+}
+
+absl::string_view ClusterState::device_pci_bus_id(NodeIndex n, int32_t device) const {
+  if (n < 0 || n >= node_count()) return absl::string_view();
+  return ids_[n].pci_bus_id(device);
+}
+
+NodeSpec ClusterState::SpecWithIdentity(NodeIndex n) const {
+  NodeSpec out = specs_[n];
+  DeviceList::Table table = out.devices.table();
+  for (size_t d = 0; d < table.size(); ++d) {
+    table[d].uuid = std::string(ids_[n].uuid(static_cast<int32_t>(d)));
+    table[d].pci_bus_id = std::string(ids_[n].pci_bus_id(static_cast<int32_t>(d)));
+  }
+  out.devices = std::move(table);
+  return out;
+}
+
+size_t ClusterState::device_table_count() const { return device_tables_.size(); }
+
+namespace {
+
+// Heap bytes of containers and strings (inline bytes are counted with the
+// object that holds them). libstdc++: a string's heap buffer exists past 15
+// chars; a std::map node is the rb-tree header (32 bytes) plus the value.
+size_t Heap(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+
+size_t Heap(const std::vector<std::string>& v) {
+  size_t b = v.capacity() * sizeof(std::string);
+  for (const std::string& s : v) b += Heap(s);
+  return b;
+}
+
+size_t Heap(const std::map<std::string, std::string>& m) {
+  constexpr size_t kNode = 32 + 2 * sizeof(std::string);
+  size_t b = 0;
+  for (const auto& [k, v] : m) b += kNode + Heap(k) + Heap(v);
+  return b;
+}
+
+size_t HeapOfStrings(const std::vector<std::string>& v) {
+  size_t b = 0;
+  for (const std::string& s : v) b += Heap(s);
+  return b;
+}
+
+// What the devices own (the table's own array is counted by InternTable).
+size_t HeapOfDevices(const DeviceList::Table& t) {
+  size_t b = 0;
+  for (const DeviceSpec& d : t) {
+    b += Heap(d.uuid) + Heap(d.health_reason) + Heap(d.link_group) + Heap(d.pci_bus_id);
+    b += d.links.capacity() * sizeof(DeviceLinkSpec);
+  }
+  return b;
+}
+
+size_t Heap(const NodeSpec& s) {
+  size_t b = Heap(s.name) + Heap(s.cpu_model) + Heap(s.labels) + Heap(s.topology_path) +
+             Heap(s.board) + Heap(s.software);
+  b += s.taints.capacity() * sizeof(TaintSpec);
+  for (const TaintSpec& t : s.taints) b += Heap(t.key) + Heap(t.value);
+  // Device table and CPU features are shared: counted once, by their
+  // InternTables.
+  return b;
+}
+
+}  // namespace
+
 size_t ClusterState::MemoryBytes() const {
-  auto str = [](const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; };
   size_t b = sizeof(*this);
   b += specs_.capacity() * sizeof(NodeSpec);
-  for (const NodeSpec& s : specs_) {
-    b += str(s.name) + str(s.cpu_model) + str(s.board);
-    for (const auto& f : s.cpu_features) b += sizeof(std::string) + str(f);
-    for (const auto& [k, v] : s.labels) b += 64 + 2 * sizeof(std::string) + str(k) + str(v);
-    for (const auto& [k, v] : s.software) b += 64 + 2 * sizeof(std::string) + str(k) + str(v);
-    for (const auto& p : s.topology_path) b += sizeof(std::string) + str(p);
-    b += s.taints.capacity() * sizeof(TaintSpec);
-    b += s.devices.capacity() * sizeof(DeviceSpec);
-    for (const DeviceSpec& d : s.devices) {
-      b += str(d.uuid) + str(d.health_reason) + str(d.link_group) + str(d.pci_bus_id);
-      b += d.links.capacity() * sizeof(DeviceLinkSpec);
-    }
-  }
+  for (const NodeSpec& s : specs_) b += Heap(s);
+  b += ids_.capacity() * sizeof(internal::DeviceIds);
+  for (const internal::DeviceIds& ids : ids_) b += ids.MemoryBytes();
+  b += device_tables_.MemoryBytes(HeapOfDevices);
+  b += cpu_feature_lists_.MemoryBytes(HeapOfStrings);
   b += nodes_.capacity() * sizeof(NodeRuntime);
   b += dev_free_.capacity() * sizeof(MilliDevices) + dev_free_memory_.capacity() * sizeof(MiB) +
        dev_healthy_.capacity();
   b += node_allocs_.capacity() * sizeof(std::vector<AllocationId>);
   for (const auto& v : node_allocs_) b += v.capacity() * sizeof(AllocationId);
   b += by_name_.capacity() * (sizeof(std::string) + sizeof(NodeIndex) + 1);
+  for (const auto& [name, n] : by_name_) b += Heap(name);
   b += allocations_.capacity() * (sizeof(AllocationId) + sizeof(Allocation) + 1);
+  for (const auto& [id, a] : allocations_) {
+    b += Heap(a.request.task.job_id) + a.request.devices.capacity() * sizeof(int32_t);
+  }
+  b += models_.capacity() * sizeof(ModelIndex);
   for (const ModelIndex& m : models_) {
-    for (const NodeBitset& s : m.by_whole) b += sizeof(NodeBitset) + s.MemoryBytes();
-    for (const NodeBitset& s : m.by_share) b += sizeof(NodeBitset) + s.MemoryBytes();
+    b += m.by_whole.capacity() * sizeof(NodeBitset) + m.by_share.capacity() * sizeof(NodeBitset);
+    for (const NodeBitset& s : m.by_whole) b += s.MemoryBytes();
+    for (const NodeBitset& s : m.by_share) b += s.MemoryBytes();
   }
   for (const NodeBitset& s : by_arch_) b += s.MemoryBytes();
   b += deviceless_.MemoryBytes();

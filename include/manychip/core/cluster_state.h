@@ -10,6 +10,20 @@
 // request instead of scanning all of them. Index iteration is in node-index
 // order, so nothing depends on hash order.
 //
+// Memory (the target is <= 2 KiB per node at 12,500 nodes): a node's device
+// table is mostly board wiring (model, memory, NUMA node, link group,
+// physical id, links) that every node of the same board repeats. AddNode
+// moves each device's identity (UUID, PCI bus id) into a compact per-node
+// record (internal::DeviceIds) and interns what remains: nodes with equal
+// tables share one immutable `DeviceList` table (device_list.h), forgotten
+// when the last of them is removed. Device health lives in that table too,
+// so a health change swaps the node to another interned table (an
+// all-healthy board and the same board with device 3 down are two tables)
+// and never writes a shared one. CPU feature lists (the same few per CPU
+// generation) are interned the same way. Consequently
+// `spec(n).devices[d].uuid` and `.pci_bus_id` read empty here: use
+// `device_uuid`, `device_pci_bus_id` or `SpecWithIdentity`.
+//
 // Every mutation of capacity goes through Assume / Forget / Bind, so used +
 // free = allocatable holds for every resource on every node at all times
 // (`CheckConsistency` proves it and recomputes the indexes from scratch).
@@ -34,6 +48,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "manychip/core/catalog.h"
+#include "manychip/core/internal/device_ids.h"
+#include "manychip/core/internal/intern_table.h"
 #include "manychip/core/node.h"
 #include "manychip/core/node_bitset.h"
 #include "manychip/resources.h"
@@ -89,7 +105,8 @@ struct NodeRuntime {
   bool schedulable = true;  // false: cordoned / draining
 };
 
-// A read-only view of one node for filters and scorers.
+// A read-only view of one node for filters and scorers. `spec().devices`
+// carry no UUID or PCI bus id (see ClusterState).
 class NodeView {
  public:
   NodeView(NodeIndex index, const NodeSpec* spec, const NodeRuntime* rt,
@@ -159,7 +176,17 @@ class ClusterState {
   std::vector<AllocationId> AllocationsOnDevice(NodeIndex node, int32_t device) const;
 
   NodeView view(NodeIndex node) const;
+  // The node as added, without device identities (see above); the devices
+  // of a removed node are released (empty).
   const NodeSpec& spec(NodeIndex node) const { return specs_[node]; }
+  // Device identity as the inventory reported it; empty when it had none.
+  absl::string_view device_uuid(NodeIndex node, int32_t device) const;
+  absl::string_view device_pci_bus_id(NodeIndex node, int32_t device) const;
+  // The node as added, device identities included: a copy, for the rare
+  // callers that need them (device visibility at bind time, export).
+  NodeSpec SpecWithIdentity(NodeIndex node) const;
+  // Distinct interned device tables held (for tests and memory reports).
+  size_t device_table_count() const;
   const NodeRuntime& runtime(NodeIndex node) const { return nodes_[node]; }
   // Node slots including tombstones; iterate 0..node_count()-1 and skip !alive.
   int32_t node_count() const { return static_cast<int32_t>(nodes_.size()); }
@@ -182,8 +209,9 @@ class ClusterState {
   // allocations, and compares: Internal naming the first mismatch.
   absl::Status CheckConsistency() const;
 
-  // Approximate heap + inline bytes held by the state (specs, runtime,
-  // devices, indexes, allocations).
+  // Bytes held by the state: inline and heap of every node record, string,
+  // map, device table (each shared table once), index and allocation.
+  // Allocator overhead is not counted.
   size_t MemoryBytes() const;
 
   // Capacity counters bump on every change that may let a pending task fit
@@ -202,7 +230,10 @@ class ClusterState {
   absl::Status ValidateRequest(const AllocationRequest& r) const;
 
   const Catalog* catalog_;
-  std::vector<NodeSpec> specs_;
+  std::vector<NodeSpec> specs_;           // device identities moved to ids_
+  std::vector<internal::DeviceIds> ids_;  // per node
+  internal::InternTable<DeviceSpec> device_tables_;
+  internal::InternTable<std::string> cpu_feature_lists_;
   std::vector<NodeRuntime> nodes_;
   std::vector<MilliDevices> dev_free_;
   std::vector<MiB> dev_free_memory_;
