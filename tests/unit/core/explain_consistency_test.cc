@@ -8,6 +8,7 @@
 #include "manychip/core/scheduler.h"
 #include "tests/testing/cluster_builder.h"
 #include "tests/testing/job_builder.h"
+#include "tests/testing/scheduler_setup.h"
 
 namespace manychip {
 namespace {
@@ -19,33 +20,27 @@ using testing::JobBuilder;
 TEST(ExplainConsistencyTest, SummaryAndExplainCountTheSameReasons) {
   std::shared_ptr<const Catalog> catalog = CoreCatalog();
   FakeClock clock(absl::FromUnixSeconds(1000));
-  SchedulerOptions o;
-  o.catalog = catalog;
-  o.clock = &clock;
-  o.profile = DefaultProfile();
-  auto created = Scheduler::Create(std::move(o));
-  ASSERT_TRUE(created.ok()) << created.status();
-  std::unique_ptr<Scheduler> s = std::move(created).value();
   // 2 busy H20 nodes (filled below), 1 free but cordoned, 1 free but
   // tainted, 3 Ascend nodes and 1 CPU node: none takes an 8-card H20 task,
   // and the index holds only the free H20 ones.
-  for (const NodeSpec& n : ClusterBuilder(*catalog)
-                               .Node("busy")
-                               .Devices("nvidia-h20", 8)
-                               .Repeat(2)
-                               .Node("cordoned")
-                               .Devices("nvidia-h20", 8)
-                               .Node("tainted")
-                               .Devices("nvidia-h20", 8)
-                               .Taint("dedicated", "infer")
-                               .Node("asc")
-                               .Arch(Arch::kAarch64)
-                               .Devices("ascend-910b", 8)
-                               .Repeat(3)
-                               .Node("cpu")
-                               .Build()) {
-    ASSERT_TRUE(s->AddNode(n).ok());
-  }
+  const std::vector<NodeSpec> nodes = ClusterBuilder(*catalog)
+                                          .Node("busy")
+                                          .Devices("nvidia-h20", 8)
+                                          .Repeat(2)
+                                          .Node("cordoned")
+                                          .Devices("nvidia-h20", 8)
+                                          .Node("tainted")
+                                          .Devices("nvidia-h20", 8)
+                                          .Taint("dedicated", "infer")
+                                          .Node("asc")
+                                          .Arch(Arch::kAarch64)
+                                          .Devices("ascend-910b", 8)
+                                          .Repeat(3)
+                                          .Node("cpu")
+                                          .Build();
+  auto created = testing::NewScheduler(catalog, &clock, DefaultProfile(), nodes);
+  ASSERT_TRUE(created.ok()) << created.status();
+  std::unique_ptr<Scheduler> s = std::move(created).value();
   ASSERT_TRUE(s->SetNodeSchedulable("cordoned", false).ok());
   for (const char* id : {"fill-0", "fill-1"}) {
     ASSERT_TRUE(

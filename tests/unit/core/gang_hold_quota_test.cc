@@ -8,6 +8,7 @@
 #include "manychip/core/scheduler.h"
 #include "tests/testing/cluster_builder.h"
 #include "tests/testing/job_builder.h"
+#include "tests/testing/scheduler_setup.h"
 
 namespace manychip {
 namespace {
@@ -20,20 +21,13 @@ class GangHoldQuotaTest : public ::testing::Test {
  protected:
   // Gang holds for 60 s; `h20` and `h100` 8-card nodes.
   void Make(int32_t h20, int32_t h100) {
-    SchedulerOptions o;
-    o.catalog = catalog_;
-    o.clock = &clock_;
-    o.profile = DefaultProfile();
-    for (PluginArgs& a : o.profile.plugins) {
-      if (a.name == "gang") a.args["timeout_seconds"] = "60";
-    }
-    auto s = Scheduler::Create(std::move(o));
-    ASSERT_TRUE(s.ok()) << s.status();
-    s_ = std::move(s).value();
     ClusterBuilder b(*catalog_);
     b.Node("h20").Devices("nvidia-h20", 8).Repeat(h20);
     if (h100 > 0) b.Node("h100").Devices("nvidia-h100", 8).Repeat(h100);
-    for (const NodeSpec& n : b.Build()) ASSERT_TRUE(s_->AddNode(n).ok());
+    auto s = testing::NewScheduler(catalog_, &clock_,
+                                   testing::WithGangTimeout(DefaultProfile(), 60), b.Build());
+    ASSERT_TRUE(s.ok()) << s.status();
+    s_ = std::move(s).value();
   }
   void Submit(const std::string& id, const std::string& tenant, const char* model, int32_t cards,
               int32_t replicas, absl::Duration duration = absl::ZeroDuration()) {
@@ -51,14 +45,7 @@ class GangHoldQuotaTest : public ::testing::Test {
     EXPECT_TRUE(v.ok()) << v.status();
     return v.ok() ? *std::move(v) : JobView{};
   }
-  size_t Unbound() const {
-    size_t n = 0;
-    const ClusterState& c = s_->cluster();
-    for (NodeIndex i = 0; i < c.node_count(); ++i) {
-      for (AllocationId id : c.AllocationsOnNode(i)) n += !c.FindAllocation(id)->bound;
-    }
-    return n;
-  }
+  size_t Unbound() const { return testing::UnboundAllocations(s_->cluster()); }
 
   std::shared_ptr<const Catalog> catalog_ = CoreCatalog();
   FakeClock clock_{absl::FromUnixSeconds(1000)};

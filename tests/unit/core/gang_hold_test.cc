@@ -7,6 +7,7 @@
 #include "manychip/core/scheduler.h"
 #include "tests/testing/cluster_builder.h"
 #include "tests/testing/job_builder.h"
+#include "tests/testing/scheduler_setup.h"
 
 namespace manychip {
 namespace {
@@ -18,14 +19,8 @@ using testing::JobBuilder;
 class GangHoldTest : public ::testing::Test {
  protected:
   void Make(int64_t timeout_seconds) {
-    SchedulerOptions o;
-    o.catalog = catalog_;
-    o.clock = &clock_;
-    o.profile = DefaultProfile();
-    for (PluginArgs& a : o.profile.plugins) {
-      if (a.name == "gang") a.args["timeout_seconds"] = absl::StrCat(timeout_seconds);
-    }
-    auto s = Scheduler::Create(std::move(o));
+    auto s = testing::NewScheduler(catalog_, &clock_,
+                                   testing::WithGangTimeout(DefaultProfile(), timeout_seconds));
     ASSERT_TRUE(s.ok()) << s.status();
     s_ = std::move(s).value();
     for (const NodeSpec& n :
@@ -61,14 +56,7 @@ class GangHoldTest : public ::testing::Test {
                     .ok());
   }
   // Allocations that are assumed but not bound (held).
-  size_t Unbound() const {
-    size_t n = 0;
-    const ClusterState& c = s_->cluster();
-    for (NodeIndex i = 0; i < c.node_count(); ++i) {
-      for (AllocationId id : c.AllocationsOnNode(i)) n += !c.FindAllocation(id)->bound;
-    }
-    return n;
-  }
+  size_t Unbound() const { return testing::UnboundAllocations(s_->cluster()); }
 
   std::shared_ptr<const Catalog> catalog_ = CoreCatalog();
   FakeClock clock_{absl::FromUnixSeconds(1000)};

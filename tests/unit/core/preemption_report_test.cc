@@ -5,6 +5,7 @@
 #include "manychip/core/scheduler.h"
 #include "tests/testing/cluster_builder.h"
 #include "tests/testing/job_builder.h"
+#include "tests/testing/scheduler_setup.h"
 
 namespace manychip {
 namespace {
@@ -16,16 +17,11 @@ using testing::JobBuilder;
 TEST(PreemptionReportTest, VictimAndPreemptorNameEachOther) {
   std::shared_ptr<const Catalog> catalog = CoreCatalog();
   FakeClock clock(absl::FromUnixSeconds(1000));
-  SchedulerOptions o;
-  o.catalog = catalog;
-  o.clock = &clock;
-  o.profile = DefaultProfile();
-  auto created = Scheduler::Create(std::move(o));
+  auto created =
+      testing::NewScheduler(catalog, &clock, DefaultProfile(),
+                            ClusterBuilder(*catalog).Node("n").Devices("nvidia-h20", 8).Build());
   ASSERT_TRUE(created.ok()) << created.status();
   std::unique_ptr<Scheduler> s = std::move(created).value();
-  for (const NodeSpec& n : ClusterBuilder(*catalog).Node("n").Devices("nvidia-h20", 8).Build()) {
-    ASSERT_TRUE(s->AddNode(n).ok());
-  }
   for (const char* id : {"low-1", "low-2"}) {
     ASSERT_TRUE(s->Submit(JobBuilder(*catalog, id)
                               .Tenant("batch")
