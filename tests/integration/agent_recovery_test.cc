@@ -51,8 +51,8 @@ TEST(AgentRecoveryTest, UnacknowledgedLaunchIsResentAndRunsOnce) {
 
 TEST(AgentRecoveryTest, LaunchNeverAcknowledgedFailsOverAfterMaxSends) {
   Cluster c;
-  ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=1s", "--launch_max_sends=2",
-                            "--launch_failure_hold=2s"}))
+  ASSERT_TRUE(c.StartDaemon(
+      {"--launch_ack_timeout=1s", "--launch_max_sends=2", "--launch_failure_hold=2s"}))
       << c.Logs();
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"), {"--test_drop_launches=2"});
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
@@ -101,8 +101,7 @@ TEST(AgentRecoveryTest, NodeThatSwallowsLaunchesIsHeldAndTheJobRunsElsewhere) {
   EXPECT_TRUE(absl::StrContains(d.out, "Held:        did not acknowledge a launch after 2 sends"))
       << d.out;
   // A second job avoids the held node too.
-  const std::string id2 =
-      Submit(c, "j2.json", ShellJob("team-a", 1, 1, "echo second >> runs.log"));
+  const std::string id2 = Submit(c, "j2.json", ShellJob("team-a", 1, 1, "echo second >> runs.log"));
   ASSERT_TRUE(c.WaitPhase(id2, v1::SUCCEEDED, absl::Seconds(20))) << c.Logs();
   auto j2 = c.GetJob(id2);
   ASSERT_TRUE(j2.ok());
