@@ -72,6 +72,10 @@ struct JobRecord {
   // the capacity index skipped as short of cards; RejectSummary() recounts
   // them by their true reason when the summary is read. Empty otherwise.
   std::string index_summary;
+  // RejectSummary()'s recount of `index_summary`, made at the first read
+  // after the attempt and kept until the next one: the daemon reads every
+  // pending job's view each second, and a recount scans every node.
+  mutable std::string recounted_summary;
 };
 
 // Outcome of placing one task group in one flavor.

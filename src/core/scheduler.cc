@@ -772,6 +772,7 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
   bool capacity_blocked = false;
   std::string summary = SummarizeFlavors(j.last_flavors, &capacity_blocked);
   j.index_summary.clear();
+  j.recounted_summary.clear();
   for (const FlavorExplanation& ex : j.last_flavors) {
     if (ex.by_plugin.contains("capacity_index")) j.index_summary = summary;
   }

@@ -36,6 +36,7 @@ std::string FrameworkScheduler::RejectSummary(const JobRecord& j) const {
       j.last_reject.compare(j.last_reject.size() - stale.size(), stale.size(), stale) != 0) {
     return j.last_reject;
   }
+  if (!j.recounted_summary.empty()) return j.recounted_summary;
   std::vector<FlavorExplanation> flavors = j.last_flavors;
   auto* self = const_cast<FrameworkScheduler*>(this);  // prefilters memoize; no job state changes
   for (FlavorExplanation& ex : flavors) {
@@ -44,8 +45,9 @@ std::string FrameworkScheduler::RejectSummary(const JobRecord& j) const {
     }
     self->CountReasons(j.spec, ex.group, ex.flavor, ex);
   }
-  return j.last_reject.substr(0, j.last_reject.size() - stale.size()) +
-         SummarizeFlavors(flavors, nullptr);
+  j.recounted_summary = j.last_reject.substr(0, j.last_reject.size() - stale.size()) +
+                        SummarizeFlavors(flavors, nullptr);
+  return j.recounted_summary;
 }
 
 void FrameworkScheduler::CountReasons(const JobSpec& spec, int32_t g, int32_t f,

@@ -69,6 +69,21 @@ TEST(ExplainConsistencyTest, SummaryAndExplainCountTheSameReasons) {
   ASSERT_TRUE(v.ok());
   EXPECT_NE(v->last_reject.find(FormatReasonCounts(f)), std::string::npos)
       << "summary: " << v->last_reject << "\nexplain: " << FormatReasonCounts(f);
+
+  // The recount describes the last attempt: it is made once, at the first
+  // read, and kept until the next attempt (views are read for every pending
+  // job each second, a recount scans every node). A cordon in between shows
+  // in a fresh Explain, not in the summary.
+  ASSERT_TRUE(s->SetNodeSchedulable("busy-0", false).ok());
+  absl::StatusOr<JobView> again = s->GetJob("j");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->last_reject, v->last_reject);
+  absl::StatusOr<Explanation> fresh = s->Explain("j");
+  ASSERT_TRUE(fresh.ok());
+  std::map<RejectReason, int32_t> now(fresh->flavors[0].reasons.begin(),
+                                      fresh->flavors[0].reasons.end());
+  EXPECT_EQ(now[RejectReason::kNodeUnschedulable], 2);
+  EXPECT_EQ(now[RejectReason::kInsufficientDevices], 1);
 }
 
 }  // namespace
