@@ -6,7 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
 #include "manychip/adapters/device_adapter.h"
+#include "manychip/codec/json.h"
 #include "tests/testing/paths.h"
 
 namespace manychip::adapters_test {
@@ -46,6 +49,14 @@ inline ChooseRequest Cards(int k) {
 
 inline std::string Testdata(const std::string& rel) {
   return testing::SourcePath("tests/testdata/adapters/" + rel);
+}
+
+// The text of a recorded sample under tests/testdata/adapters/; a missing
+// file fails the test and reads as "".
+inline std::string ReadTestdata(const std::string& rel) {
+  absl::StatusOr<std::string> text = codec::ReadFile(Testdata(rel));
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : "";
 }
 
 }  // namespace manychip::adapters_test

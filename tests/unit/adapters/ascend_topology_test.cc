@@ -21,11 +21,7 @@ namespace {
 
 using adapters_test::Testdata;
 
-std::string Read(const std::string& rel) {
-  auto text = codec::ReadFile(Testdata(rel));
-  EXPECT_TRUE(text.ok()) << text.status();
-  return text.ok() ? *text : "";
-}
+std::string Read(const std::string& rel) { return adapters_test::ReadTestdata(rel); }
 
 constexpr absl::string_view kHccs[] = {"HCCS", "HCCS_SW", "SIO"};
 

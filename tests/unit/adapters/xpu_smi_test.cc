@@ -20,11 +20,7 @@ namespace {
 
 using adapters_test::Testdata;
 
-std::string Read(const std::string& rel) {
-  auto text = codec::ReadFile(Testdata(rel));
-  EXPECT_TRUE(text.ok()) << text.status();
-  return text.ok() ? *text : "";
-}
+std::string Read(const std::string& rel) { return adapters_test::ReadTestdata(rel); }
 
 void ExpectInvalid(const absl::Status& s, absl::string_view mention) {
   EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
