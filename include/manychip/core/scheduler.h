@@ -80,6 +80,13 @@ struct Binding {
   std::vector<int32_t> devices;
   MilliDevices share;     // per device: 1000 whole, < 1000 fractional
   Visibility visibility;  // from the vendor adapter; empty without one
+  // How many times this task (job, group, index) has been placed, this
+  // placement included: 1 at first, one more each time it is placed again
+  // after a stop (preemption, failover, eviction), even within one cycle,
+  // where `CycleResult::to_stop` names the task for its earlier attempt.
+  // Set by the core; RestoreBinding takes the restored attempt's number and
+  // later placements count on from it (0 there counts as 1).
+  int32_t attempt = 0;
 };
 
 struct CycleResult {
