@@ -28,7 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "manychip/framework/registry.h"
-#include "src/plugins/score_gpu_share.h"
+#include "src/plugins/gpu_share.h"
 
 namespace manychip::plugins {
 
