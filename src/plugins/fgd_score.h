@@ -10,7 +10,7 @@
 // GPU share. The node's fragmentation against a target workload M is the
 // popularity-weighted sum over M. Weights are integer counts, so
 // `WeightedFrag` is exact integer arithmetic (milli-GPU x count); only the
-// final score quantisation uses floating point, as STYLE.md asks.
+// final score quantisation uses floating point, as docs/design/style.md asks.
 //
 // Thread-safety: the free functions are pure. `FragCache` is not thread-safe;
 // give each scheduler its own.
