@@ -9,9 +9,10 @@
 // holds (SessionLink, WatchLink) are thread-safe outboxes.
 //
 // Durability: each operation mutates in memory, marks what changed, then
-// `Flush`es one StoreWrite. Launches and watch notifications are sent only
-// after the write holding them succeeded, so a restart never forgets a task
-// it launched and never launches one twice.
+// `Flush`es one StoreWrite. Launches, acknowledgements of task outcomes and
+// watch notifications are sent only after the write holding them succeeded,
+// so a restart never forgets a task it launched, never launches one twice,
+// and never has an agent drop an outcome the store has not recorded.
 
 #include <cstdint>
 #include <deque>

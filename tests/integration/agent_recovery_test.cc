@@ -225,11 +225,14 @@ class DurableWatch {
   std::map<std::string, v1::JobStatus> jobs_ ABSL_GUARDED_BY(mu_);
 };
 
+enum class AgentToo { kNo, kRestarted };
+
 // Issue #14: a task that exited 0 while the daemon was frozen wrote its exit
 // into a stream that then died. The restarted daemon, which had the task
 // RUNNING on disk, must learn the outcome from the agent instead of marking
-// the task lost and running a second attempt.
-TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgain) {
+// the task lost and running a second attempt. With `kRestarted` the agent
+// is killed too and the outcomes survive only in its workdir.
+void ExitIntoADyingSessionRunsOnce(AgentToo agent_too) {
   constexpr int kJobs = 4;
   Cluster c;
   // A long grace: the restarted daemon must decide from what the agent
@@ -276,8 +279,12 @@ TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgain) {
       absl::Seconds(20)))
       << c.Logs();
   const int port = c.port();
+  if (agent_too == AgentToo::kRestarted) c.agent("gpu-1")->Kill(SIGKILL);
   c.StopDaemon(SIGKILL);
   ASSERT_TRUE(c.StartDaemon({"--node_grace=30s"}, port)) << c.Logs();
+  if (agent_too == AgentToo::kRestarted) {
+    c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  }
 
   // SUCCEEDED is final: once every job has it, no further attempt can start.
   for (const std::string& id : ids) {
@@ -290,6 +297,14 @@ TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgain) {
     ASSERT_TRUE(j.ok()) << j.status();
     EXPECT_EQ(j->tasks(0).attempt(), 1) << j->DebugString();
   }
+}
+
+TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgain) {
+  ExitIntoADyingSessionRunsOnce(AgentToo::kNo);
+}
+
+TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgainAfterAnAgentRestart) {
+  ExitIntoADyingSessionRunsOnce(AgentToo::kRestarted);
 }
 
 }  // namespace
