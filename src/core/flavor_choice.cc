@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
+#include "manychip/core/normalized_units.h"
 #include "src/core/free_capacity.h"
-#include "src/plugins/throughput_score.h"
 
 namespace manychip::internal {
 
@@ -14,7 +14,7 @@ std::vector<int64_t> FlavorChoiceScores(const Catalog& catalog, const ClusterSta
   if (group.flavors.size() == 1) return out;
   for (size_t f = 0; f < group.flavors.size(); ++f) {
     const FlavorSpec& fl = group.flavors[f];
-    int64_t thr = plugins::FlavorThroughput(catalog, fl, job.kind);
+    int64_t thr = FlavorUnits(catalog, fl, job.kind);
     int64_t need = fl.demand.devices.raw() * MinAvailable(group, static_cast<int32_t>(f));
     int64_t free_ratio = 1000;
     if (need > 0) {
