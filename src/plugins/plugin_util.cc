@@ -5,7 +5,6 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "src/framework/device_choice.h"
 
 namespace manychip::plugins {
 
@@ -19,21 +18,6 @@ ChooseRequest ToChooseRequest(const DemandSpec& demand) {
   r.share = demand.is_fractional() ? demand.devices : MilliDevices::FromRaw(kMilliPerDevice);
   r.min_device_memory = demand.device_memory;
   return r;
-}
-
-// The generic choice and the adapter lookup are the framework's
-// (src/framework/device_choice.h): the scheduler uses them too.
-ChooseResult ChooseGeneric(const NodeView& node, const DemandSpec& demand) {
-  return internal::ChooseGeneric(node, demand);
-}
-
-GenericFit CheckGeneric(const NodeView& node, const DemandSpec& demand) {
-  internal::GenericFit f = internal::CheckGeneric(node, demand);
-  return GenericFit{f.failure, f.score};
-}
-
-const DeviceAdapter* AdapterForNode(const FrameworkHandle& handle, const NodeView& node) {
-  return internal::AdapterForNode(handle, node);
 }
 
 absl::StatusOr<int> CompareDottedVersions(absl::string_view a, absl::string_view b) {
