@@ -9,10 +9,13 @@
 // Same inputs and seed give the same placements, bit for bit.
 //
 // Flow: Submit/Cancel/ReportTaskExit/node events change the state; RunCycle
-// tries pending jobs in queue order (priority, tenant fair share, FIFO),
-// places each gang entirely within one flavor or not at all, preempts lower
-// priority work when allowed, and returns the new bindings plus the tasks to
-// stop. Unschedulable jobs back off and are retried when capacity changes.
+// tries pending jobs in the profile's queue order (QueueSort, reordered by a
+// QueueOrder plugin: the default profile's `fair_share` interleaves tenants
+// by dominant share), places each gang entirely within one flavor or not at
+// all, admitted by the profile's Admit plugins (`quota`: max quotas),
+// preempts lower priority work when allowed, and returns the new bindings
+// plus the tasks to stop. Unschedulable jobs back off and are retried when
+// capacity changes. Policies are plugins (framework/plugin.h, policy.h).
 //
 // Gangs that may wait: when the profile's Permit plugin (`gang`) has a
 // timeout > 0, a gang short of capacity keeps what fits as a hold: those
