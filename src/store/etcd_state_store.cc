@@ -32,6 +32,7 @@
 #include "manychip/status.h"
 #include "manychip/store/records.pb.h"
 #include "src/store/etcd_client.h"
+#include "src/store/write_checks.h"
 
 namespace manychip {
 namespace {
@@ -165,7 +166,7 @@ class EtcdStateStore final : public StateStore {
   }
 
   absl::Status Write(const StoreWrite& w) override {
-    MC_RETURN_IF_ERROR(ValidateKeys(w));
+    MC_RETURN_IF_ERROR(internal::CheckRecordKeys(w));
     absl::MutexLock lock(&mu_);
     if (pending_) MC_RETURN_IF_ERROR(RollForwardLocked());
     const std::string write_id = absl::StrCat(instance_, "-", ++writes_);
@@ -234,25 +235,6 @@ class EtcdStateStore final : public StateStore {
   }
 
  private:
-  static absl::Status ValidateKeys(const StoreWrite& w) {
-    for (const v1::JobStatus& j : w.put_jobs) {
-      if (j.job().id().empty()) {
-        return absl::InvalidArgumentError("put_jobs: job.id: must not be empty");
-      }
-    }
-    for (const BindingRecord& b : w.put_bindings) {
-      if (b.task.task_id().empty()) {
-        return absl::InvalidArgumentError("put_bindings: task.task_id: must not be empty");
-      }
-    }
-    for (const NodeRecord& n : w.put_nodes) {
-      if (n.node.name().empty()) {
-        return absl::InvalidArgumentError("put_nodes: node.name: must not be empty");
-      }
-    }
-    return absl::OkStatus();
-  }
-
   // A record no Txn can carry is refused, before anything of the write is sent.
   absl::Status CheckFits(const std::string& key, const std::optional<std::string>& value) const {
     const int64_t room = o_.max_request_bytes - kEnvelopeBytes - OpBytes(keys_.seq(), "x");

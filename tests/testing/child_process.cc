@@ -39,32 +39,24 @@ void Process::Kill(int sig) {
   Wait();
 }
 
+bool Process::Reaped() {
+  int st = 0;
+  if (::waitpid(pid_, &st, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return true;
+}
+
 int Process::Wait(absl::Duration timeout) {
   if (pid_ <= 0) return status_;
   const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    int st = 0;
-    const pid_t r = ::waitpid(pid_, &st, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      return status_;
-    }
+  while (!Reaped()) {
     if (absl::Now() > deadline) return -1;
     absl::SleepFor(absl::Milliseconds(10));
   }
+  return status_;
 }
 
-bool Process::running() {
-  if (pid_ <= 0) return false;
-  int st = 0;
-  const pid_t r = ::waitpid(pid_, &st, WNOHANG);
-  if (r == pid_) {
-    pid_ = -1;
-    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-    return false;
-  }
-  return true;
-}
+bool Process::running() { return pid_ > 0 && !Reaped(); }
 
 }  // namespace manychip::testing

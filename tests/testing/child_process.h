@@ -38,6 +38,9 @@ class Process {
   bool running();
 
  private:
+  // Collects the exit status if the child has exited; true then.
+  bool Reaped();
+
   pid_t pid_ = -1;
   int status_ = -1;
   std::string log_;
