@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,8 @@ struct Backend {
   bool durable;
   std::function<absl::StatusOr<std::unique_ptr<StateStore>>(const std::string& place)> open;
 };
+
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
 // One etcd for the whole binary, each test on its own prefix; started on
 // first use, killed at exit. No etcd binary fails the etcd tests.
