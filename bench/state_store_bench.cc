@@ -67,15 +67,15 @@ void BM_StoreWriteSqlite(benchmark::State& state) {
 }
 
 void BM_StoreWriteEtcd(benchmark::State& state) {
-  static auto* etcd =
-      new absl::StatusOr<std::unique_ptr<testing::EtcdCluster>>(testing::EtcdCluster::Start(1));
-  if (!etcd->ok()) {
-    state.SkipWithError(std::string(etcd->status().message()).c_str());
+  static absl::StatusOr<std::unique_ptr<testing::EtcdCluster>> etcd =
+      testing::EtcdCluster::Start(1);
+  if (!etcd.ok()) {
+    state.SkipWithError(std::string(etcd.status().message()).c_str());
     return;
   }
   static int run = 0;
   EtcdStoreOptions o;
-  o.endpoints = {(**etcd)->endpoint(0)};
+  o.endpoints = {(*etcd)->endpoint(0)};
   o.prefix = absl::StrCat("/bench/", ++run);
   auto store = OpenEtcdStateStore(o);
   if (!store.ok()) {

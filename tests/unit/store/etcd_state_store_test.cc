@@ -25,14 +25,14 @@ constexpr int64_t kSmallBytes = 64 * 1024;
 
 class EtcdStateStoreTest : public ::testing::Test {
  protected:
-  // One etcd with small limits for every test here; each test its own prefix.
+  // One etcd with small limits for every test here, each test on its own
+  // prefix; a function-local static, so it is killed at exit.
   static testing::EtcdCluster* Etcd() {
-    static auto* etcd =
-        new absl::StatusOr<std::unique_ptr<testing::EtcdCluster>>(testing::EtcdCluster::Start(
-            1, {.extra_flags = {absl::StrCat("--max-txn-ops=", kSmallOps),
-                                absl::StrCat("--max-request-bytes=", kSmallBytes)}}));
-    EXPECT_TRUE(etcd->ok()) << etcd->status();
-    return etcd->ok() ? etcd->value().get() : nullptr;
+    static absl::StatusOr<std::unique_ptr<testing::EtcdCluster>> etcd = testing::EtcdCluster::Start(
+        1, {.extra_flags = {absl::StrCat("--max-txn-ops=", kSmallOps),
+                            absl::StrCat("--max-request-bytes=", kSmallBytes)}});
+    EXPECT_TRUE(etcd.ok()) << etcd.status();
+    return etcd.ok() ? etcd->get() : nullptr;
   }
 
   void SetUp() override {

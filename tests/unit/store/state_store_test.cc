@@ -73,12 +73,12 @@ struct Backend {
 void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
 
 // One etcd for the whole binary, each test on its own prefix; started on
-// first use, killed at exit. No etcd binary fails the etcd tests.
+// first use, killed at exit (a static's destructor). No etcd binary fails the etcd tests.
 testing::EtcdCluster* SharedEtcd() {
-  static absl::StatusOr<std::unique_ptr<testing::EtcdCluster>>* etcd =
-      new absl::StatusOr<std::unique_ptr<testing::EtcdCluster>>(testing::EtcdCluster::Start(1));
-  EXPECT_TRUE(etcd->ok()) << etcd->status();
-  return etcd->ok() ? etcd->value().get() : nullptr;
+  static absl::StatusOr<std::unique_ptr<testing::EtcdCluster>> etcd =
+      testing::EtcdCluster::Start(1);
+  EXPECT_TRUE(etcd.ok()) << etcd.status();
+  return etcd.ok() ? etcd->get() : nullptr;
 }
 
 std::vector<Backend> AllBackends() {
