@@ -5,6 +5,8 @@
 
 #include "manychip/store/etcd_state_store.h"
 
+#include <signal.h>
+
 #include <chrono>
 #include <memory>
 #include <string>
@@ -37,7 +39,10 @@ class EtcdStateStoreTest : public ::testing::Test {
 
   void SetUp() override {
     ASSERT_NE(Etcd(), nullptr);
-    prefix_ = absl::StrCat("/t/", ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    // Unique per run too, so --gtest_repeat finds every prefix empty.
+    static int runs = 0;
+    prefix_ = absl::StrCat("/t/", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                           "-", ++runs);
     kv_ = etcdserverpb::KV::NewStub(
         grpc::CreateChannel(Etcd()->endpoint(0), grpc::InsecureChannelCredentials()));
   }
@@ -221,9 +226,10 @@ TEST_F(EtcdStateStoreTest, CrashBeforeCommitLeavesNothingVisible) {
 // (read through the stage while it is only partly applied), and the next
 // open finishes the apply.
 TEST_F(EtcdStateStoreTest, CrashAfterCommitShowsAllOfTheWrite) {
+  const std::string base = prefix_;
   for (const char* step : {"committed", "applying", "applied"}) {
     SCOPED_TRACE(step);
-    prefix_ = absl::StrCat("/t/CrashAfterCommit-", step);
+    prefix_ = absl::StrCat(base, "-", step);
     EtcdStoreOptions o = Options();
     o.crash_point_for_test = [step](absl::string_view at) {
       return at == step ? absl::AbortedError(absl::StrCat("crash at ", step)) : absl::OkStatus();
@@ -273,6 +279,44 @@ TEST_F(EtcdStateStoreTest, SecondWriterIsAbortedNotInterleaved) {
   ASSERT_TRUE(snap.ok());
   ASSERT_EQ(snap->jobs.size(), 1u);
   EXPECT_EQ(snap->last_event_seq, 1);
+}
+
+}  // namespace
+}  // namespace manychip
+
+namespace manychip {
+namespace {
+
+// Three members: killing any one (here the one the store talks to first)
+// costs at most a retry, and every acknowledged write is still there after
+// it rejoins.
+TEST(EtcdThreeMemberTest, StoreKeepsWritingWhenOneMemberDies) {
+  auto etcd = testing::EtcdCluster::Start(3);
+  ASSERT_TRUE(etcd.ok()) << etcd.status();
+  EtcdStoreOptions o;
+  o.endpoints = {(*etcd)->endpoint(0), (*etcd)->endpoint(1), (*etcd)->endpoint(2)};
+  o.request_timeout = absl::Seconds(2);
+  auto store = OpenEtcdStateStore(o);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto write = [&](const std::string& id) {
+    StoreWrite w;
+    v1::JobStatus j;
+    j.mutable_job()->set_id(id);
+    w.put_jobs.push_back(j);
+    return (*store)->Write(w);
+  };
+  ASSERT_TRUE(write("before").ok());
+  (*etcd)->Kill(0, SIGKILL);
+  // The surviving two may need an election first; retry until one lands.
+  ASSERT_TRUE(testing::WaitFor([&] { return write("during").ok(); }, absl::Seconds(15)));
+  ASSERT_TRUE((*etcd)->Restart(0).ok());
+  ASSERT_TRUE(write("after").ok());
+  auto snap = (*store)->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_EQ(snap->jobs.size(), 3u);
+  EXPECT_EQ(snap->jobs[0].job().id(), "after");
+  EXPECT_EQ(snap->jobs[1].job().id(), "before");
+  EXPECT_EQ(snap->jobs[2].job().id(), "during");
 }
 
 }  // namespace
