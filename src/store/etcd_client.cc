@@ -54,8 +54,12 @@ absl::Status MapError(const grpc::Status& s, const char* what, const std::string
         where, "etcd refused the Txn as having too many operations (", msg,
         "); its --max-txn-ops is below the store's max_txn_ops; nothing of the write was applied"));
   }
-  if (absl::StrContains(msg, "request is too large") ||
-      s.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+  if (absl::StrContains(msg, "database space exceeded")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        where, "etcd is out of space (", msg,
+        "); compact and defragment it or raise its --quota-backend-bytes, then disarm the alarm"));
+  }
+  if (absl::StrContains(msg, "request is too large") || absl::StrContains(msg, "larger than max")) {
     return absl::FailedPreconditionError(absl::StrCat(
         where, "etcd refused the Txn as too large (", msg,
         "); its --max-request-bytes is below the store's max_request_bytes; nothing of the write "
@@ -69,6 +73,14 @@ absl::Status MapError(const grpc::Status& s, const char* what, const std::string
           absl::StrCat(where, "no answer within ", absl::FormatDuration(timeout)));
     case grpc::StatusCode::OUT_OF_RANGE:
       return absl::OutOfRangeError(absl::StrCat(where, msg));  // e.g. a compacted revision
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::UNIMPLEMENTED:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      // Retrying will not help: etcd's setup (auth, version) refuses us.
+      return absl::FailedPreconditionError(
+          absl::StrCat(where, "refused (gRPC code ", static_cast<int>(s.error_code()), "): ", msg));
     default:
       return absl::UnavailableError(
           absl::StrCat(where, "error ", static_cast<int>(s.error_code()), ": ", msg));
