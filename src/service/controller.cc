@@ -186,6 +186,7 @@ absl::Status Controller::Restore() {
       const DemandSpec& demand = group.flavors[b.flavor].demand;
       b.share = demand.is_fractional() ? demand.devices : MilliDevices::FromRaw(kMilliPerDevice);
       b.devices.assign(t.status.devices().begin(), t.status.devices().end());
+      b.attempt = t.status.attempt();
       for (const auto& [k, v] : t.status.env()) b.visibility.env[k] = v;
       if (absl::Status s = scheduler_->RestoreBinding(b); !s.ok()) {
         spdlog::error("restore: task {} on {} cannot be restored: {}", task_id, b.node,
