@@ -8,10 +8,22 @@
 // by forwarding to its StartWrite/Finish, so the protocol can be tested with
 // a fake writer.
 //
+// The protocol. gRPC's callback API allows one write in flight, nothing
+// after Finish, and exactly one Finish; after Finish and the last write's
+// OnWriteDone it runs OnDone, and the reactor is deleted. So the outbox
+// keeps a token: only its holder may call Write or End, and it calls them
+// after releasing the outbox's lock (gRPC may run a reaction inline). Push
+// takes the token when the stream is idle; OnWriteDone holds it (the write
+// was the holder's) and passes it to the next write or to End. Close, and a
+// slow client's cut, only record the final status while a write is in
+// flight; OnWriteDone then ends the stream. End is the last use of the
+// writer, so while the token is held the reactor cannot be deleted.
+//
 // Thread-safety: every method may be called from any thread.
 
 #include <cstddef>
 #include <deque>
+#include <optional>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -37,80 +49,120 @@ struct OutboxLimits {
 template <class Msg>
 class StreamOutbox {
  public:
+  // `writer` must stay valid until OnDone.
   StreamOutbox(StreamWriter<Msg>* writer, OutboxLimits limits) : limits_(limits), writer_(writer) {}
 
   // Queues `msg` and writes it when no write is in flight. False once the
   // stream is ending: the caller forgets the stream.
   bool Push(const Msg& msg) {
-    StreamWriter<Msg>* start = nullptr;
-    StreamWriter<Msg>* cut = nullptr;
-    const Msg* first = nullptr;
+    Action act;
+    bool accepted = false;
     {
       absl::MutexLock lock(&mu_);
-      if (writer_ == nullptr) return false;
+      if (final_status_.has_value()) return false;
       if (queue_.size() >= limits_.max_queued_messages) {
-        cut = writer_;
-        writer_ = nullptr;
+        // A client too slow to read is cut off rather than buffered forever.
+        act = WantEnd(absl::ResourceExhaustedError("watch client too slow; reconnect"));
       } else {
         queue_.push_back(msg);
-        if (!writing_) {
-          writing_ = true;
-          start = writer_;
-          first = &queue_.front();
+        accepted = true;
+        if (!token_) {
+          token_ = true;
+          act.to = writer_;
+          act.write = &queue_.front();
         }
       }
     }
-    if (cut != nullptr) {
-      cut->End(absl::ResourceExhaustedError("watch client too slow; reconnect"));
-      return false;
-    }
-    if (start != nullptr) start->Write(*first);
-    return true;
+    Run(act);
+    return accepted;
   }
 
-  // Ends the stream with `status` (the first Close wins).
+  // Ends the stream with `status` once no write is in flight; the first
+  // Close (or cut) decides the status.
   void Close(const absl::Status& status) {
-    StreamWriter<Msg>* finish = nullptr;
+    Action act;
     {
       absl::MutexLock lock(&mu_);
-      finish = writer_;
-      writer_ = nullptr;
+      if (final_status_.has_value()) return;
+      act = WantEnd(status);
     }
-    if (finish != nullptr) finish->End(status);
+    Run(act);
   }
 
-  // The reactor's OnWriteDone.
+  // The reactor's OnWriteDone: the token comes back with it.
   void OnWriteDone(bool ok) {
-    StreamWriter<Msg>* start = nullptr;
-    const Msg* next = nullptr;
+    Action act;
     {
       absl::MutexLock lock(&mu_);
       queue_.pop_front();
-      if (!ok || writer_ == nullptr) {
-        writing_ = false;
-        return;
+      if (!ok && !final_status_.has_value()) {
+        final_status_ = absl::UnavailableError("watch stream write failed");
       }
-      if (queue_.empty()) {
-        writing_ = false;
+      act.to = writer_;
+      if (final_status_.has_value()) {
+        queue_.clear();
+        act.end = true;
+        act.status = *final_status_;
+      } else if (!queue_.empty()) {
+        act.write = &queue_.front();
       } else {
-        start = writer_;
-        next = &queue_.front();
+        token_ = false;
       }
     }
-    if (next != nullptr) start->Write(*next);
+    Run(act);
   }
 
-  // The reactor's OnDone: the writer is gone.
+  // The reactor's OnDone: the writer is gone. Drops what is queued.
   void OnDone() {
     absl::MutexLock lock(&mu_);
+    if (!final_status_.has_value()) final_status_ = absl::CancelledError("stream done");
+    queue_.clear();
     writer_ = nullptr;
   }
 
  private:
+  // What to issue after the lock is released; only the token holder has one.
+  struct Action {
+    StreamWriter<Msg>* to = nullptr;
+    const Msg* write = nullptr;
+    bool end = false;
+    absl::Status status;
+  };
+
+  // Records the final status. With the token free, takes it to end now;
+  // otherwise the holder's OnWriteDone ends. Unsent messages are dropped,
+  // but not the one being written.
+  Action WantEnd(absl::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    final_status_ = status;
+    Action act;
+    if (token_) {
+      while (queue_.size() > 1) queue_.pop_back();
+    } else {
+      token_ = true;
+      queue_.clear();
+      act.to = writer_;
+      act.end = true;
+      act.status = std::move(status);
+    }
+    return act;
+  }
+
+  // Holding the token, this thread alone may use the writer, and it is
+  // alive: OnDone comes only after End.
+  static void Run(const Action& act) {
+    if (act.write != nullptr) act.to->Write(*act.write);
+    if (act.end) act.to->End(act.status);
+  }
+
   const OutboxLimits limits_;
   absl::Mutex mu_;
   std::deque<Msg> queue_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  // Held by whoever may issue the next Write or End: the thread that took it
+  // in Push/Close until its call, then the write in flight (OnWriteDone).
+  // Once End is issued it is never released.
+  bool token_ ABSL_GUARDED_BY(mu_) = false;
+  // Set once the stream is to end; End is issued with it.
+  std::optional<absl::Status> final_status_ ABSL_GUARDED_BY(mu_);
   StreamWriter<Msg>* writer_ ABSL_GUARDED_BY(mu_);
 };
 
