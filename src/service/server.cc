@@ -38,8 +38,8 @@ namespace {
 
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
-  SchedulerService(Controller* controller, const Authenticator* auth)
-      : controller_(controller), auth_(auth) {}
+  SchedulerService(Controller* controller, const Authenticator* auth, OutboxLimits watch_limits)
+      : controller_(controller), auth_(auth), watch_limits_(watch_limits) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const v1::SubmitJobRequest* req,
@@ -181,6 +181,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
 
   Controller* controller_;
   const Authenticator* auth_;
+  const OutboxLimits watch_limits_;
 };
 
 // A WatchJobs stream. Its StreamOutbox decides when to write and when to
@@ -194,19 +195,28 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent>,
     explicit Link(std::shared_ptr<StreamOutbox<v1::JobEvent>> outbox)
         : outbox_(std::move(outbox)) {}
     bool Send(const v1::JobEvent& ev) override { return outbox_->Push(ev); }
+    bool SendSnapshot(const v1::JobEvent& ev) override { return outbox_->PushUncounted(ev); }
+    void Close(const absl::Status& status) override { outbox_->Close(status); }
 
    private:
     std::shared_ptr<StreamOutbox<v1::JobEvent>> outbox_;
   };
 
-  WatchReactor() : outbox_(std::make_shared<StreamOutbox<v1::JobEvent>>(this, OutboxLimits{})) {}
-  std::shared_ptr<WatchLink> link() const { return std::make_shared<Link>(outbox_); }
+  WatchReactor(Controller* controller, OutboxLimits limits)
+      : controller_(controller),
+        outbox_(std::make_shared<StreamOutbox<v1::JobEvent>>(this, limits)),
+        link_(std::make_shared<Link>(outbox_)) {}
+  std::shared_ptr<WatchLink> link() const { return link_; }
   StreamOutbox<v1::JobEvent>& outbox() { return *outbox_; }
 
   void OnWriteDone(bool ok) override { outbox_->OnWriteDone(ok); }
   void OnCancel() override { outbox_->Close(absl::CancelledError("watch cancelled")); }
   void OnDone() override {
     outbox_->OnDone();
+    // The controller forgets the watcher now, not at the next event. The
+    // lambda keeps the link, so its address names no other watcher until then.
+    controller_->Post("watch.done",
+                      [c = controller_, link = std::move(link_)] { c->RemoveWatcher(link.get()); });
     delete this;
   }
 
@@ -214,12 +224,14 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent>,
   void Write(const v1::JobEvent& ev) override { StartWrite(&ev); }
   void End(const absl::Status& status) override { Finish(ToGrpcStatus(status)); }
 
+  Controller* controller_;
   std::shared_ptr<StreamOutbox<v1::JobEvent>> outbox_;
+  std::shared_ptr<WatchLink> link_;
 };
 
 grpc::ServerWriteReactor<v1::JobEvent>* SchedulerService::WatchJobs(
     grpc::CallbackServerContext* ctx, const v1::WatchJobsRequest* req) {
-  auto* r = new WatchReactor();
+  auto* r = new WatchReactor(controller_, watch_limits_);
   auto caller = auth_->ClientCaller(*ctx);
   if (!caller.ok()) {
     r->outbox().Close(caller.status());
@@ -444,7 +456,9 @@ class GrpcServer final : public Server {
   ~GrpcServer() override { Shutdown(); }
 
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
-    scheduler_service_ = std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get());
+    scheduler_service_ = std::make_unique<SchedulerService>(
+        parts_->controller.get(), auth_.get(),
+        OutboxLimits{.max_queued_bytes = static_cast<size_t>(o.watch_max_queued_bytes)});
     gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get());
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -27,6 +27,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 
 namespace manychip::internal {
@@ -42,8 +43,10 @@ class StreamWriter {
 };
 
 struct OutboxLimits {
-  // A client whose unsent messages reach this many is too slow: it is cut.
-  size_t max_queued_messages = 10000;
+  // A client whose unsent messages (encoded size, the one being written
+  // included; see PushUncounted) would exceed this is too slow: it is cut.
+  // One message larger than this is still sent when no other is counted.
+  size_t max_queued_bytes = 256 << 10;
 };
 
 template <class Msg>
@@ -54,28 +57,11 @@ class StreamOutbox {
 
   // Queues `msg` and writes it when no write is in flight. False once the
   // stream is ending: the caller forgets the stream.
-  bool Push(const Msg& msg) {
-    Action act;
-    bool accepted = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (final_status_.has_value()) return false;
-      if (queue_.size() >= limits_.max_queued_messages) {
-        // A client too slow to read is cut off rather than buffered forever.
-        act = WantEnd(absl::ResourceExhaustedError("watch client too slow; reconnect"));
-      } else {
-        queue_.push_back(msg);
-        accepted = true;
-        if (!token_) {
-          token_ = true;
-          act.to = writer_;
-          act.write = &queue_.front();
-        }
-      }
-    }
-    Run(act);
-    return accepted;
-  }
+  bool Push(const Msg& msg) { return Queue(msg, /*counted=*/true); }
+  // Like Push, but `msg` does not count against `max_queued_bytes`: for a
+  // snapshot of current state sent when the stream opens, which is bounded
+  // by the state itself and may well exceed the bound for changes.
+  bool PushUncounted(const Msg& msg) { return Queue(msg, /*counted=*/false); }
 
   // Ends the stream with `status` once no write is in flight; the first
   // Close (or cut) decides the status.
@@ -94,17 +80,17 @@ class StreamOutbox {
     Action act;
     {
       absl::MutexLock lock(&mu_);
-      queue_.pop_front();
+      PopFront();
       if (!ok && !final_status_.has_value()) {
         final_status_ = absl::UnavailableError("watch stream write failed");
       }
       act.to = writer_;
       if (final_status_.has_value()) {
-        queue_.clear();
+        Clear();
         act.end = true;
         act.status = *final_status_;
       } else if (!queue_.empty()) {
-        act.write = &queue_.front();
+        act.write = &queue_.front().msg;
       } else {
         token_ = false;
       }
@@ -116,11 +102,37 @@ class StreamOutbox {
   void OnDone() {
     absl::MutexLock lock(&mu_);
     if (!final_status_.has_value()) final_status_ = absl::CancelledError("stream done");
-    queue_.clear();
+    Clear();
     writer_ = nullptr;
   }
 
  private:
+  bool Queue(const Msg& msg, bool counted) {
+    Action act;
+    bool accepted = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (final_status_.has_value()) return false;
+      const size_t size = counted ? msg.ByteSizeLong() : 0;
+      if (queued_bytes_ > 0 && queued_bytes_ + size > limits_.max_queued_bytes) {
+        // A client too slow to read is cut off rather than buffered forever.
+        act = WantEnd(absl::ResourceExhaustedError(absl::StrCat(
+            "client too slow: more than ", limits_.max_queued_bytes, " bytes unsent; reconnect")));
+      } else {
+        queue_.push_back({msg, size});
+        queued_bytes_ += size;
+        accepted = true;
+        if (!token_) {
+          token_ = true;
+          act.to = writer_;
+          act.write = &queue_.front().msg;
+        }
+      }
+    }
+    Run(act);
+    return accepted;
+  }
+
   // What to issue after the lock is released; only the token holder has one.
   struct Action {
     StreamWriter<Msg>* to = nullptr;
@@ -136,15 +148,27 @@ class StreamOutbox {
     final_status_ = status;
     Action act;
     if (token_) {
-      while (queue_.size() > 1) queue_.pop_back();
+      while (queue_.size() > 1) {
+        queued_bytes_ -= queue_.back().bytes;
+        queue_.pop_back();
+      }
     } else {
       token_ = true;
-      queue_.clear();
+      Clear();
       act.to = writer_;
       act.end = true;
       act.status = std::move(status);
     }
     return act;
+  }
+
+  void PopFront() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    queued_bytes_ -= queue_.front().bytes;
+    queue_.pop_front();
+  }
+  void Clear() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    queue_.clear();
+    queued_bytes_ = 0;
   }
 
   // Holding the token, this thread alone may use the writer, and it is
@@ -156,7 +180,12 @@ class StreamOutbox {
 
   const OutboxLimits limits_;
   absl::Mutex mu_;
-  std::deque<Msg> queue_ ABSL_GUARDED_BY(mu_);
+  struct Queued {
+    Msg msg;
+    size_t bytes;  // encoded size
+  };
+  std::deque<Queued> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   // Held by whoever may issue the next Write or End: the thread that took it
   // in Push/Close until its call, then the write in flight (OnWriteDone).
   // Once End is issued it is never released.

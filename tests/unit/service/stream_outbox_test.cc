@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "gtest/gtest.h"
 #include "manychip/v1/scheduler.pb.h"
@@ -15,12 +17,16 @@ namespace {
 
 using Outbox = StreamOutbox<v1::JobEvent>;
 
+// Events of one size (ids of one length).
 v1::JobEvent Event(int i) {
   v1::JobEvent ev;
-  ev.mutable_status()->mutable_job()->set_id(absl::StrCat("job-", i));
+  ev.mutable_status()->mutable_job()->set_id(absl::StrFormat("job-%04d", i));
   ev.set_reason("current");
   return ev;
 }
+const size_t kEventBytes = Event(0).ByteSizeLong();
+
+OutboxLimits Events(size_t n) { return OutboxLimits{.max_queued_bytes = n * kEventBytes}; }
 
 // A model of a gRPC server-streaming call that records every way the
 // outbox could misuse it. gRPC allows one write in flight, nothing after
@@ -125,11 +131,11 @@ TEST(StreamOutboxTest, CancelWhileAWriteIsInFlightFinishesAfterIt) {
   EXPECT_EQ(s.violations(), "");
   EXPECT_EQ(s.finishes(), 1);
   EXPECT_TRUE(s.done());
-  EXPECT_EQ(s.written(), std::vector<std::string>{"job-1"});
+  EXPECT_EQ(s.written(), std::vector<std::string>{"job-0001"});
 }
 
 TEST(StreamOutboxTest, SlowClientIsCutAfterTheWriteInFlight) {
-  FakeStream s(OutboxLimits{.max_queued_messages = 3});
+  FakeStream s(Events(3));
   int accepted = 0;
   for (int i = 0; i < 5; ++i) accepted += s.outbox().Push(Event(i));
   EXPECT_EQ(accepted, 3);
@@ -139,14 +145,49 @@ TEST(StreamOutboxTest, SlowClientIsCutAfterTheWriteInFlight) {
   EXPECT_EQ(s.violations(), "");
   EXPECT_EQ(s.finishes(), 1);
   EXPECT_EQ(s.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(absl::StrContains(s.status().message(), "too slow")) << s.status();
   EXPECT_TRUE(s.done());
+  EXPECT_EQ(s.written(), std::vector<std::string>{"job-0000"});
+}
+
+TEST(StreamOutboxTest, BoundIsOnUnsentBytesNotOnMessagesEverSent) {
+  FakeStream s(Events(2));
+  // A reader that keeps up is never cut, however much goes through.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(s.outbox().Push(Event(i)));
+    ASSERT_TRUE(s.outbox().Push(Event(i)));
+    s.CompleteWrite(true);
+    s.CompleteWrite(true);
+  }
+  EXPECT_EQ(s.finishes(), 0);
+  // One message larger than the bound still goes out when nothing is queued.
+  v1::JobEvent big = Event(0);
+  big.set_reason(std::string(10 * kEventBytes, 'x'));
+  EXPECT_TRUE(s.outbox().Push(big));
+  EXPECT_FALSE(s.outbox().Push(Event(1)));
+  s.CompleteWrite(true);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.violations(), "");
+}
+
+TEST(StreamOutboxTest, SnapshotDoesNotCountAgainstTheBound) {
+  FakeStream s(Events(2));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(s.outbox().PushUncounted(Event(i)));
+  // Changes on top of the snapshot are counted alone.
+  EXPECT_TRUE(s.outbox().Push(Event(10)));
+  EXPECT_TRUE(s.outbox().Push(Event(11)));
+  EXPECT_FALSE(s.outbox().Push(Event(12)));
+  s.CompleteWrite(true);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(s.violations(), "");
 }
 
 TEST(StreamOutboxTest, WritesInOrderOneAtATime) {
   FakeStream s;
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(s.outbox().Push(Event(i)));
   while (s.in_flight() > 0) s.CompleteWrite(true);
-  EXPECT_EQ(s.written(), (std::vector<std::string>{"job-0", "job-1", "job-2", "job-3"}));
+  EXPECT_EQ(s.written(),
+            (std::vector<std::string>{"job-0000", "job-0001", "job-0002", "job-0003"}));
   // Idle again: the next push starts a write at once.
   ASSERT_TRUE(s.outbox().Push(Event(4)));
   EXPECT_EQ(s.in_flight(), 1);
@@ -173,7 +214,7 @@ TEST(StreamOutboxTest, RandomInterleavingsKeepTheStreamProtocol) {
   for (uint64_t seed = 1; seed <= 2000; ++seed) {
     std::mt19937_64 rng(seed);
     auto roll = [&](int n) { return static_cast<int>(rng() % n); };
-    FakeStream s(OutboxLimits{.max_queued_messages = 4});
+    FakeStream s(Events(4));
     int next_event = 0;
     auto racer = [&] {
       switch (roll(3)) {
