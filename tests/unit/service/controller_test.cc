@@ -21,25 +21,21 @@
 #include "manychip/store/state_store.h"
 #include "src/service/quarantine.h"
 #include "tests/testing/cluster_builder.h"
+#include "tests/testing/fake_session_link.h"
+#include "tests/testing/flaky_state_store.h"
 #include "tests/testing/job_builder.h"
 #include "tests/testing/manual_executor.h"
 
 namespace manychip::internal {
 namespace {
 
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
+using ::testing::StartsWith;
 
-// Records what the controller sent to one agent session.
-class FakeSessionLink final : public SessionLink {
- public:
-  void Send(const v1::ControllerMessage& msg) override { sent.push_back(msg); }
-  void Close(const absl::Status& status) override { closed = status; }
-
-  std::vector<v1::ControllerMessage> sent;
-  std::optional<absl::Status> closed;
-};
+using testing::FakeSessionLink;
 
 // One agent: its session and the tasks it runs. `Ack` plays an agent that
 // starts what it was sent; a test that wants launches lost just never
@@ -248,6 +244,22 @@ class ControllerTest : public ::testing::Test {
     return v1::NodeStatus();
   }
 
+  // n1 and n2 connected and `job_id` (one whole-node task) placed on one
+  // of them, not yet acknowledged: `chosen` got the launch.
+  struct TwoNodes {
+    FakeAgent* chosen;
+    FakeAgent* other;
+  };
+  TwoNodes PlaceOnOneOfTwo(const std::string& job_id) {
+    StartController();
+    Connect("n1");
+    Connect("n2");
+    EXPECT_TRUE(Submit(WholeNodeJob(job_id)).ok());
+    Tick();
+    FakeAgent& chosen = AgentOf(Task(job_id));
+    return {&chosen, &OtherThan(chosen)};
+  }
+
   FakeAgent& AgentOf(const v1::TaskStatus& t) { return agents_.at(t.node()); }
   FakeAgent& OtherThan(const FakeAgent& a) {
     for (auto& [name, b] : agents_) {
@@ -308,14 +320,82 @@ TEST_F(ControllerTest, SubmittedJobIsLaunchedAndRunsOnceStarted) {
   EXPECT_EQ(Job("train-1").phase(), v1::RUNNING);
 }
 
-TEST_F(ControllerTest, SilentNodeTurnsNotReadyAndItsJobFailsOver) {
-  StartController();
-  Connect("n1");
-  Connect("n2");
+TEST_F(ControllerTest, LaunchWaitsForTheWriteThatBindsIt) {
+  auto store = std::make_unique<testing::FlakyStateStore>();
+  testing::FlakyStateStore* flaky = store.get();
+  StartController(std::move(store));
+  FakeAgent& a = Connect("n1");
   ASSERT_TRUE(Submit(WholeNodeJob("train-1")).ok());
+  flaky->fail = true;
   Tick();
-  FakeAgent& first = AgentOf(Task("train-1"));
-  FakeAgent& second = OtherThan(first);
+  // Bound in memory, but the binding is not durable: nothing is sent.
+  EXPECT_EQ(Task("train-1").phase(), v1::TASK_BOUND);
+  EXPECT_THAT(a.Launches(), IsEmpty());
+  const int writes = flaky->writes;
+  Tick();
+  EXPECT_GT(flaky->writes, writes);  // each tick retries
+  EXPECT_THAT(a.Launches(), IsEmpty());
+
+  flaky->fail = false;
+  Tick();
+  ASSERT_THAT(a.Launches(), SizeIs(1));
+  auto snap = flaky->Load();
+  ASSERT_TRUE(snap.ok());
+  ASSERT_EQ(snap->bindings.size(), 1u);
+  EXPECT_EQ(snap->bindings[0].task.node(), "n1");
+}
+
+TEST_F(ControllerTest, SubmitWhoseWriteFailsIsRefusedAndForgotten) {
+  auto store = std::make_unique<testing::FlakyStateStore>();
+  testing::FlakyStateStore* flaky = store.get();
+  StartController(std::move(store));
+  flaky->fail = true;
+  EXPECT_EQ(Submit(WholeNodeJob("train-1")).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(controller_->GetJob(Caller{.admin = true, .tenant = ""}, "train-1").status().code(),
+            absl::StatusCode::kNotFound);
+  flaky->fail = false;
+  EXPECT_TRUE(Submit(WholeNodeJob("train-1")).ok());
+}
+
+// Records the job ids and reasons a watch stream was sent.
+class RecordingWatch final : public WatchLink {
+ public:
+  bool Send(const v1::JobEvent& ev) override {
+    got.push_back(ev.status().job().id() + ":" + ev.reason());
+    return true;
+  }
+  std::vector<std::string> got;
+};
+
+TEST_F(ControllerTest, WatchersGetTheCurrentStateThenDurableChangesTheyMaySee) {
+  StartController();
+  FakeAgent& a = Connect("n1");
+  ASSERT_TRUE(Submit(SmallJob("mine", 2)).ok());
+  JobSpec theirs = SmallJob("theirs", 2);
+  theirs.tenant = "team-b";
+  ASSERT_TRUE(Submit(std::move(theirs)).ok());
+  auto tenant = std::make_shared<RecordingWatch>();
+  auto admin_one = std::make_shared<RecordingWatch>();
+  controller_->AddWatcher(Caller{.admin = false, .tenant = "team-a"}, "", tenant);
+  controller_->AddWatcher(Caller{.admin = true, .tenant = ""}, "theirs", admin_one);
+  EXPECT_THAT(tenant->got, ElementsAre("mine:current"));
+  EXPECT_THAT(admin_one->got, ElementsAre("theirs:current"));
+  Tick();
+  Ack(a);
+  // Each flush sends a job's last reason once; the tenant never hears of
+  // the other tenant's job, the one-job watcher of no other job.
+  EXPECT_THAT(tenant->got, Each(StartsWith("mine:")));
+  EXPECT_THAT(admin_one->got, Each(StartsWith("theirs:")));
+  ASSERT_GE(tenant->got.size(), 3u);
+  EXPECT_EQ(tenant->got.back(), "mine:task mine/workers/0 started");
+  ASSERT_GE(admin_one->got.size(), 3u);
+  EXPECT_EQ(admin_one->got.back(), "theirs:task theirs/workers/0 started");
+}
+
+TEST_F(ControllerTest, SilentNodeTurnsNotReadyAndItsJobFailsOver) {
+  auto [chosen, other] = PlaceOnOneOfTwo("train-1");
+  FakeAgent& first = *chosen;
+  FakeAgent& second = *other;
   Ack(first);
   ASSERT_EQ(Task("train-1").phase(), v1::TASK_RUNNING);
 
@@ -337,12 +417,7 @@ TEST_F(ControllerTest, SilentNodeTurnsNotReadyAndItsJobFailsOver) {
 }
 
 TEST_F(ControllerTest, AgentBackWithoutItsTaskFailsTheJobOver) {
-  StartController();
-  Connect("n1");
-  Connect("n2");
-  ASSERT_TRUE(Submit(WholeNodeJob("train-1")).ok());
-  Tick();
-  FakeAgent& first = AgentOf(Task("train-1"));
+  FakeAgent& first = *PlaceOnOneOfTwo("train-1").chosen;
   const std::string first_node = first.node;
   Ack(first);
 
@@ -412,14 +487,10 @@ TEST_F(ControllerTest, DrainEvictsAtTheRateLimitAndOthersPlaceElsewhere) {
 }
 
 TEST_F(ControllerTest, UnacknowledgedLaunchIsResentThenFailedOverAndTheNodeHeld) {
-  StartController();
-  Connect("n1");
-  Connect("n2");
-  ASSERT_TRUE(Submit(WholeNodeJob("train-1")).ok());
-  Tick();
-  // The first node swallows launches: it never acks them.
-  FakeAgent& mute = AgentOf(Task("train-1"));
-  FakeAgent& good = OtherThan(mute);
+  // The chosen node swallows launches: it never acks them.
+  auto [chosen, other] = PlaceOnOneOfTwo("train-1");
+  FakeAgent& mute = *chosen;
+  FakeAgent& good = *other;
   ASSERT_THAT(mute.Launches(), SizeIs(1));
 
   Advance(options_.launch_ack_timeout - absl::Seconds(1), {&mute, &good});
@@ -455,13 +526,9 @@ TEST_F(ControllerTest, UnacknowledgedLaunchIsResentThenFailedOverAndTheNodeHeld)
 
 TEST_F(ControllerTest, NewSessionReleasesALaunchHoldButAStaleEventDoesNot) {
   options_.launch_max_sends = 1;
-  StartController();
-  Connect("n1");
-  Connect("n2");
-  ASSERT_TRUE(Submit(WholeNodeJob("train-1")).ok());
-  Tick();
-  FakeAgent& mute = AgentOf(Task("train-1"));
-  FakeAgent& good = OtherThan(mute);
+  auto [chosen, other] = PlaceOnOneOfTwo("train-1");
+  FakeAgent& mute = *chosen;
+  FakeAgent& good = *other;
   Advance(options_.launch_ack_timeout, {&mute, &good});
   ASSERT_EQ(Task("train-1").node(), good.node);
   ASSERT_FALSE(Node(mute.node).held().empty());

@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/fake_session_link.h"
 
 namespace manychip::internal {
 namespace {
@@ -13,13 +14,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-class RecordingLink final : public SessionLink {
- public:
-  void Send(const v1::ControllerMessage& msg) override { sent.push_back(msg); }
-  void Close(const absl::Status& status) override { closed = status; }
-  std::vector<v1::ControllerMessage> sent;
-  std::optional<absl::Status> closed;
-};
+using RecordingLink = testing::FakeSessionLink;
 
 const absl::Time kStart = absl::FromUnixSeconds(1000);
 

@@ -7,6 +7,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/flaky_state_store.h"
 
 namespace manychip::internal {
 namespace {
@@ -15,25 +16,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::Pair;
 
-// A store that fails while `fail` is set, else writes to memory.
-class FlakyStore final : public StateStore {
- public:
-  absl::Status Write(const StoreWrite& w) override {
-    ++writes;
-    if (fail) return absl::UnavailableError("disk full");
-    return inner_->Write(w);
-  }
-  absl::StatusOr<StoreSnapshot> Load() const override { return inner_->Load(); }
-  absl::StatusOr<std::vector<EventRecord>> Events(int64_t after, int limit) const override {
-    return inner_->Events(after, limit);
-  }
-
-  bool fail = false;
-  int writes = 0;
-
- private:
-  std::unique_ptr<StateStore> inner_ = NewInMemoryStateStore();
-};
+using FlakyStore = testing::FlakyStateStore;
 
 // The controller's tables, as plain maps.
 class Tables final : public Registrar::Source {
