@@ -32,10 +32,12 @@ absl::Status NodeSessions::CheckNoLiveSession(const std::string& name) const {
                    "); a second agent for the same node is refused"));
 }
 
-int64_t NodeSessions::StartSession(Node& n, absl::Time now, std::vector<v1::RunningTask> running) {
+int64_t NodeSessions::StartSession(Node& n, absl::Time now, std::vector<v1::RunningTask> running,
+                                   std::vector<v1::TaskEvent> finished) {
   n.last_heartbeat = now;
   n.session_id = next_session_id_++;
   n.reported_running = std::move(running);
+  n.reported_finished = std::move(finished);
   return n.session_id;
 }
 

@@ -53,6 +53,7 @@ class NodeSessions {
     int64_t session_id = 0;
     std::shared_ptr<SessionLink> link;
     std::vector<v1::RunningTask> reported_running;  // from Register, used at attach
+    std::vector<v1::TaskEvent> reported_finished;   // from Register, applied at attach
     std::set<int32_t> isolated;                     // devices the scheduler sees unhealthy
     std::vector<std::string> drain_evicted;         // jobs evicted by the current drain
   };
@@ -72,8 +73,10 @@ class NodeSessions {
   // same node is refused.
   absl::Status CheckNoLiveSession(const std::string& name) const;
   // A registration: a new session id (what the agent's stream must name),
-  // the tasks it reported running, heard from `now`.
-  int64_t StartSession(Node& n, absl::Time now, std::vector<v1::RunningTask> running);
+  // the tasks it reported running and the outcomes it holds
+  // unacknowledged (both kept for the attach), heard from `now`.
+  int64_t StartSession(Node& n, absl::Time now, std::vector<v1::RunningTask> running,
+                       std::vector<v1::TaskEvent> finished);
   // The session's stream arrived. FailedPrecondition for an unknown node or
   // a stale session, AlreadyExists if one is attached already.
   absl::StatusOr<Node*> Attach(const std::string& name, int64_t session_id,

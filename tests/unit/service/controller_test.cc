@@ -115,8 +115,10 @@ class ControllerTest : public ::testing::Test {
   }
 
   // Registers `node` (8 H20 cards) and attaches its session, as an agent
-  // reporting `running` from a previous life would.
-  FakeAgent& Connect(const std::string& node, std::map<std::string, int32_t> running = {}) {
+  // reporting `running` and the unacknowledged outcomes `finished` from a
+  // previous life would.
+  FakeAgent& Connect(const std::string& node, std::map<std::string, int32_t> running = {},
+                     std::vector<v1::TaskEvent> finished = {}) {
     NodeSpec spec =
         testing::ClusterBuilder(*catalog_).Node(node).Devices("nvidia-h20", kCards).Build().front();
     v1::Node proto = codec::NodeToProto(spec, *catalog_);
@@ -127,7 +129,8 @@ class ControllerTest : public ::testing::Test {
       r.set_attempt(attempt);
       reported.push_back(r);
     }
-    auto resp = controller_->RegisterNode(std::move(spec), std::move(proto), std::move(reported));
+    auto resp = controller_->RegisterNode(std::move(spec), std::move(proto), std::move(reported),
+                                          std::move(finished));
     EXPECT_TRUE(resp.ok()) << resp.status();
     FakeAgent& a = agents_[node];
     a = FakeAgent{.node = node,
@@ -300,7 +303,7 @@ TEST_F(ControllerTest, SecondSessionForALiveNodeIsRefused) {
   NodeSpec spec =
       testing::ClusterBuilder(*catalog_).Node("n1").Devices("nvidia-h20", kCards).Build().front();
   v1::Node proto = codec::NodeToProto(spec, *catalog_);
-  auto resp = controller_->RegisterNode(std::move(spec), std::move(proto), {});
+  auto resp = controller_->RegisterNode(std::move(spec), std::move(proto), {}, {});
   EXPECT_EQ(resp.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
@@ -437,6 +440,57 @@ TEST_F(ControllerTest, AgentBackWithoutItsTaskFailsTheJobOver) {
   const std::vector<v1::LaunchTask> launches = agents_.at(moved.node()).Launches();
   ASSERT_FALSE(launches.empty());
   EXPECT_EQ(launches.back().attempt(), 2);
+}
+
+TEST_F(ControllerTest, OutcomeReportedAtRegisterIsAppliedBeforeReconcileAndAckedAfterTheWrite) {
+  auto store = std::make_unique<testing::FlakyStateStore>();
+  testing::FlakyStateStore* flaky = store.get();
+  StartController(std::move(store));
+  FakeAgent& a = Connect("n1");
+  ASSERT_TRUE(Submit(WholeNodeJob("train-1")).ok());
+  Tick();
+  Ack(a);
+  ASSERT_EQ(Task("train-1").phase(), v1::TASK_RUNNING);
+
+  // The task exits while the session is dying; the agent comes back with
+  // the exit unacknowledged and nothing running.
+  controller_->DetachSession("n1", a.session_id);
+  v1::TaskEvent exited;
+  exited.set_task_id("train-1/workers/0");
+  exited.set_attempt(1);
+  exited.set_kind(v1::EXITED);
+  exited.set_exit_code(0);
+  Connect("n1", {}, {exited});
+  FakeAgent& back = agents_.at("n1");
+  // Recorded as finished, not lost and run again.
+  EXPECT_EQ(Task("train-1").phase(), v1::TASK_EXITED);
+  EXPECT_EQ(Job("train-1").phase(), v1::SUCCEEDED);
+  ASSERT_THAT(back.link->sent, SizeIs(1));
+  ASSERT_TRUE(back.link->sent[0].has_ack());
+  EXPECT_EQ(back.link->sent[0].ack().outcomes(0).task_id(), "train-1/workers/0");
+  Tick();
+  EXPECT_THAT(back.Launches(), IsEmpty());
+
+  // An exit on the session whose write fails is not acked until it succeeds.
+  ASSERT_TRUE(Submit(WholeNodeJob("train-2")).ok());
+  Tick();
+  Ack(back);
+  flaky->fail = true;
+  v1::AgentMessage ev;
+  *ev.mutable_task_event() = exited;
+  ev.mutable_task_event()->set_task_id("train-2/workers/0");
+  Send(back, ev);
+  Tick();
+  const auto acks = [&] {
+    int n = 0;
+    for (const v1::ControllerMessage& m : back.link->sent) n += m.has_ack();
+    return n;
+  };
+  EXPECT_EQ(acks(), 1);
+  flaky->fail = false;
+  Tick();
+  EXPECT_EQ(acks(), 2);
+  EXPECT_EQ(Job("train-2").phase(), v1::SUCCEEDED);
 }
 
 TEST_F(ControllerTest, DrainEvictsAtTheRateLimitAndOthersPlaceElsewhere) {

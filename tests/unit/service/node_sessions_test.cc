@@ -31,7 +31,7 @@ class NodeSessionsTest : public ::testing::Test {
                   std::shared_ptr<RecordingLink> link = std::make_shared<RecordingLink>()) {
     NodeSessions::Node* n = nodes_.Find(name);
     if (n == nullptr) n = &nodes_.Add(name, Inventory(name), now);
-    const int64_t sid = nodes_.StartSession(*n, now, {});
+    const int64_t sid = nodes_.StartSession(*n, now, {}, {});
     EXPECT_TRUE(nodes_.Attach(name, sid, std::move(link), now).ok());
     return sid;
   }
@@ -67,7 +67,7 @@ TEST_F(NodeSessionsTest, AttachNeedsARegisteredNodeAndItsCurrentSession) {
   EXPECT_EQ(nodes_.Attach("n1", 1, std::make_shared<RecordingLink>(), kStart).status().code(),
             absl::StatusCode::kFailedPrecondition);
   NodeSessions::Node& n = nodes_.Add("n1", Inventory("n1"), kStart);
-  const int64_t sid = nodes_.StartSession(n, kStart, {});
+  const int64_t sid = nodes_.StartSession(n, kStart, {}, {});
   auto stale = nodes_.Attach("n1", sid + 1, std::make_shared<RecordingLink>(), kStart);
   EXPECT_EQ(stale.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(stale.status().message(), ::testing::HasSubstr("stale"));
