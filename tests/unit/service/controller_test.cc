@@ -208,15 +208,7 @@ class ControllerTest : public ::testing::Test {
     return *result;
   }
 
-  // A one-task job asking for every card of a node.
-  JobSpec WholeNodeJob(const std::string& id) const {
-    return testing::JobBuilder(*catalog_, id)
-        .Tenant("team-a")
-        .Group("workers")
-        .Flavor("h20", {"nvidia-h20"})
-        .Cards(kCards)
-        .Build();
-  }
+  // A one-task job of tenant team-a asking for `cards` H20 cards.
   JobSpec SmallJob(const std::string& id, int32_t cards) const {
     return testing::JobBuilder(*catalog_, id)
         .Tenant("team-a")
@@ -225,6 +217,8 @@ class ControllerTest : public ::testing::Test {
         .Cards(cards)
         .Build();
   }
+  // One that takes a whole node.
+  JobSpec WholeNodeJob(const std::string& id) const { return SmallJob(id, kCards); }
 
   v1::JobStatus Job(const std::string& id) {
     auto st = controller_->GetJob(Caller{.admin = true, .tenant = ""}, id);
