@@ -5,10 +5,14 @@
 # file it loaded on stderr, keep stdout for its output, and answer --help and
 # --version.
 #
-#   run_binaries_test.sh BUILD_DIR SCRATCH_DIR
+# It also builds examples/embed/minimal.cc with the installed pkg-config file
+# alone.
+#
+#   run_binaries_test.sh SOURCE_DIR BUILD_DIR SCRATCH_DIR
 set -euo pipefail
-build_dir=$(cd "$1" && pwd)
-scratch=$2
+source_dir=$(cd "$1" && pwd)
+build_dir=$(cd "$2" && pwd)
+scratch=$3
 rm -rf "$scratch"
 mkdir -p "$scratch/cwd"
 scratch=$(cd "$scratch" && pwd)
@@ -26,12 +30,13 @@ cmake --install "$build_dir" --prefix "$prefix" >/dev/null
 # The build tree must not be what the installed binaries find.
 cd "$scratch/cwd"
 
-version=$(sed -n 's/^project(manychip VERSION \([0-9.]*\).*/\1/p' "$build_dir/../CMakeLists.txt" 2>/dev/null || true)
+version=$(sed -n 's/^project(manychip VERSION \([0-9.]*\).*/\1/p' "$source_dir/CMakeLists.txt")
+[ -n "$version" ] || fail "no project version in $source_dir/CMakeLists.txt"
 for b in manychipd manychip-agent manychipctl manychip-sim manychip-loadtest; do
   [ -x "$bin/$b" ] || fail "$b not installed"
   out=$("$bin/$b" --version) || fail "$b --version exited $?"
   [[ "$out" == "$b "[0-9]* ]] || fail "$b --version printed '$out'"
-  [ -z "$version" ] || [ "$out" == "$b $version" ] || fail "$b --version: '$out', project is $version"
+  [ "$out" == "$b $version" ] || fail "$b --version: '$out', project is $version"
   # absl's --help exits 1 after printing (absl 20220623); a crash is > 1.
   rc=0
   help=$("$bin/$b" --help) || rc=$?
@@ -82,4 +87,16 @@ grep -q "catalog $data/catalog/openb.json" "$scratch/openb.err" ||
   fail "manychip-sim openb did not say which catalog it loaded"
 python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$scratch/openb.json" ||
   fail "manychip-sim openb --json is not JSON"
+# pkg-config: the embed example builds and places a job with the .pc file only.
+pcdir=$(dirname "$(find "$prefix" -name manychip.pc | head -1)")
+[ -f "$pcdir/manychip.pc" ] || fail "no manychip.pc installed"
+[ -d "$pcdir/../cmake/manychip" ] || fail "manychip.pc is not beside the CMake package"
+export PKG_CONFIG_PATH=$pcdir
+[ "$(pkg-config --modversion manychip)" == "$version" ] || fail "manychip.pc version"
+# shellcheck disable=SC2046
+c++ -std=c++20 -o "$scratch/minimal" "$source_dir/examples/embed/minimal.cc" \
+  $(pkg-config --cflags --libs manychip) || fail "minimal.cc does not build with pkg-config"
+"$scratch/minimal" "$data/catalog/devices.json" | grep -q placed ||
+  fail "the pkg-config-built example did not place a job"
+
 echo "installed binaries run from $scratch/cwd with no path flags"
