@@ -23,7 +23,8 @@
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
-ABSL_FLAG(std::string, state, "manychip.db", "SQLite state file, or :memory:");
+ABSL_FLAG(std::string, state, "manychip.db",
+          "SQLite state file, :memory:, or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]");
 ABSL_FLAG(std::string, catalog, "",
           "device catalog JSON (empty: catalog/devices.json in the data dir, "
           "$MANYCHIP_DATA_DIR or ../share/manychip beside the binary)");
