@@ -40,6 +40,9 @@ ABSL_FLAG(int32_t, launch_max_sends, 3, "unacknowledged launch sends before the 
 ABSL_FLAG(absl::Duration, launch_failure_hold, absl::Minutes(2),
           "a node that never acknowledged a launch takes no new work for this long");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
+ABSL_FLAG(bool, accept_compressed_requests, false,
+          "accept gzip/deflate requests; their inflated size is then unbounded (gRPC 1.51 "
+          "applies --max_message_bytes to the compressed size), so trusted clients only");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mutual TLS");
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
   o.launch_max_sends = absl::GetFlag(FLAGS_launch_max_sends);
   o.launch_failure_hold = absl::GetFlag(FLAGS_launch_failure_hold);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  o.accept_compressed_requests = absl::GetFlag(FLAGS_accept_compressed_requests);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

@@ -517,6 +517,12 @@ class GrpcServer final : public Server {
     b.RegisterService(scheduler_service_.get());
     b.RegisterService(gateway_service_.get());
     b.SetMaxReceiveMessageSize(o.max_message_bytes);
+    if (!o.accept_compressed_requests) {
+      // See ServerOptions::accept_compressed_requests: the call fails on its
+      // headers, before a byte of the message is inflated.
+      b.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+      b.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
+    }
     // Agents ping every 10 s to notice a dead daemon; allow it.
     b.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
     b.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

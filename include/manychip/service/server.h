@@ -61,6 +61,12 @@ struct ServerOptions {
   // long, unless a task event or a new session proves launches arrive.
   absl::Duration launch_failure_hold = absl::Minutes(2);
   int32_t max_message_bytes = 4 << 20;
+  // gRPC 1.51 applies max_message_bytes to a request's compressed size and
+  // inflates it whole first: a 2 MB gzip request grew to 2 GB. So compressed
+  // requests are refused (UNIMPLEMENTED "Compression algorithm 'gzip' is
+  // disabled") before any is inflated, unless this is set, and then nothing
+  // bounds the inflated size; set it only for trusted clients.
+  bool accept_compressed_requests = false;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.
   std::string tls_cert;

@@ -1,0 +1,77 @@
+// Inputs that cost the daemon memory or leak across tenants, against the real
+// daemon over loopback: each gets a clear error, memory stays bounded, and
+// the daemon keeps serving.
+
+#include <sys/types.h>
+
+#include <fstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "tests/integration/harness.h"
+
+namespace manychip::testing {
+namespace {
+
+// The peak resident set of `pid` in KiB (VmHWM), or -1.
+int64_t PeakRssKib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!absl::StartsWith(line, "VmHWM:")) continue;
+    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
+    int64_t kib = -1;
+    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kib)) return kib;
+  }
+  return -1;
+}
+
+v1::SubmitJobRequest ShellRequest(const std::string& tenant, const std::string& command) {
+  v1::SubmitJobRequest req;
+  v1::Job* job = req.mutable_job();
+  job->set_tenant(tenant);
+  job->set_kind(v1::BATCH);
+  v1::TaskGroup* g = job->add_task_groups();
+  g->set_name("main");
+  g->set_replicas(1);
+  g->mutable_demand()->set_cpu_milli(100);
+  g->mutable_demand()->set_memory_mib(1);
+  g->set_command(command);
+  return req;
+}
+
+TEST(LimitsTest, ACompressedRequestIsRefusedBeforeItIsInflated) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  const int64_t before = PeakRssKib(c.daemon()->pid());
+  ASSERT_GT(before, 0);
+
+  // 128 MiB of one byte gzips to well under the 4 MiB message limit.
+  grpc::ChannelArguments args;
+  args.SetCompressionAlgorithm(GRPC_COMPRESS_GZIP);
+  auto stub = v1::Scheduler::NewStub(
+      grpc::CreateCustomChannel(c.address(), grpc::InsecureChannelCredentials(), args));
+  v1::SubmitJobResponse resp;
+  {
+    const v1::SubmitJobRequest bomb = ShellRequest("a", std::string(128 << 20, 'x'));
+    grpc::ClientContext ctx;
+    grpc::Status s = stub->SubmitJob(&ctx, bomb, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << s.error_message();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "gzip")) << s.error_message();
+  }
+  const int64_t after = PeakRssKib(c.daemon()->pid());
+  EXPECT_LT(after - before, 32 << 10)
+      << "peak RSS grew from " << before << " to " << after << " KiB";
+
+  // Still serving plain requests.
+  grpc::ClientContext ctx;
+  grpc::Status s = c.Client()->SubmitJob(&ctx, ShellRequest("a", "/bin/true"), &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(c.daemon()->running());
+}
+
+}  // namespace
+}  // namespace manychip::testing
