@@ -49,6 +49,9 @@ ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mut
 ABSL_FLAG(std::string, tenant_tokens, "", "JSON file {token: tenant}");
 ABSL_FLAG(std::string, node_tokens, "", "JSON file {token: node name}");
 ABSL_FLAG(std::string, admin_token_file, "", "file holding the admin token");
+ABSL_FLAG(bool, allow_open_agent_gateway, false,
+          "start with client tokens although neither --node_tokens nor --tls_client_ca "
+          "protects the agent gateway");
 
 namespace {
 
@@ -105,6 +108,8 @@ int main(int argc, char** argv) {
                   2);
     }
   }
+
+  o.allow_open_agent_gateway = absl::GetFlag(FLAGS_allow_open_agent_gateway);
 
   manychip::BlockShutdownSignals();
 

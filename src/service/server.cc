@@ -606,10 +606,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& o) {
     spdlog::warn("no TLS configured: plaintext on loopback only ({})", o.listen);
     creds = grpc::InsecureServerCredentials();
   }
+  MC_RETURN_IF_ERROR(internal::CheckAuthSurfaces(o));
   MC_ASSIGN_OR_RETURN(std::unique_ptr<internal::ServerParts> parts, internal::BuildServerParts(o));
   auto auth = std::make_unique<internal::Authenticator>(o.tenant_tokens, o.node_tokens,
                                                         o.admin_token, !o.tls_client_ca.empty());
-  if (auth->open()) spdlog::warn("no client tokens configured: every caller is admin");
   auto server = std::make_unique<internal::GrpcServer>(std::move(parts), std::move(auth));
   MC_RETURN_IF_ERROR(server->Listen(o, std::move(creds)));
   spdlog::info("manychipd listening on {} (port {})", o.listen, server->port());

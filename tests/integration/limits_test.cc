@@ -73,5 +73,42 @@ TEST(LimitsTest, ACompressedRequestIsRefusedBeforeItIsInflated) {
   EXPECT_TRUE(c.daemon()->running());
 }
 
+class OpenGatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(c_.File("tenants.json")) << R"({"tok-team-a-0123456789": "team-a"})";
+    std::ofstream(c_.File("admin")) << "tok-admin-0123456789\n";
+  }
+  Cluster c_;
+};
+
+TEST_F(OpenGatewayTest, ClientTokensWithAnOpenGatewayRefuseToStart) {
+  EXPECT_FALSE(c_.StartDaemon(
+      {"--tenant_tokens=" + c_.File("tenants.json"), "--admin_token_file=" + c_.File("admin")}));
+  EXPECT_EQ(c_.daemon()->Wait(), 1);
+  const std::string log = Slurp(c_.File("manychipd.log"));
+  EXPECT_TRUE(absl::StrContains(log, "agent gateway is open")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "--node_tokens")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "--allow_open_agent_gateway")) << log;
+}
+
+TEST_F(OpenGatewayTest, AnExplicitFlagStartsItAndTheLogSaysWhatIsOpen) {
+  ASSERT_TRUE(
+      c_.StartDaemon({"--tenant_tokens=" + c_.File("tenants.json"),
+                      "--admin_token_file=" + c_.File("admin"), "--allow_open_agent_gateway"}))
+      << c_.Logs();
+  const std::string log = Slurp(c_.File("manychipd.log"));
+  EXPECT_TRUE(absl::StrContains(log, "client API: 1 tenant token(s), admin token set")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "agent gateway: open")) << log;
+}
+
+TEST(LimitsTest, TheLogSaysWhichSurfacesAreOpen) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  const std::string log = Slurp(c.File("manychipd.log"));
+  EXPECT_TRUE(absl::StrContains(log, "client API: open")) << log;
+  EXPECT_TRUE(absl::StrContains(log, "agent gateway: open")) << log;
+}
+
 }  // namespace
 }  // namespace manychip::testing

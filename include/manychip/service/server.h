@@ -15,6 +15,8 @@
 //  - tenant tokens: the caller sees and changes only that tenant's jobs;
 //  - the admin token: everything, plus DrainNode/UncordonNode/ListNodes;
 //  - node tokens: an agent may only register and speak as its own node.
+// Client tokens with neither node tokens nor mTLS are refused at Start
+// unless `allow_open_agent_gateway`; the log says which surfaces are open.
 //
 // Ownership: Server owns everything it creates; Shutdown() stops the
 // services, ends agent sessions and joins the core thread.
@@ -76,6 +78,11 @@ struct ServerOptions {
   std::map<std::string, std::string> tenant_tokens;  // token -> tenant
   std::map<std::string, std::string> node_tokens;    // token -> node name
   std::string admin_token;
+  // With client tokens the agent gateway must be closed too (node tokens or
+  // mTLS): an open gateway lets any process register a node and receive
+  // tenants' launches, env and secrets included. Start refuses that
+  // combination unless this says it is meant.
+  bool allow_open_agent_gateway = false;
 };
 
 // Reads a token file: JSON object {"<token>": "<tenant or node name>", ...}.
