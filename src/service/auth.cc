@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/security/auth_context.h"
+#include "manychip/elide_input.h"
 #include "spdlog/spdlog.h"
 
 namespace manychip::internal {
@@ -49,8 +50,9 @@ absl::Status Authenticator::CheckNode(const grpc::ServerContextBase& ctx,
     auto it = node_tokens_.find(token);
     if (it == node_tokens_.end()) return absl::UnauthenticatedError("unknown node token");
     if (it->second != node) {
-      return absl::PermissionDeniedError(absl::StrCat("this token belongs to node ", it->second,
-                                                      "; it may not speak for node ", node));
+      return absl::PermissionDeniedError(
+          absl::StrCat("this token belongs to node ", ElideInput(it->second),
+                       "; it may not speak for node ", ElideInput(node)));
     }
     return absl::OkStatus();
   }
@@ -60,7 +62,7 @@ absl::Status Authenticator::CheckNode(const grpc::ServerContextBase& ctx,
       if (absl::string_view(id.data(), id.size()) == node) return absl::OkStatus();
     }
     return absl::PermissionDeniedError(
-        absl::StrCat("the client certificate does not name node ", node));
+        absl::StrCat("the client certificate does not name node ", ElideInput(node)));
   }
   return absl::OkStatus();
 }

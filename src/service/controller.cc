@@ -12,6 +12,7 @@
 #include "boost/asio/post.hpp"
 #include "google/protobuf/util/message_differencer.h"
 #include "manychip/codec/model.h"
+#include "manychip/elide_input.h"
 #include "manychip/status.h"
 #include "spdlog/spdlog.h"
 
@@ -311,7 +312,8 @@ void Controller::SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done) 
       spec.id = absl::StrFormat("%s%06d", kJobPrefix, next_job_seq_++);
     } while (jobs_.contains(spec.id));
   } else if (jobs_.contains(spec.id)) {
-    return done(absl::AlreadyExistsError(absl::StrCat("job.id: job ", spec.id, " already exists")));
+    return done(absl::AlreadyExistsError(
+        absl::StrCat("job.id: job ", ElideInput(spec.id), " already exists")));
   }
   const std::string id = spec.id;
   JobEntry job;
@@ -368,7 +370,7 @@ void Controller::FlushAndAck() {
 absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const std::string& id) {
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
   }
   JobEntry& job = it->second;
   if (job.finished()) return job.status.phase();
@@ -398,7 +400,7 @@ absl::StatusOr<v1::JobStatus> Controller::GetJob(const Caller& caller,
                                                  const std::string& id) const {
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
   }
   return WithTasks(it->second);
 }
@@ -419,7 +421,7 @@ absl::StatusOr<v1::ExplainResponse> Controller::Explain(const Caller& caller,
                                                         const std::string& id) const {
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
   }
   const JobEntry& job = it->second;
   v1::ExplainResponse out;
@@ -641,7 +643,9 @@ std::vector<v1::NodeStatus> Controller::ListNodes() const {
 absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& node,
                                                           bool schedulable) {
   auto it = nodes_.find(node);
-  if (it == nodes_.end()) return absl::NotFoundError(absl::StrCat("node ", node, " not found"));
+  if (it == nodes_.end()) {
+    return absl::NotFoundError(absl::StrCat("node ", ElideInput(node), " not found"));
+  }
   MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(node, schedulable));
   NodeEntry& n = it->second;
   // A new drain (or an uncordon) starts a fresh list of what it evicted.
@@ -719,7 +723,8 @@ absl::Status Controller::AttachSession(const std::string& node, int64_t session_
                                                       " is stale (current ", n.session_id, ")"));
   }
   if (n.link) {
-    return absl::AlreadyExistsError(absl::StrCat("node ", node, " already has a live session"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("node ", ElideInput(node), " already has a live session"));
   }
   n.link = std::move(link);
   n.last_heartbeat = clock_.Now();

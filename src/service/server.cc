@@ -20,6 +20,7 @@
 #include "grpcpp/server_builder.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
+#include "manychip/elide_input.h"
 #include "manychip/status.h"
 #include "manychip/v1/agent.grpc.pb.h"
 #include "manychip/v1/scheduler.grpc.pb.h"
@@ -453,9 +454,9 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
                                      v1::RegisterResponse* resp) override {
     auto* r = ctx->DefaultReactor();
     if (req->api_version() != "v1") {
-      r->Finish(grpc::Status(
-          grpc::StatusCode::FAILED_PRECONDITION,
-          absl::StrCat("api_version: this server speaks v1, got \"", req->api_version(), "\"")));
+      r->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                             absl::StrCat("api_version: this server speaks v1, got \"",
+                                          ElideInput(req->api_version()), "\"")));
       return r;
     }
     if (absl::Status s = auth_->CheckNode(*ctx, req->node().name()); !s.ok()) {

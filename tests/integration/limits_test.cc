@@ -110,5 +110,56 @@ TEST(LimitsTest, TheLogSaysWhichSurfacesAreOpen) {
   EXPECT_TRUE(absl::StrContains(log, "agent gateway: open")) << log;
 }
 
+grpc::Status Submit(Cluster& c, const v1::SubmitJobRequest& req, const std::string& token,
+                    std::string* id) {
+  grpc::ClientContext ctx;
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+  v1::SubmitJobResponse resp;
+  grpc::Status s = c.Client()->SubmitJob(&ctx, req, &resp);
+  if (id != nullptr) *id = resp.job_id();
+  return s;
+}
+
+TEST(LimitsTest, ErrorsCutTheInputTheyEchoAndTheConnectionSurvives) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  auto stub = c.Client();  // one channel for every call: a dropped one fails the last call
+  const std::string long_id(100 << 10, 'j');
+  {
+    grpc::ClientContext ctx;
+    v1::GetJobRequest req;
+    req.set_job_id(long_id);
+    v1::JobStatus st;
+    grpc::Status s = stub->GetJob(&ctx, req, &st);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message().size();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "...(102400 bytes)")) << s.error_message();
+    EXPECT_LT(s.error_message().size(), 256u);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::CancelJobRequest req;
+    req.set_job_id(long_id);
+    v1::CancelJobResponse resp;
+    grpc::Status s = stub->CancelJob(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message().size();
+    EXPECT_LT(s.error_message().size(), 256u);
+  }
+  {
+    v1::SubmitJobRequest req = ShellRequest("a", "/bin/true");
+    req.mutable_job()->set_id(long_id);
+    grpc::ClientContext ctx;
+    v1::SubmitJobResponse resp;
+    grpc::Status s = stub->SubmitJob(&ctx, req, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message().size();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "id: ")) << s.error_message();
+    EXPECT_LT(s.error_message().size(), 256u);
+  }
+  grpc::ClientContext ctx;
+  v1::SubmitJobResponse resp;
+  grpc::Status s = stub->SubmitJob(&ctx, ShellRequest("a", "/bin/true"), &resp);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(c.daemon()->running());
+}
+
 }  // namespace
 }  // namespace manychip::testing
