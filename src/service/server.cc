@@ -50,6 +50,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     v1::Job job = req->job();
     // A tenant token names the tenant; a job that leaves it out is its own.
     if (job.tenant().empty() && !caller->admin) job.set_tenant(caller->tenant);
+    if (absl::Status s = TenantJobId(*caller, job); !s.ok()) return Fail(r, s);
     auto spec = codec::JobFromProto(job, controller_->catalog());
     if (!spec.ok()) return Fail(r, spec.status());
     // The simulator runs jobs without commands; a daemon runs processes.
@@ -160,6 +161,28 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     r->Finish(ToGrpcStatus(s));
     return r;
   }
+
+  // A tenant's own job ids live in its namespace, "<tenant>.<id>", so one
+  // tenant can neither learn that another's id exists (ALREADY_EXISTS) nor
+  // take an id another will use; the answer carries the id as stored. A '.'
+  // in the chosen id is refused, so no two tenants' ids can meet (tenant
+  // names may hold dots, the part after the last one is the tenant's). The
+  // admin, and every caller in open mode, chooses store ids as they are.
+  static absl::Status TenantJobId(const Caller& caller, v1::Job& job) {
+    if (caller.admin || job.id().empty()) return absl::OkStatus();
+    const std::string id = absl::StrCat(caller.tenant, ".", job.id());
+    if (absl::StrContains(job.id(), '.') || id.size() > kMaxJobIdBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("job.id: ", ElideInput(job.id()), ": a tenant's ids are stored as \"",
+                       caller.tenant, ".<id>\", so <id> may hold no '.' and at most ",
+                       std::max<int64_t>(0, static_cast<int64_t>(kMaxJobIdBytes - 1) -
+                                                static_cast<int64_t>(caller.tenant.size())),
+                       " characters"));
+    }
+    job.set_id(id);
+    return absl::OkStatus();
+  }
+  static constexpr size_t kMaxJobIdBytes = 63;  // IsValidId in codec/model.h
 
   absl::Status Admin(const grpc::ServerContextBase& ctx) const {
     MC_ASSIGN_OR_RETURN(Caller c, auth_->ClientCaller(ctx));

@@ -161,5 +161,65 @@ TEST(LimitsTest, ErrorsCutTheInputTheyEchoAndTheConnectionSurvives) {
   EXPECT_TRUE(c.daemon()->running());
 }
 
+class TenantIdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(c_.File("tenants.json"))
+        << R"({"tok-team-a-0123456789": "team-a", "tok-team-b-0123456789": "team-b"})";
+    std::ofstream(c_.File("nodes.json")) << R"({"tok-node-gpu-1-012345": "gpu-1"})";
+    std::ofstream(c_.File("admin")) << "tok-admin-0123456789\n";
+    ASSERT_TRUE(c_.StartDaemon({"--tenant_tokens=" + c_.File("tenants.json"),
+                                "--node_tokens=" + c_.File("nodes.json"),
+                                "--admin_token_file=" + c_.File("admin")}))
+        << c_.Logs();
+  }
+  static v1::SubmitJobRequest WithId(const std::string& id) {
+    v1::SubmitJobRequest req = ShellRequest("", "/bin/true");
+    req.mutable_job()->set_id(id);
+    return req;
+  }
+  const std::string a_ = "tok-team-a-0123456789";
+  const std::string b_ = "tok-team-b-0123456789";
+  const std::string admin_ = "tok-admin-0123456789";
+  Cluster c_;
+};
+
+TEST_F(TenantIdTest, ATakenIdIsNewToAnotherTenant) {
+  std::string a_id, b_id;
+  grpc::Status s = Submit(c_, WithId("build-42"), a_, &a_id);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(a_id, "team-a.build-42");
+  // Team b chooses the same id: accepted as new, in its own namespace.
+  s = Submit(c_, WithId("build-42"), b_, &b_id);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(b_id, "team-b.build-42");
+  // Its own again is a duplicate, of its own job only.
+  s = Submit(c_, WithId("build-42"), a_, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
+
+  // An assigned id taken by team a: new to team b too, so it cannot be squatted.
+  std::string assigned;
+  ASSERT_TRUE(Submit(c_, ShellRequest("", "/bin/true"), a_, &assigned).ok());
+  s = Submit(c_, WithId(assigned), b_, &b_id);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(b_id, "team-b." + assigned);
+
+  // Reaching into the other namespace is refused for everyone, taken or not.
+  grpc::Status taken = Submit(c_, WithId("team-a.build-42"), b_, nullptr);
+  grpc::Status free = Submit(c_, WithId("team-a.build-43"), b_, nullptr);
+  EXPECT_EQ(taken.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << taken.error_message();
+  EXPECT_EQ(free.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << free.error_message();
+  EXPECT_TRUE(absl::StrContains(taken.error_message(), "job.id")) << taken.error_message();
+
+  EXPECT_TRUE(c_.GetJob("team-a.build-42", a_).ok());
+  EXPECT_EQ(c_.GetJob("team-a.build-42", b_).status().code(), absl::StatusCode::kNotFound);
+  // The admin's ids are its own choice.
+  std::string admin_id;
+  v1::SubmitJobRequest for_a = WithId("nightly");
+  for_a.mutable_job()->set_tenant("team-a");
+  ASSERT_TRUE(Submit(c_, for_a, admin_, &admin_id).ok());
+  EXPECT_EQ(admin_id, "nightly");
+}
+
 }  // namespace
 }  // namespace manychip::testing
