@@ -43,6 +43,12 @@ ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
 ABSL_FLAG(bool, accept_compressed_requests, false,
           "accept gzip/deflate requests; their inflated size is then unbounded (gRPC 1.51 "
           "applies --max_message_bytes to the compressed size), so trusted clients only");
+ABSL_FLAG(int64_t, max_job_bytes, 1 << 20,
+          "a job's strings together (names, command, args, env, labels)");
+ABSL_FLAG(int64_t, max_job_field_bytes, 64 << 10,
+          "one command, argument, env value or label value of a job");
+ABSL_FLAG(int64_t, max_job_entries, 1024,
+          "entries of one list or map in a job (args, env, labels, task groups, flavors)");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mutual TLS");
@@ -87,6 +93,9 @@ int main(int argc, char** argv) {
   o.launch_failure_hold = absl::GetFlag(FLAGS_launch_failure_hold);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   o.accept_compressed_requests = absl::GetFlag(FLAGS_accept_compressed_requests);
+  o.job_limits.max_job_bytes = absl::GetFlag(FLAGS_max_job_bytes);
+  o.job_limits.max_field_bytes = absl::GetFlag(FLAGS_max_job_field_bytes);
+  o.job_limits.max_entries = absl::GetFlag(FLAGS_max_job_entries);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

@@ -38,8 +38,8 @@ namespace {
 
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
-  SchedulerService(Controller* controller, const Authenticator* auth)
-      : controller_(controller), auth_(auth) {}
+  SchedulerService(Controller* controller, const Authenticator* auth, JobLimits limits)
+      : controller_(controller), auth_(auth), limits_(limits) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const v1::SubmitJobRequest* req,
@@ -62,6 +62,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
                                         "each task as a process)")));
       }
     }
+    if (absl::Status s = CheckJobLimits(*spec, limits_); !s.ok()) return Fail(r, s);
     controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
       controller_->SubmitJob(c, std::move(s), [r, resp](absl::StatusOr<std::string> id) {
         if (id.ok()) resp->set_job_id(*id);
@@ -204,6 +205,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
 
   Controller* controller_;
   const Authenticator* auth_;
+  const JobLimits limits_;
 };
 
 // A WatchJobs stream: a bounded outbox with at most one write in flight.
@@ -532,7 +534,8 @@ class GrpcServer final : public Server {
   ~GrpcServer() override { Shutdown(); }
 
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
-    scheduler_service_ = std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get());
+    scheduler_service_ =
+        std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get(), o.job_limits);
     gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get());
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -61,6 +61,12 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   if (o.max_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max_message_bytes: must be >= 1024");
   }
+  if (o.job_limits.max_job_bytes < 1 || o.job_limits.max_field_bytes < 1 ||
+      o.job_limits.max_entries < 1) {
+    return absl::InvalidArgumentError(
+        "--max_job_bytes, --max_job_field_bytes, --max_job_entries: "
+        "must be >= 1");
+  }
   auto parts = std::make_unique<ServerParts>();
   MC_ASSIGN_OR_RETURN(Catalog catalog, codec::LoadCatalogFile(o.catalog_path));
   parts->catalog = std::make_shared<const Catalog>(std::move(catalog));

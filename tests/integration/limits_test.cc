@@ -221,5 +221,50 @@ TEST_F(TenantIdTest, ATakenIdIsNewToAnotherTenant) {
   EXPECT_EQ(admin_id, "nightly");
 }
 
+TEST(LimitsTest, OversizedJobsAreRefusedNamingTheField) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  grpc::Status s = Submit(c, ShellRequest("a", std::string(3 << 20, 'x')), "", nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(),
+                                "job.task_groups[0].command: 3145728 bytes, limit 65536"))
+      << s.error_message();
+
+  v1::SubmitJobRequest env = ShellRequest("a", "/bin/true");
+  auto* vars = env.mutable_job()->mutable_task_groups(0)->mutable_env();
+  for (int i = 0; i < 200000; ++i) (*vars)[absl::StrCat("K", i)] = "v";
+  s = Submit(c, env, "", nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(
+      absl::StrContains(s.error_message(), "job.task_groups[0].env: 200000 entries, limit 1024"))
+      << s.error_message();
+
+  v1::SubmitJobRequest args = ShellRequest("a", "/bin/true");
+  for (int i = 0; i < 300000; ++i) args.mutable_job()->mutable_task_groups(0)->add_args("a");
+  s = Submit(c, args, "", nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(
+      absl::StrContains(s.error_message(), "job.task_groups[0].args: 300000 entries, limit 1024"))
+      << s.error_message();
+
+  s = Submit(c, ShellRequest("a", std::string("/bin/true\0-rf", 13)), "", nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "command: contains a NUL byte at offset 9"))
+      << s.error_message();
+
+  // Tighter limits come from the flags.
+  c.StopDaemon(SIGTERM);
+  ASSERT_TRUE(c.StartDaemon({"--max_job_field_bytes=16"})) << c.Logs();
+  s = Submit(c, ShellRequest("a", std::string(17, 'x')), "", nullptr);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "command: 17 bytes, limit 16"))
+      << s.error_message();
+
+  // Nothing was kept, and the daemon still serves.
+  std::string id;
+  s = Submit(c, ShellRequest("a", "/bin/true"), "", &id);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(id, "job-000001");
+}
+
 }  // namespace
 }  // namespace manychip::testing

@@ -36,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "manychip/core/job_limits.h"
 #include "manychip/core/profile.h"
 
 namespace manychip {
@@ -69,6 +70,8 @@ struct ServerOptions {
   // disabled") before any is inflated, unless this is set, and then nothing
   // bounds the inflated size; set it only for trusted clients.
   bool accept_compressed_requests = false;
+  // Per-job size limits at submit (job_limits.h).
+  JobLimits job_limits;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.
   std::string tls_cert;
