@@ -43,6 +43,8 @@ ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
 ABSL_FLAG(bool, accept_compressed_requests, false,
           "accept gzip/deflate requests; their inflated size is then unbounded (gRPC 1.51 "
           "applies --max_message_bytes to the compressed size), so trusted clients only");
+ABSL_FLAG(absl::Duration, hello_timeout, absl::Seconds(10),
+          "an agent stream without a hello for this long is ended");
 ABSL_FLAG(int64_t, max_job_bytes, 1 << 20,
           "a job's strings together (names, command, args, env, labels)");
 ABSL_FLAG(int64_t, max_job_field_bytes, 64 << 10,
@@ -93,6 +95,7 @@ int main(int argc, char** argv) {
   o.launch_failure_hold = absl::GetFlag(FLAGS_launch_failure_hold);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   o.accept_compressed_requests = absl::GetFlag(FLAGS_accept_compressed_requests);
+  o.hello_timeout = absl::GetFlag(FLAGS_hello_timeout);
   o.job_limits.max_job_bytes = absl::GetFlag(FLAGS_max_job_bytes);
   o.job_limits.max_field_bytes = absl::GetFlag(FLAGS_max_job_field_bytes);
   o.job_limits.max_entries = absl::GetFlag(FLAGS_max_job_entries);

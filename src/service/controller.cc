@@ -254,8 +254,14 @@ absl::Status Controller::Flush() {
   w.events = pending_events_;
   if (!w.empty()) {
     if (absl::Status s = store_->Write(w); !s.ok()) {
-      spdlog::error("state store write failed, will retry: {}", s.ToString());
+      if (int64_t n = store_errors_.Failed(clock_.Now()); n > 0) {
+        spdlog::error("state store write failed ({} time(s) since the last line), will retry: {}",
+                      n, s.ToString());
+      }
       return s;
+    }
+    if (int64_t n = store_errors_.Succeeded(); n > 0) {
+      spdlog::info("state store write succeeded after {} failure(s)", n);
     }
   }
   dirty_jobs_.clear();
@@ -935,7 +941,13 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
     if (d.index() == u.device_index()) dev = &d;
   }
   if (dev == nullptr) {
+    // A protocol violation like the others on the stream: the session ends
+    // with a clear code instead of the update vanishing into a log line.
     spdlog::warn("node {} reported health for unknown device {}", node, u.device_index());
+    if (n.link) {
+      n.link->Close(absl::InvalidArgumentError(absl::StrCat(
+          "device_health.device_index: node ", node, " has no device ", u.device_index())));
+    }
     return;
   }
   const bool healthy = u.health() != v1::UNHEALTHY;

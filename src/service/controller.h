@@ -36,6 +36,7 @@
 #include "manychip/store/state_store.h"
 #include "manychip/v1/agent.pb.h"
 #include "manychip/v1/scheduler.pb.h"
+#include "src/service/log_throttle.h"
 #include "src/service/quarantine.h"
 
 namespace manychip::internal {
@@ -216,6 +217,7 @@ class Controller {
   std::unique_ptr<StateStore> store_;
   std::shared_ptr<Quarantine> quarantine_;
   RealClock clock_;
+  LogThrottle store_errors_{absl::Seconds(10)};  // "state store write failed" lines
 
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

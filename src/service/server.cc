@@ -4,6 +4,7 @@
 
 #include "manychip/service/server.h"
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,7 @@
 #include "spdlog/spdlog.h"
 #include "src/service/auth.h"
 #include "src/service/controller.h"
+#include "src/service/expiry_queue.h"
 #include "src/service/grpc_status.h"
 #include "src/service/server_setup.h"
 
@@ -313,6 +315,23 @@ grpc::ServerWriteReactor<v1::JobEvent>* SchedulerService::WatchJobs(
 
 class SessionReactor;
 
+// What the edge can refuse in a session message without the node's state: a
+// device health update must name a device index and a health the protocol
+// has (an unknown value was taken as HEALTHY and ended an isolation).
+absl::Status CheckAgentMessage(const v1::AgentMessage& m) {
+  if (m.msg_case() != v1::AgentMessage::kDeviceHealth) return absl::OkStatus();
+  const v1::DeviceHealthUpdate& u = m.device_health();
+  if (u.device_index() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("device_health.device_index: must be >= 0, got ", u.device_index()));
+  }
+  if (!v1::DeviceHealth_IsValid(u.health())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("device_health.health: unknown value ", static_cast<int>(u.health())));
+  }
+  return absl::OkStatus();
+}
+
 // The controller's handle on a session: sends are queued here and written
 // one at a time; Close ends the stream with a status.
 class SessionState final : public SessionLink {
@@ -320,6 +339,9 @@ class SessionState final : public SessionLink {
   explicit SessionState(SessionReactor* r) : reactor_(r) {}
   void Send(const v1::ControllerMessage& msg) override;
   void Close(const absl::Status& status) override;
+  // Set once the first message, a valid hello, has been read.
+  void SetHelloSeen() { hello_seen_.store(true); }
+  bool hello_seen() const { return hello_seen_.load(); }
   // Called by the reactor.
   const v1::ControllerMessage* WriteDone(bool ok);
   void Detach();
@@ -333,17 +355,25 @@ class SessionState final : public SessionLink {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> hello_seen_{false};
 };
 
 class SessionReactor final
     : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
  public:
   SessionReactor(grpc::CallbackServerContext* ctx, Controller* controller,
-                 const Authenticator* auth)
+                 const Authenticator* auth, ExpiryQueue* hellos, absl::Duration hello_timeout)
       : ctx_(ctx),
         controller_(controller),
         auth_(auth),
         state_(std::make_shared<SessionState>(this)) {
+    // A stream that never says hello would hold this reactor forever.
+    hellos->Add([weak = std::weak_ptr<SessionState>(state_), hello_timeout] {
+      if (auto st = weak.lock(); st != nullptr && !st->hello_seen()) {
+        st->Close(absl::DeadlineExceededError(
+            absl::StrCat("session: no hello within ", absl::FormatDuration(hello_timeout))));
+      }
+    });
     StartRead(&in_);
   }
 
@@ -364,6 +394,7 @@ class SessionReactor final
       }
       node_ = in_.hello().node();
       session_id_ = in_.hello().session_id();
+      state_->SetHelloSeen();
       controller_->Post("agent.attach",
                         [c = controller_, node = node_, sid = session_id_, st = state_] {
                           if (absl::Status s = c->AttachSession(node, sid, st); !s.ok())
@@ -373,6 +404,10 @@ class SessionReactor final
       if (in_.msg_case() == v1::AgentMessage::kHello) {
         state_->FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                         "session: hello may only be sent once"));
+        return;
+      }
+      if (absl::Status s = CheckAgentMessage(in_); !s.ok()) {
+        state_->FinishOnce(ToGrpcStatus(s));
         return;
       }
       controller_->Post("agent.message", [c = controller_, node = node_, sid = session_id_,
@@ -471,8 +506,11 @@ void SessionState::Detach() {
 
 class GatewayService final : public v1::AgentGateway::CallbackService {
  public:
-  GatewayService(Controller* controller, const Authenticator* auth)
-      : controller_(controller), auth_(auth) {}
+  GatewayService(Controller* controller, const Authenticator* auth, absl::Duration hello_timeout)
+      : controller_(controller),
+        auth_(auth),
+        hello_timeout_(hello_timeout),
+        hellos_(hello_timeout) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
                                      const v1::RegisterRequest* req,
@@ -517,12 +555,14 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* Session(
       grpc::CallbackServerContext* ctx) override {
-    return new SessionReactor(ctx, controller_, auth_);
+    return new SessionReactor(ctx, controller_, auth_, &hellos_, hello_timeout_);
   }
 
  private:
   Controller* controller_;
   const Authenticator* auth_;
+  const absl::Duration hello_timeout_;
+  ExpiryQueue hellos_;
 };
 
 // ---------------------------------------------------------------- server --
@@ -536,7 +576,8 @@ class GrpcServer final : public Server {
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
     scheduler_service_ =
         std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get(), o.job_limits);
-    gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get());
+    gateway_service_ =
+        std::make_unique<GatewayService>(parts_->controller.get(), auth_.get(), o.hello_timeout);
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder b;

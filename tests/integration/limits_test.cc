@@ -266,5 +266,77 @@ TEST(LimitsTest, OversizedJobsAreRefusedNamingTheField) {
   EXPECT_EQ(id, "job-000001");
 }
 
+TEST(LimitsTest, AStreamThatNeverSaysHelloIsEnded) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon({"--hello_timeout=300ms"})) << c.Logs();
+  auto gw = c.Gateway();
+  grpc::ClientContext ctx;
+  // The client's own deadline is far later: the server must end it first.
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto stream = gw->Session(&ctx);
+  v1::ControllerMessage in;
+  EXPECT_FALSE(stream->Read(&in));
+  grpc::Status s = stream->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "no hello within 300ms")) << s.error_message();
+  EXPECT_TRUE(c.daemon()->running());
+}
+
+// Registers `node` from an example inventory and opens its session.
+struct FakeAgent {
+  FakeAgent(Cluster& c, const std::string& node) : gw(c.Gateway()) {
+    v1::RegisterRequest req;
+    req.set_api_version("v1");
+    ok = codec::ReadJsonFile(Src("examples/inventories/x86-h20.json"), req.mutable_node()).ok();
+    req.mutable_node()->set_name(node);
+    grpc::ClientContext rctx;
+    v1::RegisterResponse resp;
+    ok = ok && gw->Register(&rctx, req, &resp).ok();
+    // A daemon that ignores a bad update would leave the read below hanging.
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    stream = gw->Session(&ctx);
+    v1::AgentMessage hello;
+    hello.mutable_hello()->set_node(node);
+    hello.mutable_hello()->set_session_id(resp.session_id());
+    ok = ok && stream->Write(hello);
+  }
+  // Sends a health update and returns how the daemon ended the stream.
+  grpc::Status SendHealth(int32_t index, int health) {
+    v1::AgentMessage m;
+    m.mutable_device_health()->set_device_index(index);
+    m.mutable_device_health()->set_health(static_cast<v1::DeviceHealth>(health));
+    stream->Write(m);
+    v1::ControllerMessage in;
+    while (stream->Read(&in)) {
+    }
+    return stream->Finish();
+  }
+  std::unique_ptr<v1::AgentGateway::Stub> gw;
+  grpc::ClientContext ctx;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::AgentMessage, v1::ControllerMessage>> stream;
+  bool ok = false;
+};
+
+TEST(LimitsTest, DeviceHealthForNoSuchDeviceOrHealthEndsTheSession) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  struct Case {
+    std::string node;
+    int32_t index;
+    int health;
+    std::string message;
+  };
+  for (const Case& k : {Case{"gpu-1", 9999, v1::UNHEALTHY, "has no device 9999"},
+                        Case{"gpu-2", -1, v1::UNHEALTHY, "device_index: must be >= 0, got -1"},
+                        Case{"gpu-3", 0, 77, "device_health.health: unknown value 77"}}) {
+    FakeAgent agent(c, k.node);
+    ASSERT_TRUE(agent.ok);
+    grpc::Status s = agent.SendHealth(k.index, k.health);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), k.message)) << s.error_message();
+  }
+  EXPECT_TRUE(c.daemon()->running());
+}
+
 }  // namespace
 }  // namespace manychip::testing

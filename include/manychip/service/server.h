@@ -70,6 +70,9 @@ struct ServerOptions {
   // disabled") before any is inflated, unless this is set, and then nothing
   // bounds the inflated size; set it only for trusted clients.
   bool accept_compressed_requests = false;
+  // An agent stream that sends no hello for this long is ended
+  // (DEADLINE_EXCEEDED); gRPC would keep it open forever.
+  absl::Duration hello_timeout = absl::Seconds(10);
   // Per-job size limits at submit (job_limits.h).
   JobLimits job_limits;
 
