@@ -163,16 +163,7 @@ TEST(LimitsTest, ErrorsCutTheInputTheyEchoAndTheConnectionSurvives) {
 
 class TenantIdTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::ofstream(c_.File("tenants.json"))
-        << R"({"tok-team-a-0123456789": "team-a", "tok-team-b-0123456789": "team-b"})";
-    std::ofstream(c_.File("nodes.json")) << R"({"tok-node-gpu-1-012345": "gpu-1"})";
-    std::ofstream(c_.File("admin")) << "tok-admin-0123456789\n";
-    ASSERT_TRUE(c_.StartDaemon({"--tenant_tokens=" + c_.File("tenants.json"),
-                                "--node_tokens=" + c_.File("nodes.json"),
-                                "--admin_token_file=" + c_.File("admin")}))
-        << c_.Logs();
-  }
+  void SetUp() override { ASSERT_TRUE(c_.StartDaemon(WriteTokenFiles(c_))) << c_.Logs(); }
   static v1::SubmitJobRequest WithId(const std::string& id) {
     v1::SubmitJobRequest req = ShellRequest("", "/bin/true");
     req.mutable_job()->set_id(id);
