@@ -52,6 +52,10 @@ ABSL_FLAG(int64_t, max_job_field_bytes, 64 << 10,
           "one command, argument, env value or label value of a job");
 ABSL_FLAG(int64_t, max_job_entries, 1024,
           "entries of one list or map in a job (args, env, labels, task groups, flavors)");
+ABSL_FLAG(int64_t, watch_max_queued_bytes, 256 << 10,
+          "a WatchJobs client with more unsent event bytes than this is cut (too slow)");
+ABSL_FLAG(int32_t, watch_max_per_caller, 256,
+          "WatchJobs streams one caller (tenant or admin) may hold open");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mutual TLS");
@@ -100,6 +104,8 @@ int main(int argc, char** argv) {
   o.job_limits.max_job_bytes = absl::GetFlag(FLAGS_max_job_bytes);
   o.job_limits.max_field_bytes = absl::GetFlag(FLAGS_max_job_field_bytes);
   o.job_limits.max_entries = absl::GetFlag(FLAGS_max_job_entries);
+  o.watch_max_queued_bytes = absl::GetFlag(FLAGS_watch_max_queued_bytes);
+  o.watch_max_per_caller = absl::GetFlag(FLAGS_watch_max_per_caller);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

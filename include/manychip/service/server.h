@@ -75,6 +75,14 @@ struct ServerOptions {
   absl::Duration hello_timeout = absl::Seconds(10);
   // Per-job size limits at submit (job_limits.h).
   JobLimits job_limits;
+  // A WatchJobs client whose unsent events (encoded) would pass this many
+  // bytes is cut with ResourceExhausted; it reconnects and gets the current
+  // state again. Bounds a slow watcher's memory.
+  int64_t watch_max_queued_bytes = 256 << 10;
+  // WatchJobs streams one caller (a tenant token, or the admin; in open
+  // mode every caller is the admin) may hold; more are refused with
+  // ResourceExhausted.
+  int32_t watch_max_per_caller = 256;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.
   std::string tls_cert;
