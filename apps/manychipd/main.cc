@@ -45,6 +45,17 @@ ABSL_FLAG(int32_t, launch_max_sends, 3, "unacknowledged launch sends before the 
 ABSL_FLAG(absl::Duration, launch_failure_hold, absl::Minutes(2),
           "a node that never acknowledged a launch takes no new work for this long");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
+ABSL_FLAG(bool, accept_compressed_requests, false,
+          "accept gzip/deflate requests; their inflated size is then unbounded (gRPC 1.51 "
+          "applies --max_message_bytes to the compressed size), so trusted clients only");
+ABSL_FLAG(absl::Duration, hello_timeout, absl::Seconds(10),
+          "an agent stream without a hello for this long is ended");
+ABSL_FLAG(int64_t, max_job_bytes, 1 << 20,
+          "a job's strings together (names, command, args, env, labels)");
+ABSL_FLAG(int64_t, max_job_field_bytes, 64 << 10,
+          "one command, argument, env value or label value of a job");
+ABSL_FLAG(int64_t, max_job_entries, 1024,
+          "entries of one list or map in a job (args, env, labels, task groups, flavors)");
 ABSL_FLAG(int64_t, watch_max_queued_bytes, 256 << 10,
           "a WatchJobs client with more unsent event bytes than this is cut (too slow)");
 ABSL_FLAG(int32_t, watch_max_per_caller, 256,
@@ -55,6 +66,9 @@ ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mut
 ABSL_FLAG(std::string, tenant_tokens, "", "JSON file {token: tenant}");
 ABSL_FLAG(std::string, node_tokens, "", "JSON file {token: node name}");
 ABSL_FLAG(std::string, admin_token_file, "", "file holding the admin token");
+ABSL_FLAG(bool, allow_open_agent_gateway, false,
+          "start with client tokens although neither --node_tokens nor --tls_client_ca "
+          "protects the agent gateway");
 
 namespace {
 
@@ -92,6 +106,11 @@ int main(int argc, char** argv) {
   o.launch_max_sends = absl::GetFlag(FLAGS_launch_max_sends);
   o.launch_failure_hold = absl::GetFlag(FLAGS_launch_failure_hold);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  o.accept_compressed_requests = absl::GetFlag(FLAGS_accept_compressed_requests);
+  o.hello_timeout = absl::GetFlag(FLAGS_hello_timeout);
+  o.job_limits.max_job_bytes = absl::GetFlag(FLAGS_max_job_bytes);
+  o.job_limits.max_field_bytes = absl::GetFlag(FLAGS_max_job_field_bytes);
+  o.job_limits.max_entries = absl::GetFlag(FLAGS_max_job_entries);
   o.watch_max_queued_bytes = absl::GetFlag(FLAGS_watch_max_queued_bytes);
   o.watch_max_per_caller = absl::GetFlag(FLAGS_watch_max_per_caller);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
@@ -115,6 +134,8 @@ int main(int argc, char** argv) {
                   2);
     }
   }
+
+  o.allow_open_agent_gateway = absl::GetFlag(FLAGS_allow_open_agent_gateway);
 
   manychip::BlockShutdownSignals();
 

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "google/protobuf/map.h"
 #include "manychip/codec/json.h"
+#include "manychip/elide_input.h"
 
 namespace manychip::codec::internal {
 
@@ -29,9 +30,9 @@ inline std::string Field(absl::string_view base, absl::string_view field) {
 // "base[i]".
 inline std::string Index(absl::string_view base, int i) { return absl::StrCat(base, "[", i, "]"); }
 
-// "base[\"key\"]".
+// "base[\"key\"]", a long key cut (ElideInput).
 inline std::string Key(absl::string_view base, absl::string_view key) {
-  return absl::StrCat(base, "[\"", key, "\"]");
+  return absl::StrCat(base, "[\"", ElideInput(key), "\"]");
 }
 
 // A proto map's keys in sorted order: proto map iteration order is
@@ -45,8 +46,8 @@ std::vector<std::string> SortedKeys(const google::protobuf::Map<std::string, V>&
   return keys;
 }
 
-// Quoted for messages: "\"value\"".
-inline std::string Quote(absl::string_view s) { return absl::StrCat("\"", s, "\""); }
+// Quoted for messages: "\"value\"", a long value cut (ElideInput).
+inline std::string Quote(absl::string_view s) { return absl::StrCat("\"", ElideInput(s), "\""); }
 
 // [a-z0-9._-]+ (stack names, software stacks).
 bool IsValidToken(absl::string_view s);

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "grpcpp/security/auth_context.h"
+#include "manychip/elide_input.h"
+#include "spdlog/spdlog.h"
 
 namespace manychip::internal {
 
@@ -48,8 +50,9 @@ absl::Status Authenticator::CheckNode(const grpc::ServerContextBase& ctx,
     auto it = node_tokens_.find(token);
     if (it == node_tokens_.end()) return absl::UnauthenticatedError("unknown node token");
     if (it->second != node) {
-      return absl::PermissionDeniedError(absl::StrCat("this token belongs to node ", it->second,
-                                                      "; it may not speak for node ", node));
+      return absl::PermissionDeniedError(
+          absl::StrCat("this token belongs to node ", ElideInput(it->second),
+                       "; it may not speak for node ", ElideInput(node)));
     }
     return absl::OkStatus();
   }
@@ -59,7 +62,35 @@ absl::Status Authenticator::CheckNode(const grpc::ServerContextBase& ctx,
       if (absl::string_view(id.data(), id.size()) == node) return absl::OkStatus();
     }
     return absl::PermissionDeniedError(
-        absl::StrCat("the client certificate does not name node ", node));
+        absl::StrCat("the client certificate does not name node ", ElideInput(node)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAuthSurfaces(const ServerOptions& o) {
+  const bool client_tokens = !o.tenant_tokens.empty() || !o.admin_token.empty();
+  const bool mtls = !o.tls_client_ca.empty();
+  const bool gateway_closed = !o.node_tokens.empty() || mtls;
+  if (client_tokens && !gateway_closed && !o.allow_open_agent_gateway) {
+    return absl::FailedPreconditionError(
+        "--tenant_tokens/--admin_token_file are set but the agent gateway is open: any process "
+        "could register a node and receive tenants' tasks with their env; give --node_tokens or "
+        "--tls_client_ca, or --allow_open_agent_gateway if that is meant");
+  }
+  if (client_tokens) {
+    spdlog::info("client API: {} tenant token(s), admin token {}", o.tenant_tokens.size(),
+                 o.admin_token.empty() ? "not set" : "set");
+  } else {
+    spdlog::warn("client API: open, no client tokens configured: every caller is admin");
+  }
+  if (!o.node_tokens.empty()) {
+    spdlog::info("agent gateway: {} node token(s){}", o.node_tokens.size(),
+                 mtls ? " (and mTLS)" : "");
+  } else if (mtls) {
+    spdlog::info("agent gateway: mTLS, a node's certificate must name it");
+  } else {
+    spdlog::warn("agent gateway: open, any caller may register as any node{}",
+                 client_tokens ? " (--allow_open_agent_gateway)" : "");
   }
   return absl::OkStatus();
 }

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "grpcpp/server_context.h"
+#include "manychip/service/server.h"
 #include "src/service/controller.h"
 
 namespace manychip::internal {
@@ -37,5 +38,12 @@ class Authenticator {
   const std::string admin_token_;
   const bool mtls_;
 };
+
+// Logs which surfaces are open (the client API without tokens, the agent
+// gateway without node tokens or mTLS) and refuses, with
+// FailedPrecondition naming the flags, client tokens over an open agent
+// gateway unless `options.allow_open_agent_gateway`: tokens would protect
+// the jobs while any process could register a node and receive them.
+absl::Status CheckAuthSurfaces(const ServerOptions& options);
 
 }  // namespace manychip::internal

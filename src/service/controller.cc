@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "manychip/codec/model.h"
+#include "manychip/elide_input.h"
 #include "manychip/status.h"
 #include "spdlog/spdlog.h"
 
@@ -200,14 +201,25 @@ Controller::TaskEntry* Controller::FindTask(const std::string& task_id) {
 }
 
 void Controller::FlushOrRetry(const char* when) {
-  if (absl::Status s = Flush(); !s.ok()) {
-    spdlog::error("{}: state store write failed; kept, the next tick retries it: {}", when,
-                  s.ToString());
+  absl::Status s = Flush();
+  if (s.ok()) return;
+  // A disk fault fails every tick: log the first failure, then at most once
+  // per interval with the count, and the recovery once.
+  if (int64_t n = store_errors_.Failed(clock_.Now()); n > 0) {
+    spdlog::error(
+        "{}: state store write failed ({} time(s) since the last line); kept, the "
+        "next tick retries it: {}",
+        when, n, s.ToString());
   }
 }
 
 absl::Status Controller::Flush() {
-  MC_ASSIGN_OR_RETURN(Registrar::Released out, registrar_.Flush(StoreRecords(*this)));
+  absl::StatusOr<Registrar::Released> flushed = registrar_.Flush(StoreRecords(*this));
+  if (!flushed.ok()) return flushed.status();
+  if (int64_t n = store_errors_.Succeeded(); n > 0) {
+    spdlog::info("state store write succeeded after {} failure(s)", n);
+  }
+  Registrar::Released out = *std::move(flushed);
   for (const auto& [node, msg] : out.sends) {
     // A node without a session gets its launches when it reconnects (Reconcile).
     nodes_.Deliver(node, msg);
@@ -245,7 +257,8 @@ void Controller::SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done) 
       spec.id = absl::StrFormat("%s%06d", kJobPrefix, next_job_seq_++);
     } while (jobs_.contains(spec.id));
   } else if (jobs_.contains(spec.id)) {
-    return done(absl::AlreadyExistsError(absl::StrCat("job.id: job ", spec.id, " already exists")));
+    return done(absl::AlreadyExistsError(
+        absl::StrCat("job.id: job ", ElideInput(spec.id), " already exists")));
   }
   const std::string id = spec.id;
   JobEntry job;
@@ -305,7 +318,7 @@ void Controller::FlushAndAck() {
 absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const std::string& id) {
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
   }
   JobEntry& job = it->second;
   if (job.finished()) return job.status.phase();
@@ -335,7 +348,7 @@ absl::StatusOr<v1::JobStatus> Controller::GetJob(const Caller& caller,
                                                  const std::string& id) const {
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
   }
   return WithTasks(it->second);
 }
@@ -356,7 +369,7 @@ absl::StatusOr<v1::ExplainResponse> Controller::Explain(const Caller& caller,
                                                         const std::string& id) const {
   auto it = jobs_.find(id);
   if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", id, " not found"));
+    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
   }
   const JobEntry& job = it->second;
   v1::ExplainResponse out;
@@ -573,7 +586,9 @@ std::vector<v1::NodeStatus> Controller::ListNodes() const {
 absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& node,
                                                           bool schedulable) {
   NodeEntry* found = nodes_.Find(node);
-  if (found == nullptr) return absl::NotFoundError(absl::StrCat("node ", node, " not found"));
+  if (found == nullptr) {
+    return absl::NotFoundError(absl::StrCat("node ", ElideInput(node), " not found"));
+  }
   MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(node, schedulable));
   NodeEntry& n = *found;
   // A new drain (or an uncordon) starts a fresh list of what it evicted.
@@ -836,7 +851,13 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
     if (d.index() == u.device_index()) dev = &d;
   }
   if (dev == nullptr) {
+    // A protocol violation like the others on the stream: the session ends
+    // with a clear code instead of the update vanishing into a log line.
     spdlog::warn("node {} reported health for unknown device {}", node, u.device_index());
+    if (n.link) {
+      n.link->Close(absl::InvalidArgumentError(absl::StrCat(
+          "device_health.device_index: node ", node, " has no device ", u.device_index())));
+    }
     return;
   }
   const bool healthy = u.health() != v1::UNHEALTHY;
@@ -1055,8 +1076,6 @@ void Controller::AddWatcher(const Caller& caller, const std::string& job_id,
   watches_.Add(caller, job_id, std::move(link), current);
 }
 
-void Controller::RemoveWatcher(const WatchLink* link) {
-  watches_.Remove(link);
-}
+void Controller::RemoveWatcher(const WatchLink* link) { watches_.Remove(link); }
 
 }  // namespace manychip::internal

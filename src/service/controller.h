@@ -48,6 +48,7 @@
 #include "src/service/eviction_budget.h"
 #include "src/service/executor.h"
 #include "src/service/launch_tracker.h"
+#include "src/service/log_throttle.h"
 #include "src/service/node_sessions.h"
 #include "src/service/quarantine.h"
 #include "src/service/registrar.h"
@@ -216,6 +217,7 @@ class Controller {
   std::shared_ptr<Quarantine> quarantine_;
   const Clock& clock_;
   Executor* executor_;
+  LogThrottle store_errors_{absl::Seconds(10)};  // "state store write failed" lines
 
   // Controller-thread state.
   std::map<std::string, JobEntry> jobs_;

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
+
 namespace manychip::internal {
 namespace {
 
@@ -91,7 +93,16 @@ absl::StatusCode FromGrpcCode(grpc::StatusCode code) {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(ToGrpcCode(status.code()), std::string(status.message()));
+  absl::string_view message = status.message();
+  if (message.size() <= kMaxErrorMessageBytes) {
+    return grpc::Status(ToGrpcCode(status.code()), std::string(message));
+  }
+  // The last guard against an error that echoes a large input: the message
+  // travels as trailing metadata, and one over the client's limit (8 KiB by
+  // default, after percent-encoding) drops its whole connection.
+  return grpc::Status(
+      ToGrpcCode(status.code()),
+      absl::StrCat(message.substr(0, kMaxErrorMessageBytes), "...(", message.size(), " bytes)"));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

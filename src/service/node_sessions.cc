@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "manychip/elide_input.h"
 
 namespace manychip::internal {
 
@@ -47,14 +48,17 @@ absl::StatusOr<NodeSessions::Node*> NodeSessions::Attach(const std::string& name
                                                          absl::Time now) {
   Node* n = Find(name);
   if (n == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat("node ", name, " is not registered"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", ElideInput(name), " is not registered"));
   }
   if (n->session_id != session_id) {
-    return absl::FailedPreconditionError(absl::StrCat("node ", name, ": session ", session_id,
-                                                      " is stale (current ", n->session_id, ")"));
+    return absl::FailedPreconditionError(absl::StrCat("node ", ElideInput(name), ": session ",
+                                                      session_id, " is stale (current ",
+                                                      n->session_id, ")"));
   }
   if (n->link) {
-    return absl::AlreadyExistsError(absl::StrCat("node ", name, " already has a live session"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("node ", ElideInput(name), " already has a live session"));
   }
   n->link = std::move(link);
   n->last_heartbeat = now;

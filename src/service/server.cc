@@ -4,6 +4,7 @@
 
 #include "manychip/service/server.h"
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -20,12 +21,14 @@
 #include "grpcpp/server_builder.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
+#include "manychip/elide_input.h"
 #include "manychip/status.h"
 #include "manychip/v1/agent.grpc.pb.h"
 #include "manychip/v1/scheduler.grpc.pb.h"
 #include "spdlog/spdlog.h"
 #include "src/service/auth.h"
 #include "src/service/controller.h"
+#include "src/service/expiry_queue.h"
 #include "src/service/grpc_status.h"
 #include "src/service/server_setup.h"
 #include "src/service/stream_outbox.h"
@@ -38,8 +41,9 @@ namespace {
 
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
-  SchedulerService(Controller* controller, const Authenticator* auth, OutboxLimits watch_limits)
-      : controller_(controller), auth_(auth), watch_limits_(watch_limits) {}
+  SchedulerService(Controller* controller, const Authenticator* auth, JobLimits limits,
+                   OutboxLimits watch_limits)
+      : controller_(controller), auth_(auth), limits_(limits), watch_limits_(watch_limits) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const v1::SubmitJobRequest* req,
@@ -50,6 +54,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     v1::Job job = req->job();
     // A tenant token names the tenant; a job that leaves it out is its own.
     if (job.tenant().empty() && !caller->admin) job.set_tenant(caller->tenant);
+    if (absl::Status s = TenantJobId(*caller, job); !s.ok()) return Fail(r, s);
     auto spec = codec::JobFromProto(job, controller_->catalog());
     if (!spec.ok()) return Fail(r, spec.status());
     // The simulator runs jobs without commands; a daemon runs processes.
@@ -61,6 +66,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
                                         "each task as a process)")));
       }
     }
+    if (absl::Status s = CheckJobLimits(*spec, limits_); !s.ok()) return Fail(r, s);
     controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
       controller_->SubmitJob(c, std::move(s), [r, resp](absl::StatusOr<std::string> id) {
         if (id.ok()) resp->set_job_id(*id);
@@ -161,6 +167,28 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     return r;
   }
 
+  // A tenant's own job ids live in its namespace, "<tenant>.<id>", so one
+  // tenant can neither learn that another's id exists (ALREADY_EXISTS) nor
+  // take an id another will use; the answer carries the id as stored. A '.'
+  // in the chosen id is refused, so no two tenants' ids can meet (tenant
+  // names may hold dots, the part after the last one is the tenant's). The
+  // admin, and every caller in open mode, chooses store ids as they are.
+  static absl::Status TenantJobId(const Caller& caller, v1::Job& job) {
+    if (caller.admin || job.id().empty()) return absl::OkStatus();
+    const std::string id = absl::StrCat(caller.tenant, ".", job.id());
+    if (absl::StrContains(job.id(), '.') || id.size() > kMaxJobIdBytes) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("job.id: ", ElideInput(job.id()), ": a tenant's ids are stored as \"",
+                       caller.tenant, ".<id>\", so <id> may hold no '.' and at most ",
+                       std::max<int64_t>(0, static_cast<int64_t>(kMaxJobIdBytes - 1) -
+                                                static_cast<int64_t>(caller.tenant.size())),
+                       " characters"));
+    }
+    job.set_id(id);
+    return absl::OkStatus();
+  }
+  static constexpr size_t kMaxJobIdBytes = 63;  // IsValidId in codec/model.h
+
   absl::Status Admin(const grpc::ServerContextBase& ctx) const {
     MC_ASSIGN_OR_RETURN(Caller c, auth_->ClientCaller(ctx));
     if (!c.admin) return absl::PermissionDeniedError("node operations need the admin token");
@@ -181,6 +209,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
 
   Controller* controller_;
   const Authenticator* auth_;
+  const JobLimits limits_;
   const OutboxLimits watch_limits_;
 };
 
@@ -247,6 +276,23 @@ grpc::ServerWriteReactor<v1::JobEvent>* SchedulerService::WatchJobs(
 
 class SessionReactor;
 
+// What the edge can refuse in a session message without the node's state: a
+// device health update must name a device index and a health the protocol
+// has (an unknown value was taken as HEALTHY and ended an isolation).
+absl::Status CheckAgentMessage(const v1::AgentMessage& m) {
+  if (m.msg_case() != v1::AgentMessage::kDeviceHealth) return absl::OkStatus();
+  const v1::DeviceHealthUpdate& u = m.device_health();
+  if (u.device_index() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("device_health.device_index: must be >= 0, got ", u.device_index()));
+  }
+  if (!v1::DeviceHealth_IsValid(u.health())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("device_health.health: unknown value ", static_cast<int>(u.health())));
+  }
+  return absl::OkStatus();
+}
+
 // The controller's handle on a session: sends are queued here and written
 // one at a time; Close ends the stream with a status.
 class SessionState final : public SessionLink {
@@ -254,6 +300,9 @@ class SessionState final : public SessionLink {
   explicit SessionState(SessionReactor* r) : reactor_(r) {}
   void Send(const v1::ControllerMessage& msg) override;
   void Close(const absl::Status& status) override;
+  // Set once the first message, a valid hello, has been read.
+  void SetHelloSeen() { hello_seen_.store(true); }
+  bool hello_seen() const { return hello_seen_.load(); }
   // Called by the reactor.
   const v1::ControllerMessage* WriteDone(bool ok);
   void Detach();
@@ -267,17 +316,25 @@ class SessionState final : public SessionLink {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  std::atomic<bool> hello_seen_{false};
 };
 
 class SessionReactor final
     : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
  public:
   SessionReactor(grpc::CallbackServerContext* ctx, Controller* controller,
-                 const Authenticator* auth)
+                 const Authenticator* auth, ExpiryQueue* hellos, absl::Duration hello_timeout)
       : ctx_(ctx),
         controller_(controller),
         auth_(auth),
         state_(std::make_shared<SessionState>(this)) {
+    // A stream that never says hello would hold this reactor forever.
+    hellos->Add([weak = std::weak_ptr<SessionState>(state_), hello_timeout] {
+      if (auto st = weak.lock(); st != nullptr && !st->hello_seen()) {
+        st->Close(absl::DeadlineExceededError(
+            absl::StrCat("session: no hello within ", absl::FormatDuration(hello_timeout))));
+      }
+    });
     StartRead(&in_);
   }
 
@@ -298,6 +355,7 @@ class SessionReactor final
       }
       node_ = in_.hello().node();
       session_id_ = in_.hello().session_id();
+      state_->SetHelloSeen();
       controller_->Post("agent.attach",
                         [c = controller_, node = node_, sid = session_id_, st = state_] {
                           if (absl::Status s = c->AttachSession(node, sid, st); !s.ok())
@@ -307,6 +365,10 @@ class SessionReactor final
       if (in_.msg_case() == v1::AgentMessage::kHello) {
         state_->FinishOnce(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                         "session: hello may only be sent once"));
+        return;
+      }
+      if (absl::Status s = CheckAgentMessage(in_); !s.ok()) {
+        state_->FinishOnce(ToGrpcStatus(s));
         return;
       }
       controller_->Post("agent.message", [c = controller_, node = node_, sid = session_id_,
@@ -405,17 +467,20 @@ void SessionState::Detach() {
 
 class GatewayService final : public v1::AgentGateway::CallbackService {
  public:
-  GatewayService(Controller* controller, const Authenticator* auth)
-      : controller_(controller), auth_(auth) {}
+  GatewayService(Controller* controller, const Authenticator* auth, absl::Duration hello_timeout)
+      : controller_(controller),
+        auth_(auth),
+        hello_timeout_(hello_timeout),
+        hellos_(hello_timeout) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
                                      const v1::RegisterRequest* req,
                                      v1::RegisterResponse* resp) override {
     auto* r = ctx->DefaultReactor();
     if (req->api_version() != "v1") {
-      r->Finish(grpc::Status(
-          grpc::StatusCode::FAILED_PRECONDITION,
-          absl::StrCat("api_version: this server speaks v1, got \"", req->api_version(), "\"")));
+      r->Finish(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                             absl::StrCat("api_version: this server speaks v1, got \"",
+                                          ElideInput(req->api_version()), "\"")));
       return r;
     }
     if (absl::Status s = auth_->CheckNode(*ctx, req->node().name()); !s.ok()) {
@@ -451,12 +516,14 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* Session(
       grpc::CallbackServerContext* ctx) override {
-    return new SessionReactor(ctx, controller_, auth_);
+    return new SessionReactor(ctx, controller_, auth_, &hellos_, hello_timeout_);
   }
 
  private:
   Controller* controller_;
   const Authenticator* auth_;
+  const absl::Duration hello_timeout_;
+  ExpiryQueue hellos_;
 };
 
 // ---------------------------------------------------------------- server --
@@ -469,9 +536,10 @@ class GrpcServer final : public Server {
 
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
     scheduler_service_ = std::make_unique<SchedulerService>(
-        parts_->controller.get(), auth_.get(),
+        parts_->controller.get(), auth_.get(), o.job_limits,
         OutboxLimits{.max_queued_bytes = static_cast<size_t>(o.watch_max_queued_bytes)});
-    gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get());
+    gateway_service_ =
+        std::make_unique<GatewayService>(parts_->controller.get(), auth_.get(), o.hello_timeout);
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder b;
@@ -479,6 +547,12 @@ class GrpcServer final : public Server {
     b.RegisterService(scheduler_service_.get());
     b.RegisterService(gateway_service_.get());
     b.SetMaxReceiveMessageSize(o.max_message_bytes);
+    if (!o.accept_compressed_requests) {
+      // See ServerOptions::accept_compressed_requests: the call fails on its
+      // headers, before a byte of the message is inflated.
+      b.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, false);
+      b.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, false);
+    }
     // Agents ping every 10 s to notice a dead daemon; allow it.
     b.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
     b.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -562,10 +636,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& o) {
     spdlog::warn("no TLS configured: plaintext on loopback only ({})", o.listen);
     creds = grpc::InsecureServerCredentials();
   }
+  MC_RETURN_IF_ERROR(internal::CheckAuthSurfaces(o));
   MC_ASSIGN_OR_RETURN(std::unique_ptr<internal::ServerParts> parts, internal::BuildServerParts(o));
   auto auth = std::make_unique<internal::Authenticator>(o.tenant_tokens, o.node_tokens,
                                                         o.admin_token, !o.tls_client_ca.empty());
-  if (auth->open()) spdlog::warn("no client tokens configured: every caller is admin");
   auto server = std::make_unique<internal::GrpcServer>(std::move(parts), std::move(auth));
   MC_RETURN_IF_ERROR(server->Listen(o, std::move(creds)));
   spdlog::info("manychipd listening on {} (port {})", o.listen, server->port());

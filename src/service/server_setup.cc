@@ -62,6 +62,15 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   if (o.max_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max_message_bytes: must be >= 1024");
   }
+  if (o.hello_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--hello_timeout: must be > 0");
+  }
+  if (o.job_limits.max_job_bytes < 1 || o.job_limits.max_field_bytes < 1 ||
+      o.job_limits.max_entries < 1) {
+    return absl::InvalidArgumentError(
+        "--max_job_bytes, --max_job_field_bytes, --max_job_entries: "
+        "must be >= 1");
+  }
   if (o.watch_max_queued_bytes < 1024) {
     return absl::InvalidArgumentError(
         absl::StrCat("--watch_max_queued_bytes: must be >= 1024, got ", o.watch_max_queued_bytes));

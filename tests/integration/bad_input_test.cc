@@ -144,14 +144,7 @@ TEST(BadInputTest, PlaintextRefusesNonLoopback) {
 class SecurityTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::ofstream(c_.File("tenants.json"))
-        << R"({"tok-team-a-0123456789": "team-a", "tok-team-b-0123456789": "team-b"})";
-    std::ofstream(c_.File("nodes.json")) << R"({"tok-node-gpu-1-012345": "gpu-1"})";
-    std::ofstream(c_.File("admin")) << "tok-admin-0123456789\n";
-    ASSERT_TRUE(c_.StartDaemon({"--tenant_tokens=" + c_.File("tenants.json"),
-                                "--node_tokens=" + c_.File("nodes.json"),
-                                "--admin_token_file=" + c_.File("admin")}))
-        << c_.Logs();
+    ASSERT_TRUE(c_.StartDaemon(WriteTokenFiles(c_))) << c_.Logs();
     std::ofstream(c_.File("gpu1.token")) << "tok-node-gpu-1-012345\n";
   }
   Cluster c_;

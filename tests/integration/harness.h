@@ -260,6 +260,17 @@ class Cluster {
   std::map<std::string, std::unique_ptr<Process>> agents_;
 };
 
+// Writes token files for tenants team-a and team-b (tokens below), node
+// gpu-1 and the admin, and returns the manychipd flags that load them.
+inline std::vector<std::string> WriteTokenFiles(const Cluster& c) {
+  std::ofstream(c.File("tenants.json"))
+      << R"({"tok-team-a-0123456789": "team-a", "tok-team-b-0123456789": "team-b"})";
+  std::ofstream(c.File("nodes.json")) << R"({"tok-node-gpu-1-012345": "gpu-1"})";
+  std::ofstream(c.File("admin")) << "tok-admin-0123456789\n";
+  return {"--tenant_tokens=" + c.File("tenants.json"), "--node_tokens=" + c.File("nodes.json"),
+          "--admin_token_file=" + c.File("admin")};
+}
+
 // A job running `script` under /bin/sh on `cards` whole H20 cards per task.
 inline std::string ShellJob(const std::string& tenant, int replicas, int cards,
                             const std::string& script, const std::string& model = "nvidia-h20") {

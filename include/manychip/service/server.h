@@ -15,6 +15,8 @@
 //  - tenant tokens: the caller sees and changes only that tenant's jobs;
 //  - the admin token: everything, plus DrainNode/UncordonNode/ListNodes;
 //  - node tokens: an agent may only register and speak as its own node.
+// Client tokens with neither node tokens nor mTLS are refused at Start
+// unless `allow_open_agent_gateway`; the log says which surfaces are open.
 //
 // Ownership: Server owns everything it creates; Shutdown() stops the
 // services, ends agent sessions and joins the core thread.
@@ -34,6 +36,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "manychip/core/job_limits.h"
 #include "manychip/core/profile.h"
 
 namespace manychip {
@@ -61,6 +64,17 @@ struct ServerOptions {
   // long, unless a task event or a new session proves launches arrive.
   absl::Duration launch_failure_hold = absl::Minutes(2);
   int32_t max_message_bytes = 4 << 20;
+  // gRPC 1.51 applies max_message_bytes to a request's compressed size and
+  // inflates it whole first: a 2 MB gzip request grew to 2 GB. So compressed
+  // requests are refused (UNIMPLEMENTED "Compression algorithm 'gzip' is
+  // disabled") before any is inflated, unless this is set, and then nothing
+  // bounds the inflated size; set it only for trusted clients.
+  bool accept_compressed_requests = false;
+  // An agent stream that sends no hello for this long is ended
+  // (DEADLINE_EXCEEDED); gRPC would keep it open forever.
+  absl::Duration hello_timeout = absl::Seconds(10);
+  // Per-job size limits at submit (job_limits.h).
+  JobLimits job_limits;
   // A WatchJobs client whose unsent events (encoded) would pass this many
   // bytes is cut with ResourceExhausted; it reconnects and gets the current
   // state again. Bounds a slow watcher's memory.
@@ -78,6 +92,11 @@ struct ServerOptions {
   std::map<std::string, std::string> tenant_tokens;  // token -> tenant
   std::map<std::string, std::string> node_tokens;    // token -> node name
   std::string admin_token;
+  // With client tokens the agent gateway must be closed too (node tokens or
+  // mTLS): an open gateway lets any process register a node and receive
+  // tenants' launches, env and secrets included. Start refuses that
+  // combination unless this says it is meant.
+  bool allow_open_agent_gateway = false;
 };
 
 // Reads a token file: JSON object {"<token>": "<tenant or node name>", ...}.
