@@ -568,10 +568,17 @@ CycleResult FrameworkScheduler::RunCycle() {
       pick->second.pop_back();
       if (pick->second.empty()) by_tenant.erase(pick);
       ++j->attempts;
-      if (TryJob(*j, reservation, true)) {
+      SchedulerObserver* const observer = options_.observer;
+      if (observer != nullptr) observer->AttemptStarted();
+      const bool placed = TryJob(*j, reservation, true);
+      if (placed) {
         CommitJob(*j, out);
       } else {
         MarkFailed(*j, now);
+      }
+      if (observer != nullptr) {
+        observer->AttemptFinished(placed ? SchedulerObserver::AttemptResult::kScheduled
+                                         : SchedulerObserver::AttemptResult::kUnschedulable);
       }
     }
     i = end;
@@ -652,6 +659,7 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
       // Pass 0 places without preemption in every flavor; pass 1 preempts.
       bool preempt = pass == 1;
       if (preempt && (postfilters_.empty() || reservation.active)) break;
+      if (preempt && options_.observer != nullptr) options_.observer->PreemptionAttempted();
       for (int32_t f : order) {
         FlavorExplanation ex;
         ex.group = g;
@@ -749,6 +757,9 @@ bool FrameworkScheduler::TryJob(JobRecord& j, Reservation& reservation, bool) {
       for (const auto& [g, t, req, bound] : e.tasks) {
         if (bound) pending_stops_.push_back(TaskRef{e.job_id, g, t});
       }
+    }
+    if (!evicted.empty() && options_.observer != nullptr) {
+      options_.observer->Preempted(static_cast<int32_t>(evicted.size()));
     }
     if (!j.displaced.empty()) {
       spdlog::debug("job {} (tenant {}, priority {}) preempted {}", j.spec.id, j.spec.tenant,

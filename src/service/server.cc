@@ -27,7 +27,9 @@
 #include "src/service/auth.h"
 #include "src/service/controller.h"
 #include "src/service/grpc_status.h"
+#include "src/service/http_server.h"
 #include "src/service/server_setup.h"
+#include "src/service/status_pages.h"
 
 namespace manychip {
 namespace internal {
@@ -37,13 +39,15 @@ namespace {
 
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
-  SchedulerService(Controller* controller, const Authenticator* auth)
-      : controller_(controller), auth_(auth) {}
+  SchedulerService(Controller* controller, const Authenticator* auth,
+                   metrics::DaemonMetrics* metrics)
+      : controller_(controller), auth_(auth), metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const v1::SubmitJobRequest* req,
                                       v1::SubmitJobResponse* resp) override {
     auto* r = ctx->DefaultReactor();
+    const absl::Time arrived = absl::Now();
     auto caller = auth_->ClientCaller(*ctx);
     if (!caller.ok()) return Fail(r, caller.status());
     v1::Job job = req->job();
@@ -60,12 +64,15 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
                                         "each task as a process)")));
       }
     }
-    controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
-      controller_->SubmitJob(c, std::move(s), [r, resp](absl::StatusOr<std::string> id) {
-        if (id.ok()) resp->set_job_id(*id);
-        r->Finish(ToGrpcStatus(id.status()));
-      });
-    });
+    controller_->Post(
+        "api.submit", [this, r, resp, arrived, c = *caller, s = *std::move(spec)]() mutable {
+          controller_->SubmitJob(c, std::move(s),
+                                 [this, r, resp, arrived](absl::StatusOr<std::string> id) {
+                                   metrics_->ObserveSubmit(absl::Now() - arrived, id.ok());
+                                   if (id.ok()) resp->set_job_id(*id);
+                                   r->Finish(ToGrpcStatus(id.status()));
+                                 });
+        });
     return r;
   }
 
@@ -180,6 +187,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
 
   Controller* controller_;
   const Authenticator* auth_;
+  metrics::DaemonMetrics* metrics_;
 };
 
 // A WatchJobs stream: a bounded outbox with at most one write in flight.
@@ -313,10 +321,11 @@ class SessionReactor final
     : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
  public:
   SessionReactor(grpc::CallbackServerContext* ctx, Controller* controller,
-                 const Authenticator* auth)
+                 const Authenticator* auth, metrics::DaemonMetrics* metrics)
       : ctx_(ctx),
         controller_(controller),
         auth_(auth),
+        metrics_(metrics),
         state_(std::make_shared<SessionState>(this)) {
     StartRead(&in_);
   }
@@ -338,6 +347,7 @@ class SessionReactor final
       }
       node_ = in_.hello().node();
       session_id_ = in_.hello().session_id();
+      metrics_->SessionOpened();
       controller_->Post("agent.attach",
                         [c = controller_, node = node_, sid = session_id_, st = state_] {
                           if (absl::Status s = c->AttachSession(node, sid, st); !s.ok())
@@ -349,6 +359,7 @@ class SessionReactor final
                                         "session: hello may only be sent once"));
         return;
       }
+      if (in_.msg_case() == v1::AgentMessage::kHeartbeat) metrics_->Heartbeat();
       controller_->Post("agent.message", [c = controller_, node = node_, sid = session_id_,
                                           m = std::move(in_)] { c->OnAgentMessage(node, sid, m); });
     }
@@ -363,6 +374,7 @@ class SessionReactor final
   void OnDone() override {
     state_->Detach();
     if (!node_.empty()) {
+      metrics_->SessionClosed();
       controller_->Post("agent.detach", [c = controller_, node = node_, sid = session_id_] {
         c->DetachSession(node, sid);
       });
@@ -374,6 +386,7 @@ class SessionReactor final
   grpc::CallbackServerContext* ctx_;
   Controller* controller_;
   const Authenticator* auth_;
+  metrics::DaemonMetrics* metrics_;
   std::shared_ptr<SessionState> state_;
   v1::AgentMessage in_;
   std::string node_;
@@ -445,8 +458,8 @@ void SessionState::Detach() {
 
 class GatewayService final : public v1::AgentGateway::CallbackService {
  public:
-  GatewayService(Controller* controller, const Authenticator* auth)
-      : controller_(controller), auth_(auth) {}
+  GatewayService(Controller* controller, const Authenticator* auth, metrics::DaemonMetrics* metrics)
+      : controller_(controller), auth_(auth), metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* ctx,
                                      const v1::RegisterRequest* req,
@@ -479,12 +492,13 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* Session(
       grpc::CallbackServerContext* ctx) override {
-    return new SessionReactor(ctx, controller_, auth_);
+    return new SessionReactor(ctx, controller_, auth_, metrics_);
   }
 
  private:
   Controller* controller_;
   const Authenticator* auth_;
+  metrics::DaemonMetrics* metrics_;
 };
 
 // ---------------------------------------------------------------- server --
@@ -496,8 +510,10 @@ class GrpcServer final : public Server {
   ~GrpcServer() override { Shutdown(); }
 
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
-    scheduler_service_ = std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get());
-    gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get());
+    scheduler_service_ = std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get(),
+                                                            parts_->metrics.get());
+    gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get(),
+                                                        parts_->metrics.get());
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder b;
@@ -514,10 +530,18 @@ class GrpcServer final : public Server {
       return absl::UnavailableError(absl::StrCat("listen: cannot bind ", o.listen));
     }
     parts_->controller->Start();
+    if (!o.http_listen.empty()) {
+      MC_ASSIGN_OR_RETURN(std::shared_ptr<const HttpRouter> router,
+                          MakeStatusRouter(parts_->controller.get(), parts_->metrics.get()));
+      MC_ASSIGN_OR_RETURN(http_, HttpServer::Start(o.http_listen, std::move(router)));
+      spdlog::info("manychipd status pages on {} (port {}): /metrics /healthz /readyz /",
+                   o.http_listen, http_->port());
+    }
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
+  int http_port() const override { return http_ == nullptr ? 0 : http_->port(); }
 
   void Wait() override { done_.WaitForNotification(); }
 
@@ -527,6 +551,8 @@ class GrpcServer final : public Server {
       if (shut_down_) return;
       shut_down_ = true;
     }
+    // The status pages go first: their pending replies then drop quietly.
+    if (http_ != nullptr) http_->Stop();
     if (server_ != nullptr) {
       // Ends agent sessions and watches (their reactors finish on cancel)
       // while the controller still runs to answer in-flight unary calls.
@@ -543,6 +569,7 @@ class GrpcServer final : public Server {
   std::unique_ptr<SchedulerService> scheduler_service_;
   std::unique_ptr<GatewayService> gateway_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
   absl::Notification done_;
   std::mutex shutdown_mu_;

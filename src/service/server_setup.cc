@@ -9,6 +9,7 @@
 #include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
+#include "src/service/metered_store.h"
 #include "src/service/quarantine.h"
 
 namespace manychip {
@@ -75,12 +76,15 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   } else {
     MC_ASSIGN_OR_RETURN(store, OpenSqliteStateStore(o.state_path));
   }
+  parts->metrics = std::make_unique<metrics::DaemonMetrics>(o.profile.name);
+  store = std::make_unique<MeteredStateStore>(std::move(store), parts->metrics.get());
   SchedulerOptions so;
   so.catalog = parts->catalog;
   so.adapters = parts->registry.get();
   so.clock = parts->clock.get();
   so.seed = o.seed;
   so.profile = o.profile;
+  if (!o.http_listen.empty()) so.observer = parts->metrics->scheduler_observer();
   // Devices whose tasks wait for an eviction slot, and nodes that did not
   // acknowledge launches, take no new work.
   auto quarantine = std::make_shared<Quarantine>();
