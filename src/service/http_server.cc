@@ -157,7 +157,7 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 struct HttpServer::State {
-  asio::io_context io{1};
+  asio::io_context io;
   tcp::acceptor acceptor{io};
   std::shared_ptr<const HttpRouter> router;
   std::shared_ptr<Hub> hub = std::make_shared<Hub>();
@@ -221,6 +221,10 @@ void HttpServer::Stop() {
   }
   state_->io.stop();
   if (thread_.joinable()) thread_.join();
+  // The thread is gone: closing here races nothing, and new connections are
+  // refused instead of waiting in the backlog.
+  beast::error_code ignored;
+  state_->acceptor.close(ignored);
 }
 
 }  // namespace manychip::internal
