@@ -28,9 +28,10 @@ namespace manychip::metrics {
 // A pending job's state for the pending gauges.
 struct PendingJob {
   std::string job_id;
-  // RejectReasonCode of the first flavor its last attempt tried (the reason
-  // `manychipctl explain` counts most), "NOT_ATTEMPTED" before the first
-  // attempt, "NOT_EXAMINED" beyond the snapshot's explain budget.
+  // RejectReasonCode of the node reason `manychipctl explain` counts most
+  // for the job's first flavor (else that flavor's outcome, e.g.
+  // QUOTA_EXCEEDED), "NOT_ATTEMPTED" before the first attempt,
+  // "NOT_EXAMINED" beyond the snapshot's explain budget.
   std::string reason;
   // kube-scheduler's queue names: "active" (not tried yet) or
   // "unschedulable" (tried, waiting for capacity or its back-off).

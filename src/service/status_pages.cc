@@ -14,12 +14,13 @@
 namespace manychip::internal {
 namespace {
 
-// The reason `manychipctl explain` would put first: the first flavor's
-// outcome, else its most counted node reason.
+// The reason `manychipctl explain` puts first: the first flavor's most
+// counted node reason, else its outcome (quota, backfill: no node counts).
+// A gang's "gang incomplete" outcome says less than the node counts do.
 std::string FirstReason(const Explanation& e) {
   for (const FlavorExplanation& f : e.flavors) {
-    if (f.outcome != RejectReason::kNone) return std::string(RejectReasonCode(f.outcome));
     if (!f.reasons.empty()) return std::string(RejectReasonCode(f.reasons.front().first));
+    if (f.outcome != RejectReason::kNone) return std::string(RejectReasonCode(f.outcome));
   }
   return "UNKNOWN";
 }
