@@ -224,6 +224,17 @@ void BM_PlaceSingleCard_Metrics(benchmark::State& state) {
   PlaceSingleCard(state, m.scheduler_observer());
 }
 BENCHMARK(BM_PlaceSingleCard_Metrics)->Arg(5000)->Unit(benchmark::kMillisecond);
+// The hook alone, per attempt: the bound on the gap above that noise on a
+// shared machine cannot hide (divide by BM_PlaceSingleCard's time per job).
+void BM_MetricsHookPerAttempt(benchmark::State& state) {
+  metrics::DaemonMetrics m(DefaultProfile().name);
+  SchedulerObserver* o = m.scheduler_observer();
+  for (auto _ : state) {
+    o->AttemptStarted();
+    o->AttemptFinished(SchedulerObserver::AttemptResult::kScheduled);
+  }
+}
+BENCHMARK(BM_MetricsHookPerAttempt);
 
 void BM_PlaceFractional(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
