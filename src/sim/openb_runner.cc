@@ -10,7 +10,7 @@
 #include "manychip/sim/openb_metrics.h"
 #include "manychip/sim/openb_protocol.h"
 #include "manychip/status.h"
-#include "src/plugins/score_fgd.h"
+#include "src/plugins/fgd_score.h"
 
 namespace manychip::sim {
 namespace {
