@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "manychip/core/normalized_units.h"
 
 namespace manychip::metrics {
 namespace {
@@ -25,9 +26,10 @@ int64_t PerDeviceShare(const v1::Job& job, const v1::TaskStatus& t) {
   return 1000;
 }
 
+// Capacity is not tied to a job kind: cards count at their training factor.
 int64_t H20e(const Catalog& catalog, const std::string& model, int64_t milli) {
   const DeviceModelSpec* m = catalog.Find(model);
-  return m == nullptr ? 0 : milli * m->training_factor_milli / 1000;
+  return m == nullptr ? 0 : DeviceUnits(catalog, m->index, JobKind::kTraining, milli);
 }
 
 // node name -> device index -> model id.

@@ -10,8 +10,9 @@
 //   manychip_node_schedulable{node}
 //   manychip_tenant_allocated_milli_devices{tenant}, manychip_tenant_allocated_h20e_milli{tenant}
 //   manychip_jobs{phase}, manychip_pending_jobs{reason}, scheduler_pending_pods{queue}
-// H20-equivalents weigh each card by its catalog training factor (1000 = one
-// reference card), the unit of the "h20e" quota key (core/quota.h).
+// H20-equivalents are the normalized units of core/normalized_units.h (1000 =
+// one reference card, the "h20e" quota key), at the training factor: a pool
+// card is not tied to a job kind (docs/design/normalized-units.md).
 //
 // Thread-safety: plain values and pure functions.
 

@@ -75,8 +75,10 @@ int64_t ListNodesAllocated(Cluster& c) {
   return sum;
 }
 
-// Starts the daemon with its status listener and returns that port (0 on failure).
-int StartDaemonWithHttp(Cluster& c) {
+// Starts the daemon with its status listener and two ready nodes, gpu-1
+// (8 x H20, x86_64) and npu-1 (8 x Ascend 910B, aarch64). Returns the
+// listener's port, 0 on failure.
+int StartClusterWithHttp(Cluster& c) {
   if (!c.StartDaemon({"--http_listen=127.0.0.1:0", "--http_port_file=" + c.File("http_port")})) {
     return 0;
   }
@@ -87,7 +89,9 @@ int StartDaemonWithHttp(Cluster& c) {
         return static_cast<bool>(in >> port);
       },
       absl::Seconds(5));
-  return port;
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  c.StartAgent("npu-1", Src("examples/inventories/arm-ascend-910b.json"));
+  return c.WaitNodes(2, absl::Seconds(15)) ? port : 0;
 }
 
 std::string SubmitOk(Cluster& c, const std::string& name, const std::string& json) {
@@ -127,11 +131,8 @@ TEST(OperationsTest, PrometheusScrapesTheDaemonAndPromQlReturnsTheAllocation) {
   ASSERT_FALSE(prometheus.empty())
       << "this test needs a Prometheus server: apt-get install prometheus (scripts/bootstrap.sh)";
   Cluster c;
-  const int http_port = StartDaemonWithHttp(c);
+  const int http_port = StartClusterWithHttp(c);
   ASSERT_GT(http_port, 0) << c.Logs();
-  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
-  c.StartAgent("npu-1", Src("examples/inventories/arm-ascend-910b.json"));
-  ASSERT_TRUE(c.WaitNodes(2, absl::Seconds(15))) << c.Logs();
   const std::string id = SubmitOk(c, "job.json", ShellJob("team-a", 1, 3, "sleep 120"));
   ASSERT_TRUE(c.WaitPhase(id, v1::RUNNING, absl::Seconds(15))) << c.Logs();
   const int64_t allocated = ListNodesAllocated(c);
@@ -228,11 +229,8 @@ TEST(OperationsTest, DashboardInHeadlessChromiumShowsNodesPendingReasonAndLiveNu
   ASSERT_FALSE(chromium.empty())
       << "this test needs a browser: apt-get install chromium (scripts/bootstrap.sh)";
   Cluster c;
-  const int http_port = StartDaemonWithHttp(c);
+  const int http_port = StartClusterWithHttp(c);
   ASSERT_GT(http_port, 0) << c.Logs();
-  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
-  c.StartAgent("npu-1", Src("examples/inventories/arm-ascend-910b.json"));
-  ASSERT_TRUE(c.WaitNodes(2, absl::Seconds(15))) << c.Logs();
   // No node has Kunlun cards: this job stays pending, and explain says why.
   const std::string pending =
       SubmitOk(c, "pending.json", ShellJob("team-b", 1, 1, "true", "kunlun-p800"));
