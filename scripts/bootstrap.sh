@@ -10,6 +10,7 @@ packages=(
   libabsl-dev libspdlog-dev libboost-dev libboost-filesystem-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   openssl  # the mutual-TLS integration test makes its certificates with it
+  etcd-server etcd-client  # the etcd StateStore's tests start a real etcd on loopback
   prometheus-cpp-dev  # manychipd's /metrics (the core library)
   prometheus chromium  # the operations integration test scrapes and renders with them
 )

@@ -22,7 +22,8 @@
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
-ABSL_FLAG(std::string, state, "manychip.db", "SQLite state file, or :memory:");
+ABSL_FLAG(std::string, state, "manychip.db",
+          "SQLite state file, :memory:, or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]");
 ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
 ABSL_FLAG(std::string, adapter_dir, "", "directory of third-party adapter .so files (C ABI)");
 ABSL_FLAG(std::string, profile, "", "scheduler profile JSON (default profile if empty)");

@@ -9,6 +9,7 @@
 #include "manychip/codec/model.h"
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
+#include "manychip/store/state_url.h"
 #include "src/service/metered_store.h"
 #include "src/service/quarantine.h"
 
@@ -70,12 +71,8 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   if (!o.adapter_dir.empty()) MC_RETURN_IF_ERROR(LoadAdapterDir(o.adapter_dir, *parts->registry));
   parts->clock = std::make_unique<RealClock>();
 
-  std::unique_ptr<StateStore> store;
-  if (o.state_path == ":memory:") {
-    store = NewInMemoryStateStore();
-  } else {
-    MC_ASSIGN_OR_RETURN(store, OpenSqliteStateStore(o.state_path));
-  }
+  // A file path, :memory:, or etcd://HOST:PORT[,...][/PREFIX] (state_url.h).
+  MC_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, OpenStateStore(o.state_path));
   parts->metrics = std::make_unique<metrics::DaemonMetrics>(o.profile.name);
   store = std::make_unique<MeteredStateStore>(std::move(store), parts->metrics.get());
   SchedulerOptions so;

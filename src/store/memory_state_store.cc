@@ -7,7 +7,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "manychip/status.h"
 #include "manychip/store/state_store.h"
+#include "src/store/write_checks.h"
 
 namespace manychip {
 namespace {
@@ -16,20 +18,7 @@ class InMemoryStateStore final : public StateStore {
  public:
   absl::Status Write(const StoreWrite& w) override {
     // Validate first so a rejected write leaves nothing behind.
-    for (const v1::JobStatus& j : w.put_jobs) {
-      if (j.job().id().empty())
-        return absl::InvalidArgumentError("put_jobs: job.id: must not be empty");
-    }
-    for (const BindingRecord& b : w.put_bindings) {
-      if (b.task.task_id().empty()) {
-        return absl::InvalidArgumentError("put_bindings: task.task_id: must not be empty");
-      }
-    }
-    for (const NodeRecord& n : w.put_nodes) {
-      if (n.node.name().empty()) {
-        return absl::InvalidArgumentError("put_nodes: node.name: must not be empty");
-      }
-    }
+    MC_RETURN_IF_ERROR(internal::CheckRecordKeys(w));
     absl::MutexLock lock(&mu_);
     for (const v1::JobStatus& j : w.put_jobs) {
       v1::JobStatus copy = j;

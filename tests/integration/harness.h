@@ -30,6 +30,7 @@
 #include "manychip/codec/json.h"
 #include "manychip/v1/agent.grpc.pb.h"
 #include "manychip/v1/scheduler.grpc.pb.h"
+#include "tests/testing/child_process.h"
 
 extern char** environ;
 
@@ -48,77 +49,6 @@ inline std::string Slurp(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-// Polls `pred` every 20 ms until true or `timeout`.
-inline bool WaitFor(const std::function<bool()>& pred, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (pred()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return pred();
-}
-
-// A child process with stdout+stderr in a log file.
-class Process {
- public:
-  Process(const std::vector<std::string>& argv, const std::string& log) : log_(log) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    if (posix_spawn(&pid_, args[0], &fa, nullptr, args.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~Process() { Kill(SIGKILL); }
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-
-  pid_t pid() const { return pid_; }
-  const std::string& log() const { return log_; }
-
-  void Kill(int sig) {
-    if (pid_ <= 0) return;
-    ::kill(pid_, sig);
-    Wait();
-  }
-  // Waits for exit; returns the exit status (or 128+signal), -1 on timeout.
-  int Wait(absl::Duration timeout = absl::Seconds(10)) {
-    if (pid_ <= 0) return status_;
-    const absl::Time deadline = absl::Now() + timeout;
-    while (true) {
-      int st = 0;
-      const pid_t r = ::waitpid(pid_, &st, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-        return status_;
-      }
-      if (absl::Now() > deadline) return -1;
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-  }
-  bool running() {
-    if (pid_ <= 0) return false;
-    int st = 0;
-    const pid_t r = ::waitpid(pid_, &st, WNOHANG);
-    if (r == pid_) {
-      pid_ = -1;
-      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-      return false;
-    }
-    return true;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int status_ = -1;
-  std::string log_;
-};
 
 struct CtlResult {
   int code = -1;

@@ -2,8 +2,9 @@
 
 // StateStore: the daemon's durable state — jobs, task bindings, node
 // registrations and an append-only event log — behind one small interface so
-// the embedded SQLite backend and an in-memory one for tests (and, later, an
-// etcd one for HA) are interchangeable.
+// the embedded SQLite backend, an in-memory one for tests and an etcd one for
+// HA (etcd_state_store.h) are interchangeable; state_url.h opens the one a
+// `--state` value names.
 //
 // Records are the v1 wire messages (scheduler.proto, types.proto), so the
 // stored form evolves by proto's field rules and needs no second schema.

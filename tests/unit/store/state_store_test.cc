@@ -6,10 +6,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "manychip/store/etcd_state_store.h"
+#include "tests/testing/etcd_process.h"
 
 namespace manychip {
 namespace {
@@ -50,22 +57,59 @@ class TempDir {
     fs::remove_all(path_, ec);
   }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
 
  private:
   std::string path_;
 };
 
-// Both backends must honour the same contract.
-class StateStoreContractTest : public ::testing::TestWithParam<bool> {
+// A backend under test: opens (or reopens) the store kept at `place`.
+struct Backend {
+  std::string name;
+  bool durable;
+  std::function<absl::StatusOr<std::unique_ptr<StateStore>>(const std::string& place)> open;
+};
+
+void PrintTo(const Backend& b, std::ostream* os) { *os << b.name; }
+
+// One etcd for the whole binary, each test on its own prefix; started on
+// first use, killed at exit (a static's destructor). No etcd binary fails the etcd tests.
+testing::EtcdCluster* SharedEtcd() {
+  static absl::StatusOr<std::unique_ptr<testing::EtcdCluster>> etcd =
+      testing::EtcdCluster::Start(1);
+  EXPECT_TRUE(etcd.ok()) << etcd.status();
+  return etcd.ok() ? etcd->get() : nullptr;
+}
+
+std::vector<Backend> AllBackends() {
+  return {
+      {"InMemory", false,
+       [](const std::string&) -> absl::StatusOr<std::unique_ptr<StateStore>> {
+         return NewInMemoryStateStore();
+       }},
+      {"Sqlite", true,
+       [](const std::string& place) { return OpenSqliteStateStore(place + "/state.db"); }},
+      {"Etcd", true,
+       [](const std::string& place) -> absl::StatusOr<std::unique_ptr<StateStore>> {
+         testing::EtcdCluster* etcd = SharedEtcd();
+         if (etcd == nullptr) return absl::FailedPreconditionError("no etcd");
+         EtcdStoreOptions o;
+         o.endpoints = {etcd->endpoint(0)};
+         o.prefix = place;  // the temp dir's path: unique per test
+         return OpenEtcdStateStore(o);
+       }},
+  };
+}
+
+// Every backend must honour the same contract.
+class StateStoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
-  void SetUp() override {
-    if (GetParam()) {
-      auto s = OpenSqliteStateStore(dir_.File("state.db"));
-      ASSERT_TRUE(s.ok()) << s.status();
-      store_ = std::move(*s);
-    } else {
-      store_ = NewInMemoryStateStore();
-    }
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto s = GetParam().open(dir_.path());
+    ASSERT_TRUE(s.ok()) << s.status();
+    store_ = std::move(*s);
   }
   TempDir dir_;
   std::unique_ptr<StateStore> store_;
@@ -138,29 +182,126 @@ TEST_P(StateStoreContractTest, RejectedWriteLeavesNothing) {
   EXPECT_TRUE(snap->jobs.empty()) << "the valid half of a rejected write must not land";
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, StateStoreContractTest, ::testing::Values(false, true),
-                         [](const auto& info) { return info.param ? "Sqlite" : "InMemory"; });
+TEST_P(StateStoreContractTest, RejectsRecordsWithoutKeys) {
+  StoreWrite b;
+  b.put_bindings = {MakeBinding("j1", "", "n1")};
+  EXPECT_EQ(store_->Write(b).code(), absl::StatusCode::kInvalidArgument);
+  StoreWrite n;
+  n.put_nodes = {NodeRecord{}};
+  n.events = {{.unix_ms = 1, .kind = "node.added", .subject = "", .detail = ""}};
+  EXPECT_EQ(store_->Write(n).code(), absl::StatusCode::kInvalidArgument);
+  auto snap = store_->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  EXPECT_TRUE(snap->bindings.empty());
+  EXPECT_TRUE(snap->nodes.empty());
+  EXPECT_EQ(snap->last_event_seq, 0) << "a rejected write's events must not be numbered";
+}
 
-TEST(SqliteStateStoreTest, SurvivesReopen) {
-  TempDir dir;
-  const std::string path = dir.File("state.db");
-  {
-    auto s = OpenSqliteStateStore(path);
-    ASSERT_TRUE(s.ok()) << s.status();
+TEST_P(StateStoreContractTest, DeleteAfterPutInOneWriteWins) {
+  StoreWrite w;
+  w.put_bindings = {MakeBinding("j1", "j1/a/0", "n1"), MakeBinding("j1", "j1/a/1", "n1")};
+  w.delete_bindings = {"j1/a/0"};
+  NodeRecord n;
+  n.node.set_name("n1");
+  w.put_nodes = {n};
+  w.delete_nodes = {"n1"};
+  ASSERT_TRUE(store_->Write(w).ok());
+  auto snap = store_->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_EQ(snap->bindings.size(), 1u);
+  EXPECT_EQ(snap->bindings[0].task.task_id(), "j1/a/1");
+  EXPECT_TRUE(snap->nodes.empty());
+}
+
+TEST_P(StateStoreContractTest, EventsPageInSeqOrder) {
+  for (int i = 0; i < 5; ++i) {
     StoreWrite w;
-    w.put_jobs = {MakeJob("j1", v1::RUNNING)};
-    w.put_bindings = {MakeBinding("j1", "j1/main/0", "n7")};
-    ASSERT_TRUE((*s)->Write(w).ok());
+    w.events = {{.unix_ms = i, .kind = "k", .subject = absl::StrCat("s", i), .detail = ""}};
+    ASSERT_TRUE(store_->Write(w).ok());
   }
-  auto s = OpenSqliteStateStore(path);
-  ASSERT_TRUE(s.ok()) << s.status();
-  auto snap = (*s)->Load();
-  ASSERT_TRUE(snap.ok());
+  auto first = store_->Events(0, 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].seq, 1);
+  EXPECT_EQ((*first)[1].subject, "s1");
+  auto rest = store_->Events(2, 10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 3u);
+  EXPECT_EQ((*rest)[0].seq, 3);
+  EXPECT_EQ((*rest)[2].seq, 5);
+  auto none = store_->Events(5, 10);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+// More records than one etcd Txn carries (128 ops): the write still lands
+// whole on every backend.
+TEST_P(StateStoreContractTest, LargeWriteLandsWhole) {
+  StoreWrite w;
+  for (int i = 0; i < 300; ++i) {
+    const std::string id = absl::StrFormat("j%04d", i);
+    w.put_jobs.push_back(MakeJob(id, v1::PENDING));
+    w.put_bindings.push_back(MakeBinding(id, id + "/main/0", "n1"));
+    w.events.push_back({.unix_ms = i, .kind = "job.submitted", .subject = id, .detail = ""});
+  }
+  ASSERT_TRUE(store_->Write(w).ok());
+  auto snap = store_->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
+  ASSERT_EQ(snap->jobs.size(), 300u);
+  EXPECT_EQ(snap->jobs[299].job().id(), "j0299");
+  EXPECT_EQ(snap->bindings.size(), 300u);
+  EXPECT_EQ(snap->last_event_seq, 300);
+  auto events = store_->Events(290, 100);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 10u);
+  EXPECT_EQ(events->back().subject, "j0299");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StateStoreContractTest, ::testing::ValuesIn(AllBackends()),
+                         [](const auto& info) { return info.param.name; });
+
+// The durable backends keep everything across a reopen, and number events
+// on from where they were.
+class DurableStateStoreTest : public StateStoreContractTest {};
+
+TEST_P(DurableStateStoreTest, SurvivesReopen) {
+  StoreWrite w;
+  w.put_jobs = {MakeJob("j1", v1::RUNNING)};
+  w.put_bindings = {MakeBinding("j1", "j1/main/0", "n7")};
+  NodeRecord n;
+  n.node.set_name("n7");
+  n.schedulable = false;
+  w.put_nodes = {n};
+  w.events = {{.unix_ms = 1, .kind = "job.submitted", .subject = "j1", .detail = ""}};
+  ASSERT_TRUE(store_->Write(w).ok());
+  Reopen();
+  auto snap = store_->Load();
+  ASSERT_TRUE(snap.ok()) << snap.status();
   ASSERT_EQ(snap->jobs.size(), 1u);
   EXPECT_EQ(snap->jobs[0].phase(), v1::RUNNING);
   ASSERT_EQ(snap->bindings.size(), 1u);
   EXPECT_EQ(snap->bindings[0].task.node(), "n7");
+  ASSERT_EQ(snap->nodes.size(), 1u);
+  EXPECT_FALSE(snap->nodes[0].schedulable);
+  EXPECT_EQ(snap->last_event_seq, 1);
+  StoreWrite more;
+  more.events = {{.unix_ms = 2, .kind = "job.finished", .subject = "j1", .detail = ""}};
+  ASSERT_TRUE(store_->Write(more).ok());
+  auto events = store_->Events(0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[1].seq, 2);
+  EXPECT_EQ((*events)[1].kind, "job.finished");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, DurableStateStoreTest, ::testing::ValuesIn([] {
+                           std::vector<Backend> durable;
+                           for (Backend& b : AllBackends()) {
+                             if (b.durable) durable.push_back(std::move(b));
+                           }
+                           return durable;
+                         }()),
+                         [](const auto& info) { return info.param.name; });
 
 TEST(SqliteStateStoreTest, CorruptFileIsDataLossNotRecreated) {
   TempDir dir;
