@@ -22,6 +22,7 @@
 #include "manychip/core/cluster_state.h"
 #include "manychip/core/scheduler.h"
 #include "manychip/framework/registry.h"
+#include "src/metrics/daemon_metrics.h"
 
 namespace manychip {
 namespace {
@@ -126,11 +127,13 @@ NodeSpec MakeNode(int i, int model_slot) {
 }
 
 std::unique_ptr<Scheduler> MakeScheduler(const FakeClock* clock, int nodes, ProfileSpec profile,
-                                         bool one_model = false) {
+                                         bool one_model = false,
+                                         SchedulerObserver* observer = nullptr) {
   SchedulerOptions o;
   o.catalog = BenchCatalog();
   o.clock = clock;
   o.profile = std::move(profile);
+  o.observer = observer;
   auto s = Scheduler::Create(std::move(o));
   if (!s.ok()) {
     fprintf(stderr, "scheduler: %s\n", s.status().ToString().c_str());
@@ -203,16 +206,35 @@ void RunBatches(benchmark::State& state, Scheduler& s, FakeClock& clock, int64_t
       benchmark::Counter(static_cast<double>(placed) / static_cast<double>(state.iterations()));
 }
 
-void BM_PlaceSingleCard(benchmark::State& state) {
+void PlaceSingleCard(benchmark::State& state, SchedulerObserver* observer) {
   const int nodes = static_cast<int>(state.range(0));
   FakeClock clock(absl::FromUnixSeconds(0));
-  auto s = MakeScheduler(&clock, nodes, DefaultProfile());
+  auto s = MakeScheduler(&clock, nodes, DefaultProfile(), false, observer);
   std::vector<int32_t> models = AllModels();
   RunBatches(
       state, *s, clock, int64_t{nodes} * 8000,
       [&](int64_t i) { return OneTaskJob(absl::StrCat("j", i), 1000, models); }, 1000);
 }
+void BM_PlaceSingleCard(benchmark::State& state) { PlaceSingleCard(state, nullptr); }
 BENCHMARK(BM_PlaceSingleCard)->Arg(5000)->Unit(benchmark::kMillisecond);
+// The same with manychipd's metrics hook on (what --http_listen turns on):
+// the cost of the metrics on the hot path is the gap to BM_PlaceSingleCard.
+void BM_PlaceSingleCard_Metrics(benchmark::State& state) {
+  metrics::DaemonMetrics m(DefaultProfile().name);
+  PlaceSingleCard(state, m.scheduler_observer());
+}
+BENCHMARK(BM_PlaceSingleCard_Metrics)->Arg(5000)->Unit(benchmark::kMillisecond);
+// The hook alone, per attempt: the bound on the gap above that noise on a
+// shared machine cannot hide (divide by BM_PlaceSingleCard's time per job).
+void BM_MetricsHookPerAttempt(benchmark::State& state) {
+  metrics::DaemonMetrics m(DefaultProfile().name);
+  SchedulerObserver* o = m.scheduler_observer();
+  for (auto _ : state) {
+    o->AttemptStarted();
+    o->AttemptFinished(SchedulerObserver::AttemptResult::kScheduled);
+  }
+}
+BENCHMARK(BM_MetricsHookPerAttempt);
 
 void BM_PlaceFractional(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));

@@ -11,7 +11,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   openssl  # the mutual-TLS integration test makes its certificates with it
   etcd-server etcd-client  # the etcd StateStore's tests start a real etcd on loopback
-  chromium  # headless: the simulator report screenshot test (and the dashboard test) render with it
+  prometheus-cpp-dev  # manychipd's /metrics (the core library)
+  prometheus chromium  # the operations integration test scrapes and renders with them
 )
 
 missing=()

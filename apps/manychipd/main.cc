@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -31,6 +32,10 @@ ABSL_FLAG(std::string, catalog, "",
 ABSL_FLAG(std::string, adapter_dir, "", "directory of third-party adapter .so files (C ABI)");
 ABSL_FLAG(std::string, profile, "", "scheduler profile JSON (default profile if empty)");
 ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
+ABSL_FLAG(std::string, http_listen, "",
+          "status listener for /metrics, /healthz, /readyz and the dashboard at / "
+          "(loopback only, e.g. 127.0.0.1:9090; port 0 = any free port); empty = off");
+ABSL_FLAG(std::string, http_port_file, "", "write the status listener's bound port here");
 ABSL_FLAG(int64_t, seed, 42, "scheduler seed");
 ABSL_FLAG(absl::Duration, heartbeat_interval, absl::Seconds(5), "agent heartbeat interval");
 ABSL_FLAG(absl::Duration, node_grace, absl::Seconds(40),
@@ -87,6 +92,7 @@ int main(int argc, char** argv) {
   o.adapter_dir = absl::GetFlag(FLAGS_adapter_dir);
   o.listen = absl::GetFlag(FLAGS_listen);
   o.state_path = absl::GetFlag(FLAGS_state);
+  o.http_listen = absl::GetFlag(FLAGS_http_listen);
   auto catalog = manychip::FlagOrDataFile(absl::GetFlag(FLAGS_catalog), "catalog/devices.json");
   if (!catalog.ok()) return Fail(catalog.status(), 2);
   o.catalog_path = *std::move(catalog);
@@ -142,13 +148,17 @@ int main(int argc, char** argv) {
   auto server = manychip::Server::Start(o);
   if (!server.ok()) return Fail(server.status(), 1);
   manychip::Server* s = server->get();
-  if (const std::string f = absl::GetFlag(FLAGS_port_file); !f.empty()) {
+  // Readers never see a half-written port file: each is renamed into place.
+  for (const auto& [f, port] :
+       {std::pair{absl::GetFlag(FLAGS_port_file), (*server)->port()},
+        std::pair{absl::GetFlag(FLAGS_http_port_file), (*server)->http_port()}}) {
+    if (f.empty()) continue;
     const std::string tmp = f + ".tmp";
     {
       std::ofstream out(tmp);
-      out << (*server)->port() << "\n";
+      out << port << "\n";
     }
-    std::rename(tmp.c_str(), f.c_str());  // readers never see a half-written file
+    std::rename(tmp.c_str(), f.c_str());
   }
   manychip::OnShutdownSignal([s](int sig) {
     spdlog::info("manychipd: signal {}, shutting down", sig);

@@ -392,12 +392,19 @@ CycleResult FrameworkScheduler::RunCycle() {
                                       QueuedJobInfo{&b->spec, b->sequence, b->submitted});
   });
   if (runtime_.backfill() != nullptr) runtime_.backfill()->BeginCycle();
+  SchedulerObserver* const observer = options_.observer;
   auto attempt = [&](JobRecord& j) {
     ++j.attempts;
-    if (TryJob(j)) {
+    if (observer != nullptr) observer->AttemptStarted();
+    const bool placed = TryJob(j);
+    if (placed) {
       CommitJob(j, out);
     } else {
       MarkFailed(j, now);
+    }
+    if (observer != nullptr) {
+      observer->AttemptFinished(placed ? SchedulerObserver::AttemptResult::kScheduled
+                                       : SchedulerObserver::AttemptResult::kUnschedulable);
     }
   };
   if (runtime_.queue_order() == nullptr) {
@@ -473,6 +480,7 @@ bool FrameworkScheduler::TryJob(JobRecord& j) {
       if (preempt && (runtime_.postfilters().empty() || BackfillReserving())) {
         break;
       }
+      if (preempt && options_.observer != nullptr) options_.observer->PreemptionAttempted();
       for (int32_t f : order) {
         FlavorExplanation ex;
         ex.group = g;
@@ -568,6 +576,9 @@ bool FrameworkScheduler::TryJob(JobRecord& j) {
       for (const auto& [g, t, req, bound] : e.tasks) {
         if (bound) pending_stops_.push_back(TaskRef{e.job_id, g, t});
       }
+    }
+    if (!evicted.empty() && options_.observer != nullptr) {
+      options_.observer->Preempted(static_cast<int32_t>(evicted.size()));
     }
     if (!j.displaced.empty()) {
       spdlog::debug("job {} (tenant {}, priority {}) preempted {}", j.spec.id, j.spec.tenant,

@@ -112,6 +112,8 @@ class Controller {
                                       const std::string& tenant) const;
   absl::StatusOr<v1::ExplainResponse> Explain(const Caller& caller, const std::string& id) const;
   std::vector<v1::NodeStatus> ListNodes() const;
+  // The core, read-only, for the status pages (pending reasons, queues).
+  const Scheduler& scheduler() const { return *scheduler_; }
   // Drain = cordon, then evict the node's jobs (rate-limited, see
   // ProcessEvictions); uncordon = schedulable again, evictions stop.
   absl::StatusOr<v1::NodeStatus> SetSchedulable(const std::string& node, bool schedulable);

@@ -30,7 +30,9 @@
 #include "src/service/controller.h"
 #include "src/service/expiry_queue.h"
 #include "src/service/grpc_status.h"
+#include "src/service/http_server.h"
 #include "src/service/server_setup.h"
+#include "src/service/status_pages.h"
 #include "src/service/stream_outbox.h"
 
 namespace manychip {
@@ -42,13 +44,18 @@ namespace {
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
   SchedulerService(Controller* controller, const Authenticator* auth, JobLimits limits,
-                   OutboxLimits watch_limits)
-      : controller_(controller), auth_(auth), limits_(limits), watch_limits_(watch_limits) {}
+                   OutboxLimits watch_limits, metrics::DaemonMetrics* metrics)
+      : controller_(controller),
+        auth_(auth),
+        limits_(limits),
+        watch_limits_(watch_limits),
+        metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const v1::SubmitJobRequest* req,
                                       v1::SubmitJobResponse* resp) override {
     auto* r = ctx->DefaultReactor();
+    const absl::Time arrived = absl::Now();
     auto caller = auth_->ClientCaller(*ctx);
     if (!caller.ok()) return Fail(r, caller.status());
     v1::Job job = req->job();
@@ -67,12 +74,15 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
       }
     }
     if (absl::Status s = CheckJobLimits(*spec, limits_); !s.ok()) return Fail(r, s);
-    controller_->Post("api.submit", [this, r, resp, c = *caller, s = *std::move(spec)]() mutable {
-      controller_->SubmitJob(c, std::move(s), [r, resp](absl::StatusOr<std::string> id) {
-        if (id.ok()) resp->set_job_id(*id);
-        r->Finish(ToGrpcStatus(id.status()));
-      });
-    });
+    controller_->Post(
+        "api.submit", [this, r, resp, arrived, c = *caller, s = *std::move(spec)]() mutable {
+          controller_->SubmitJob(c, std::move(s),
+                                 [this, r, resp, arrived](absl::StatusOr<std::string> id) {
+                                   metrics_->ObserveSubmit(absl::Now() - arrived, id.ok());
+                                   if (id.ok()) resp->set_job_id(*id);
+                                   r->Finish(ToGrpcStatus(id.status()));
+                                 });
+        });
     return r;
   }
 
@@ -211,6 +221,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
   const Authenticator* auth_;
   const JobLimits limits_;
   const OutboxLimits watch_limits_;
+  metrics::DaemonMetrics* metrics_;
 };
 
 // A WatchJobs stream. Its StreamOutbox decides when to write and when to
@@ -323,10 +334,12 @@ class SessionReactor final
     : public grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage> {
  public:
   SessionReactor(grpc::CallbackServerContext* ctx, Controller* controller,
-                 const Authenticator* auth, ExpiryQueue* hellos, absl::Duration hello_timeout)
+                 const Authenticator* auth, ExpiryQueue* hellos, absl::Duration hello_timeout,
+                 metrics::DaemonMetrics* metrics)
       : ctx_(ctx),
         controller_(controller),
         auth_(auth),
+        metrics_(metrics),
         state_(std::make_shared<SessionState>(this)) {
     // A stream that never says hello would hold this reactor forever.
     hellos->Add([weak = std::weak_ptr<SessionState>(state_), hello_timeout] {
@@ -356,6 +369,7 @@ class SessionReactor final
       node_ = in_.hello().node();
       session_id_ = in_.hello().session_id();
       state_->SetHelloSeen();
+      metrics_->SessionOpened();
       controller_->Post("agent.attach",
                         [c = controller_, node = node_, sid = session_id_, st = state_] {
                           if (absl::Status s = c->AttachSession(node, sid, st); !s.ok())
@@ -371,6 +385,7 @@ class SessionReactor final
         state_->FinishOnce(ToGrpcStatus(s));
         return;
       }
+      if (in_.msg_case() == v1::AgentMessage::kHeartbeat) metrics_->Heartbeat();
       controller_->Post("agent.message", [c = controller_, node = node_, sid = session_id_,
                                           m = std::move(in_)] { c->OnAgentMessage(node, sid, m); });
     }
@@ -385,6 +400,7 @@ class SessionReactor final
   void OnDone() override {
     state_->Detach();
     if (!node_.empty()) {
+      metrics_->SessionClosed();
       controller_->Post("agent.detach", [c = controller_, node = node_, sid = session_id_] {
         c->DetachSession(node, sid);
       });
@@ -396,6 +412,7 @@ class SessionReactor final
   grpc::CallbackServerContext* ctx_;
   Controller* controller_;
   const Authenticator* auth_;
+  metrics::DaemonMetrics* metrics_;
   std::shared_ptr<SessionState> state_;
   v1::AgentMessage in_;
   std::string node_;
@@ -467,9 +484,11 @@ void SessionState::Detach() {
 
 class GatewayService final : public v1::AgentGateway::CallbackService {
  public:
-  GatewayService(Controller* controller, const Authenticator* auth, absl::Duration hello_timeout)
+  GatewayService(Controller* controller, const Authenticator* auth, absl::Duration hello_timeout,
+                 metrics::DaemonMetrics* metrics)
       : controller_(controller),
         auth_(auth),
+        metrics_(metrics),
         hello_timeout_(hello_timeout),
         hellos_(hello_timeout) {}
 
@@ -516,12 +535,13 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
 
   grpc::ServerBidiReactor<v1::AgentMessage, v1::ControllerMessage>* Session(
       grpc::CallbackServerContext* ctx) override {
-    return new SessionReactor(ctx, controller_, auth_, &hellos_, hello_timeout_);
+    return new SessionReactor(ctx, controller_, auth_, &hellos_, hello_timeout_, metrics_);
   }
 
  private:
   Controller* controller_;
   const Authenticator* auth_;
+  metrics::DaemonMetrics* metrics_;
   const absl::Duration hello_timeout_;
   ExpiryQueue hellos_;
 };
@@ -537,9 +557,10 @@ class GrpcServer final : public Server {
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
     scheduler_service_ = std::make_unique<SchedulerService>(
         parts_->controller.get(), auth_.get(), o.job_limits,
-        OutboxLimits{.max_queued_bytes = static_cast<size_t>(o.watch_max_queued_bytes)});
-    gateway_service_ =
-        std::make_unique<GatewayService>(parts_->controller.get(), auth_.get(), o.hello_timeout);
+        OutboxLimits{.max_queued_bytes = static_cast<size_t>(o.watch_max_queued_bytes)},
+        parts_->metrics.get());
+    gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get(),
+                                                        o.hello_timeout, parts_->metrics.get());
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder b;
@@ -562,10 +583,18 @@ class GrpcServer final : public Server {
       return absl::UnavailableError(absl::StrCat("listen: cannot bind ", o.listen));
     }
     parts_->thread->Start([c = parts_->controller.get()] { c->Tick(); });
+    if (!o.http_listen.empty()) {
+      MC_ASSIGN_OR_RETURN(std::shared_ptr<const HttpRouter> router,
+                          MakeStatusRouter(parts_->controller.get(), parts_->metrics.get()));
+      MC_ASSIGN_OR_RETURN(http_, HttpServer::Start(o.http_listen, std::move(router)));
+      spdlog::info("manychipd status pages on {} (port {}): /metrics /healthz /readyz /",
+                   o.http_listen, http_->port());
+    }
     return absl::OkStatus();
   }
 
   int port() const override { return port_; }
+  int http_port() const override { return http_ == nullptr ? 0 : http_->port(); }
 
   void Wait() override { done_.WaitForNotification(); }
 
@@ -575,6 +604,8 @@ class GrpcServer final : public Server {
       if (shut_down_) return;
       shut_down_ = true;
     }
+    // The status pages go first: their pending replies then drop quietly.
+    if (http_ != nullptr) http_->Stop();
     if (server_ != nullptr) {
       // Ends agent sessions and watches (their reactors finish on cancel)
       // while the controller still runs to answer in-flight unary calls.
@@ -591,6 +622,7 @@ class GrpcServer final : public Server {
   std::unique_ptr<SchedulerService> scheduler_service_;
   std::unique_ptr<GatewayService> gateway_service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HttpServer> http_;
   int port_ = 0;
   absl::Notification done_;
   std::mutex shutdown_mu_;

@@ -10,6 +10,7 @@
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
 #include "manychip/store/state_url.h"
+#include "src/service/metered_store.h"
 #include "src/service/quarantine.h"
 
 namespace manychip {
@@ -89,12 +90,15 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
 
   // A file path, :memory:, or etcd://HOST:PORT[,...][/PREFIX] (state_url.h).
   MC_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, OpenStateStore(o.state_path));
+  parts->metrics = std::make_unique<metrics::DaemonMetrics>(o.profile.name);
+  store = std::make_unique<MeteredStateStore>(std::move(store), parts->metrics.get());
   SchedulerOptions so;
   so.catalog = parts->catalog;
   so.adapters = parts->registry.get();
   so.clock = parts->clock.get();
   so.seed = o.seed;
   so.profile = o.profile;
+  if (!o.http_listen.empty()) so.observer = parts->metrics->scheduler_observer();
   // Devices whose tasks wait for an eviction slot, and nodes that did not
   // acknowledge launches, take no new work.
   auto quarantine = std::make_shared<Quarantine>();

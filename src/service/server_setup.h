@@ -11,6 +11,7 @@
 #include "manychip/clock.h"
 #include "manychip/core/catalog.h"
 #include "manychip/service/server.h"
+#include "src/metrics/daemon_metrics.h"
 #include "src/service/controller.h"
 #include "src/service/controller_thread.h"
 
@@ -18,11 +19,13 @@ namespace manychip::internal {
 
 // Members are destroyed bottom-up: the thread (joined) goes before the
 // controller whose work it runs, and the controller (and the scheduler in
-// it) before the registry and clock it points to.
+// it) before the registry, clock and metrics it points to.
 struct ServerParts {
   std::shared_ptr<const Catalog> catalog;
   std::unique_ptr<AdapterRegistry> registry;
   std::unique_ptr<RealClock> clock;
+  // Always counted; the scheduler's attempt hook only with http_listen.
+  std::unique_ptr<metrics::DaemonMetrics> metrics;
   std::unique_ptr<Controller> controller;
   std::unique_ptr<ControllerThread> thread;  // not started
 };

@@ -59,6 +59,7 @@
 #include "manychip/core/job.h"
 #include "manychip/core/node.h"
 #include "manychip/core/profile.h"
+#include "manychip/core/scheduler_observer.h"
 
 namespace manychip {
 
@@ -72,6 +73,8 @@ struct SchedulerOptions {
   uint64_t seed = 42;
   // Extra plugins (tests, embedders); merged into BuiltinPlugins().
   std::shared_ptr<PluginRegistry> extra_plugins;
+  // Counts and times attempts (see scheduler_observer.h); null = none.
+  SchedulerObserver* observer = nullptr;
 };
 
 // One task placed on one node.

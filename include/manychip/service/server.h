@@ -97,6 +97,11 @@ struct ServerOptions {
   // tenants' launches, env and secrets included. Start refuses that
   // combination unless this says it is meant.
   bool allow_open_agent_gateway = false;
+
+  // The status listener: /metrics (Prometheus), /healthz, /readyz and the
+  // dashboard at /. Empty = none. Plaintext and unauthenticated, so
+  // loopback only ("127.0.0.1:9090"; port 0 = any free port).
+  std::string http_listen;
 };
 
 // Reads a token file: JSON object {"<token>": "<tenant or node name>", ...}.
@@ -113,6 +118,8 @@ class Server {
 
   // The bound port (useful with port 0).
   virtual int port() const = 0;
+  // The status listener's bound port; 0 without `http_listen`.
+  virtual int http_port() const = 0;
   // Blocks until Shutdown() is called.
   virtual void Wait() = 0;
   // Idempotent; safe from any thread except a gRPC callback.
