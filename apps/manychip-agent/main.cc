@@ -28,15 +28,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "adapters/device/fake/fake_adapter.h"
-#include "adapters/discovery.h"
+#include "apps/common/command_line.h"
+#include "apps/common/shutdown_signal.h"
 #include "manychip/adapters/builtin.h"
+#include "manychip/adapters/discovery.h"
 #include "manychip/adapters/health_watcher.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
 #include "manychip/service/agent.h"
-#include "manychip/service/command_line.h"
-#include "manychip/service/shutdown_signal.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:7070", "manychipd address");
