@@ -45,9 +45,7 @@ absl::Status FrameworkScheduler::Init() {
   handle_.rng = &rng_;
   PluginRegistry registry = BuiltinPlugins();
   if (options_.extra_plugins != nullptr) {
-    PluginRegistry extra;
-    // Registries own move-only factories; the shared one is consumed once.
-    MC_RETURN_IF_ERROR(registry.Merge(std::move(*options_.extra_plugins)));
+    MC_RETURN_IF_ERROR(registry.Merge(*options_.extra_plugins));
   }
   std::set<std::string> seen;
   for (const PluginArgs& args : options_.profile.plugins) {
