@@ -66,6 +66,17 @@ extern "C" {
 #define MC_CODE_INTERNAL 13
 #define MC_CODE_UNAVAILABLE 14
 
+/* Why choose found no legal set: AdapterChooseResponse.failure when ok is
+ * false (the AdapterChooseFailure enum of adapter.proto, and
+ * manychip::ChooseFailure in C++). Fixed numbers: never renumbered, new
+ * reasons are appended. The host reads an unknown number as UNSUPPORTED. */
+#define MC_CHOOSE_FAILURE_NONE 0
+#define MC_CHOOSE_FAILURE_INSUFFICIENT_DEVICES 1 /* fewer free healthy devices */
+#define MC_CHOOSE_FAILURE_ILLEGAL_COUNT 2        /* the board never gives this many */
+#define MC_CHOOSE_FAILURE_NO_LEGAL_GROUP 3       /* enough free, none connected */
+#define MC_CHOOSE_FAILURE_INSUFFICIENT_MEMORY 4  /* no device has the memory */
+#define MC_CHOOSE_FAILURE_UNSUPPORTED 5          /* e.g. shares where none exist */
+
 typedef struct mc_error mc_error; /* opaque, adapter-defined */
 
 typedef struct mc_bytes {
