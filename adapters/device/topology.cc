@@ -157,7 +157,7 @@ const Tables& AllTables() {
           }));
     }
     {
-      // Cambricon board allocator (cambricon-k8s-device-plugin, VENDORS.md
+      // Cambricon board allocator (cambricon-k8s-device-plugin, docs/design/vendors.md
       // §1b/§3.5, V): on MLU370-X8 and MLU590-H8 boards an MLU-Link ring has
       // an even size of 2-8, so a request is 1 MLU or an even 2..8. Which
       // sets form a ring is not in the sources read: the MLU370-X8 bridges 4
@@ -173,7 +173,7 @@ const Tables& AllTables() {
                                Preference::kBestFitGroup, ring));
       t->fixed.push_back(Build("cambricon-mlu590-h8", "cambricon", "MLU-Link", 8, Blocks(8, 4),
                                Preference::kBestFitGroup, ring));
-      // MetaX C500 x 8 (HAMi, VENDORS.md §3.7, V): MetaXLink is preferred
+      // MetaX C500 x 8 (HAMi, docs/design/vendors.md §3.7, V): MetaXLink is preferred
       // over a PCIe switch and binpack keeps MetaXLink groups intact; no
       // count is invalid. The group size of 4 (two groups per node) is our
       // assumption (U): the sources name no group size.
@@ -301,7 +301,7 @@ ChooseResult FromMask(Mask m, int32_t score) {
 }
 
 int Rank910A(int k, int free_in_ring) {
-  // MindCluster's ring preference (VENDORS.md §3.2); unlisted = worst.
+  // MindCluster's ring preference (docs/design/vendors.md §3.2); unlisted = worst.
   static constexpr int kOrder1[5] = {9, 0, 2, 1, 3};  // by free count 0..4
   static constexpr int kOrder2[5] = {9, 9, 0, 2, 1};
   if (free_in_ring < 0 || free_in_ring > 4) return 9;

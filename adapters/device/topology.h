@@ -9,7 +9,7 @@
 // index i), so Choose is a scan over a short vector with popcounts: no
 // allocation besides the result, well under a microsecond for 8 devices.
 //
-// Built-in boards (rules and sources in VENDORS.md; keep this list in sync
+// Built-in boards (rules and sources in docs/design/vendors.md; keep this list in sync
 // with BuiltinBoards() and the adapter headers):
 //   nvidia:  hgx-8 (NVSwitch, any 1-8, NUMA halves preferred), pcie (any
 //            subset, NUMA-packed)
@@ -21,7 +21,7 @@
 //            one card, more as whole cards), ascend-310p-chip (any chips)
 //   kunlun:  kunlun-p800-8 (groups 0-3 / 4-7: 1/2/4 in one group, 8)
 //   ppu:     ppu-16 (aligned blocks of 1/2/4/8/16; block alignment is our
-//            assumption, VENDORS.md has only the 1/2/4/8/16 rule)
+//            assumption, docs/design/vendors.md has only the 1/2/4/8/16 rule)
 //   cambricon: cambricon-mlu370-x8, cambricon-mlu590-h8 (MLU-Link rings: 1 or
 //            an even 2-8; ring membership unverified, so any set of a legal
 //            size, dual-chip cards / halves preferred)

@@ -1,7 +1,7 @@
 #pragma once
 
 // HostAdapterBase: the parts every arch shares: OCI platform matching and
-// the vendor-stack table (VENDORS.md §4). Subclasses read their CPU.
+// the vendor-stack table (docs/design/vendors.md §4). Subclasses read their CPU.
 //
 // Thread-safety: immutable; all methods const.
 

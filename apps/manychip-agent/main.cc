@@ -47,7 +47,7 @@ ABSL_FLAG(std::string, adapter_dir, "", "directory of third-party adapter .so fi
 ABSL_FLAG(std::string, sysfs_root, "/sys", "sysfs root for --discover (tests use a fixture)");
 ABSL_FLAG(std::string, tool_output_dir, "",
           "--discover reads recorded vendor tool output from DIR instead of running the tools "
-          "(DIR/npu-smi_info.txt, DIR/ppu-smi_query-gpu.csv, ...: see adapters/README.md) and "
+          "(DIR/npu-smi_info.txt, DIR/ppu-smi_query-gpu.csv, ...: see docs/adapters.md) and "
           "vendor install files under DIR/root; NVML and DCMI are not loaded");
 ABSL_FLAG(std::string, nvml_library, "libnvidia-ml.so.1",
           "NVML shared object for --discover and its XID health watch (tests use a fake)");

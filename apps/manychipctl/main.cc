@@ -14,7 +14,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -73,14 +75,14 @@ int Usage(const std::string& why) {
   return 2;
 }
 
-std::string ReadAll(const std::string& path, bool* ok) {
+// The file's contents, or nullopt after printing why it could not be read.
+std::optional<std::string> ReadAll(const std::string& path) {
   auto s = manychip::codec::ReadFile(path);
-  *ok = s.ok();
   if (!s.ok()) {
     std::cerr << "manychipctl: " << s.status().message() << "\n";
-    return "";
+    return std::nullopt;
   }
-  return *s;
+  return *std::move(s);
 }
 
 std::string Trim(std::string s) {
@@ -125,9 +127,9 @@ int ParseFlags(int argc, char** argv, Flags* f) {
     if (name == "server") f->server = value;
     if (name == "token") f->token = value;
     if (name == "token_file") {
-      bool ok = false;
-      f->token = Trim(ReadAll(value, &ok));
-      if (!ok) return 2;
+      std::optional<std::string> token = ReadAll(value);
+      if (!token) return 2;
+      f->token = Trim(*std::move(token));
     }
     if (name == "o" || name == "output") {
       if (value != "table" && value != "json") return Usage("-o: must be table or json");
@@ -174,14 +176,15 @@ class Cli {
     std::shared_ptr<grpc::ChannelCredentials> creds;
     if (!f_.tls_ca.empty()) {
       grpc::SslCredentialsOptions ssl;
-      bool ok = false;
-      ssl.pem_root_certs = ReadAll(f_.tls_ca, &ok);
-      if (!ok) return 2;
+      std::optional<std::string> ca = ReadAll(f_.tls_ca);
+      if (!ca) return 2;
+      ssl.pem_root_certs = *std::move(ca);
       if (!f_.tls_cert.empty()) {
-        ssl.pem_cert_chain = ReadAll(f_.tls_cert, &ok);
-        if (!ok) return 2;
-        ssl.pem_private_key = ReadAll(f_.tls_key, &ok);
-        if (!ok) return 2;
+        std::optional<std::string> cert = ReadAll(f_.tls_cert);
+        std::optional<std::string> key = cert ? ReadAll(f_.tls_key) : std::nullopt;
+        if (!cert || !key) return 2;
+        ssl.pem_cert_chain = *std::move(cert);
+        ssl.pem_private_key = *std::move(key);
       }
       creds = grpc::SslCredentials(ssl);
     } else {

@@ -4,7 +4,7 @@
 //
 //   absl::Status Load() {
 //     MC_RETURN_IF_ERROR(Check());
-//     MC_ASSIGN_OR_RETURN(Catalog catalog, ReadCatalog(path));
+//     MC_ASSIGN_OR_RETURN(Catalog catalog, codec::LoadCatalogFile(path));
 //     ...
 //   }
 

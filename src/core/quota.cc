@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "src/plugins/throughput_score.h"
+#include "manychip/core/normalized_units.h"
 
 namespace manychip::internal {
 
@@ -45,7 +45,7 @@ void ChargeAllocation(const Catalog& catalog, int32_t model, JobKind kind,
   Add(usage, "devices", sign * milli);
   AddPrefixed(usage, "device:", m.id, sign * milli);
   AddPrefixed(usage, "vendor:", m.vendor, sign * milli);
-  Add(usage, "h20e", sign * milli * plugins::ModelFactor(catalog, model, kind) / kMilliPerDevice);
+  Add(usage, "h20e", sign * DeviceUnits(catalog, model, kind, milli));
 }
 
 void AddUsage(const Usage& other, int sign, Usage& usage) {

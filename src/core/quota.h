@@ -2,8 +2,8 @@
 
 // Tenant quota accounting: what an allocation charges to its tenant, per
 // resource key (see TenantQuotaSpec in profile.h), and the guaranteed / max
-// checks. Integer only; "h20e" charges milli-devices times the model's
-// normalized factor for the job's kind, divided by 1000.
+// checks. Integer only; "h20e" charges the allocation's normalized units
+// (`DeviceUnits`, normalized_units.h), so a CPU-only allocation charges none.
 
 #include <cstdint>
 #include <map>

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "manychip/adapters/adapter_registry.h"
+#include "manychip/core/normalized_units.h"
 #include "manychip/framework/registry.h"
 #include "spdlog/spdlog.h"
 #include "src/core/framework_scheduler.h"
@@ -15,7 +16,6 @@
 #include "src/core/quota.h"
 #include "src/plugins/gang.h"
 #include "src/plugins/plugin_util.h"
-#include "src/plugins/throughput_score.h"
 
 namespace manychip {
 
@@ -603,7 +603,7 @@ std::vector<int64_t> FrameworkScheduler::FlavorChoiceScores(const JobRecord& j, 
     // Normalized throughput (milli reference cards) x the part of the
     // flavor's need to start (its own min_available) that is free now x a
     // guarantee bonus.
-    int64_t thr = plugins::FlavorThroughput(*options_.catalog, fl, j.spec.kind);
+    int64_t thr = FlavorUnits(*options_.catalog, fl, j.spec.kind);
     int64_t need = fl.demand.devices.raw() * MinAvailable(group, static_cast<int32_t>(f));
     int64_t free_ratio = 1000;
     if (need > 0) {

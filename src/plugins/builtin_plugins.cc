@@ -1,5 +1,10 @@
 // The one literal list of built-in plugins (see registry.h). Adding a plugin
-// is one line here plus its own header/source pair in src/plugins/.
+// is one line in builtin_list.cc plus its own header/source pair in
+// src/plugins/, named after its class: `<name>_<kind>.{h,cc}` for a plugin
+// with one main role (`ArchFilter` in arch_filter.h, `FgdScorePlugin` in
+// fgd_score.h), the bare name where the name already says the role
+// (gang.h, preemption.h, queue_sort.h). Its test is tests/unit/plugins/
+// `<same>_test.cc`.
 
 #include "manychip/framework/registry.h"
 #include "manychip/status.h"

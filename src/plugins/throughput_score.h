@@ -1,27 +1,16 @@
 #pragma once
 
 // Score "throughput": heterogeneity-aware, after Gavel. A job's speed on a
-// device model is its flavor's `expected_throughput` when the flavor names a
-// single model, else the catalog's normalized factor for the job's kind
-// (training: from peak BF16; inference: decode bound by memory bandwidth).
-// A node scores its model's speed relative to the fastest model the flavor
-// accepts, so a multi-model flavor lands on the card where the job gains
-// most. The scheduler's flavor choice uses `FlavorThroughput` to compare
-// flavors in the same normalized units.
+// device model is the model's normalized units for the job's kind
+// (`CardUnits`, normalized_units.h; training: from peak BF16; inference:
+// decode bound by memory bandwidth). A node scores its model's speed relative
+// to the fastest model the flavor accepts, so a multi-model flavor lands on
+// the card where the job gains most. A single-model or CPU-only flavor skips:
+// every node would score the same.
 
 #include "manychip/framework/registry.h"
 
 namespace manychip::plugins {
-
-// Normalized speed factor (milli, 1000 = reference card) of `model` for jobs
-// of `kind`.
-int64_t ModelFactor(const Catalog& catalog, int32_t model, JobKind kind);
-
-// Normalized throughput of running the whole flavor (replicas x cards x the
-// best accepted model's factor; CPU-only flavors count 1 per replica),
-// milli-units of reference cards. A flavor's own expected_throughput, when
-// set, is taken as already normalized (milli reference cards).
-int64_t FlavorThroughput(const Catalog& catalog, const FlavorSpec& flavor, JobKind kind);
 
 class ThroughputScore final : public PreScorePlugin, public ScorePlugin {
  public:

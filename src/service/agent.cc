@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <set>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -101,7 +103,15 @@ class GrpcAgent final : public Agent {
       absl::MutexLock lock(&mu_);
       *req.mutable_node() = options_.inventory;
     }
-    for (v1::RunningTask& t : runner_.Running()) *req.add_running() = std::move(t);
+    // Running tasks and kept outcomes at one moment, so no task is in
+    // neither; the daemon applies the outcomes before it reconciles.
+    internal::TaskRunner::Report report = runner_.Snapshot();
+    std::set<std::pair<std::string, int32_t>> registered;
+    for (v1::RunningTask& t : report.running) *req.add_running() = std::move(t);
+    for (v1::TaskEvent& ev : report.finished) {
+      registered.emplace(ev.task_id(), ev.attempt());
+      *req.add_finished() = std::move(ev);
+    }
     v1::RegisterResponse resp;
     {
       grpc::ClientContext ctx;
@@ -123,10 +133,17 @@ class GrpcAgent final : public Agent {
       hello.mutable_hello()->set_node(options_.inventory.name());
       hello.mutable_hello()->set_session_id(resp.session_id());
       stream_->Write(hello);
-      // Events that happened while disconnected.
+      // Events that happened while disconnected. Outcomes come from the
+      // runner's ledger: those kept since the Register went out.
       std::deque<v1::AgentMessage> pending = std::move(pending_);
       pending_.clear();
       for (const v1::AgentMessage& m : pending) SendLocked(m);
+      for (const v1::TaskEvent& ev : runner_.Snapshot().finished) {
+        if (registered.contains({ev.task_id(), ev.attempt()})) continue;
+        v1::AgentMessage m;
+        *m.mutable_task_event() = ev;
+        SendLocked(m);
+      }
     }
     spdlog::info("node {}: registered, session {}", options_.inventory.name(), resp.session_id());
     std::thread heartbeat([this, interval = absl::Milliseconds(resp.heartbeat_interval_ms())] {
@@ -144,6 +161,10 @@ class GrpcAgent final : public Agent {
         runner_.Launch(msg.launch());
       } else if (msg.has_stop()) {
         runner_.Stop(msg.stop().task_id(), absl::Milliseconds(msg.stop().grace_ms()));
+      } else if (msg.has_ack()) {
+        for (const v1::TaskEventAck::Outcome& o : msg.ack().outcomes()) {
+          runner_.Acknowledge(o.task_id(), o.attempt());
+        }
       }
     }
     {
@@ -190,10 +211,14 @@ class GrpcAgent final : public Agent {
     SendLocked(m);
   }
 
-  // Writes now, or keeps task events and health for the next session.
+  // Writes now, or keeps STARTED events and health for the next session.
+  // Outcomes need no copy here: the runner keeps them until acknowledged
+  // and every new session resends them (agent.proto, "Failure handling").
   void SendLocked(const v1::AgentMessage& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (stream_ != nullptr && stream_->Write(m)) return;
-    if (m.has_task_event() || m.has_device_health()) pending_.push_back(m);
+    const bool outcome = m.has_task_event() && (m.task_event().kind() == v1::EXITED ||
+                                                m.task_event().kind() == v1::FAILED_TO_START);
+    if ((m.has_task_event() && !outcome) || m.has_device_health()) pending_.push_back(m);
   }
 
   AgentOptions options_;

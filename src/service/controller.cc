@@ -656,8 +656,9 @@ absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& nod
   return NodeStatusOf(node, it->second);
 }
 
-absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(
-    NodeSpec spec, v1::Node proto, std::vector<v1::RunningTask> running) {
+absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(NodeSpec spec, v1::Node proto,
+                                                              std::vector<v1::RunningTask> running,
+                                                              std::vector<v1::TaskEvent> finished) {
   const std::string name = spec.name;
   auto it = nodes_.find(name);
   if (it != nodes_.end() && it->second.link) {
@@ -695,6 +696,7 @@ absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(
   n.last_heartbeat = clock_.Now();
   n.session_id = next_session_id_++;
   n.reported_running = std::move(running);
+  n.reported_finished = std::move(finished);
   MarkNode(name);
   AddEvent("node.registered", name, absl::StrCat("session ", n.session_id));
   MC_RETURN_IF_ERROR(Flush());
@@ -727,6 +729,13 @@ absl::Status Controller::AttachSession(const std::string& node, int64_t session_
     n.ready = true;
     cycle_requested_ = true;
   }
+  // Outcomes first: a task that finished while this daemon could not hear
+  // (it was down, or the exit went into a dying stream) is then no longer
+  // active, so the reconcile does not take it for lost and run it again.
+  const std::vector<v1::TaskEvent> finished = std::move(n.reported_finished);
+  n.reported_finished.clear();
+  for (const v1::TaskEvent& ev : finished) OnTaskEvent(node, ev);
+  AckOutcomes(node, finished);
   Reconcile(node, n.reported_running, /*full=*/true);
   n.reported_running.clear();
   (void)Flush();
@@ -837,6 +846,7 @@ void Controller::OnAgentMessage(const std::string& node, int64_t session_id,
     }
     case v1::AgentMessage::kTaskEvent:
       OnTaskEvent(node, msg.task_event());
+      AckOutcomes(node, {msg.task_event()});
       break;
     case v1::AgentMessage::kDeviceHealth:
       OnDeviceHealth(node, msg.device_health());
@@ -894,6 +904,21 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
     default:
       break;
   }
+}
+
+// The agent keeps an outcome until acknowledged (agent.proto, "Failure
+// handling"). OnTaskEvent has applied it, or found it stale (nothing to
+// record); either way the ack is sent only after the next store write
+// succeeded, so the agent never forgets an outcome the store has not got.
+void Controller::AckOutcomes(const std::string& node, const std::vector<v1::TaskEvent>& events) {
+  v1::ControllerMessage msg;
+  for (const v1::TaskEvent& ev : events) {
+    if (ev.kind() != v1::EXITED && ev.kind() != v1::FAILED_TO_START) continue;
+    v1::TaskEventAck::Outcome* o = msg.mutable_ack()->add_outcomes();
+    o->set_task_id(ev.task_id());
+    o->set_attempt(ev.attempt());
+  }
+  if (msg.has_ack()) SendTo(node, std::move(msg));
 }
 
 // ----------------------------------------------------------- device health --

@@ -9,9 +9,10 @@
 // holds (SessionLink, WatchLink) are thread-safe outboxes.
 //
 // Durability: each operation mutates in memory, marks what changed, then
-// `Flush`es one StoreWrite. Launches and watch notifications are sent only
-// after the write holding them succeeded, so a restart never forgets a task
-// it launched and never launches one twice.
+// `Flush`es one StoreWrite. Launches, acknowledgements of task outcomes and
+// watch notifications are sent only after the write holding them succeeded,
+// so a restart never forgets a task it launched, never launches one twice,
+// and never has an agent drop an outcome the store has not recorded.
 
 #include <cstdint>
 #include <deque>
@@ -116,8 +117,11 @@ class Controller {
   // Sends the current state of every visible job, then every change.
   void AddWatcher(const Caller& caller, const std::string& job_id, std::shared_ptr<WatchLink> link);
 
+  // `finished` are the outcomes the agent holds unacknowledged; they are
+  // applied when the session attaches, before `running` is reconciled.
   absl::StatusOr<v1::RegisterResponse> RegisterNode(NodeSpec spec, v1::Node proto,
-                                                    std::vector<v1::RunningTask> running);
+                                                    std::vector<v1::RunningTask> running,
+                                                    std::vector<v1::TaskEvent> finished);
   absl::Status AttachSession(const std::string& node, int64_t session_id,
                              std::shared_ptr<SessionLink> link);
   void DetachSession(const std::string& node, int64_t session_id);
@@ -145,6 +149,7 @@ class Controller {
     int64_t session_id = 0;
     std::shared_ptr<SessionLink> link;
     std::vector<v1::RunningTask> reported_running;  // from Register, used at attach
+    std::vector<v1::TaskEvent> reported_finished;   // from Register, applied at attach
     std::set<int32_t> isolated;                     // devices the scheduler sees unhealthy
     std::vector<std::string> drain_evicted;         // jobs evicted by the current drain
   };
@@ -191,6 +196,9 @@ class Controller {
   void ApplyBinding(const Binding& b);
   void StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::string& reason);
   void OnTaskEvent(const std::string& node, const v1::TaskEvent& ev);
+  // Queues a TaskEventAck for the outcomes among `events`; like every send
+  // it leaves only after the store write holding what they changed.
+  void AckOutcomes(const std::string& node, const std::vector<v1::TaskEvent>& events);
   void OnDeviceHealth(const std::string& node, const v1::DeviceHealthUpdate& u);
   void Reconcile(const std::string& node, const std::vector<v1::RunningTask>& running, bool full);
   void SyncJobPhase(const std::string& id);

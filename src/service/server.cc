@@ -467,10 +467,22 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
       r->Finish(ToGrpcStatus(spec.status()));
       return r;
     }
+    for (int i = 0; i < req->finished_size(); ++i) {
+      const v1::TaskEvent& ev = req->finished(i);
+      if (ev.kind() != v1::EXITED && ev.kind() != v1::FAILED_TO_START) {
+        r->Finish(grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("finished[", i, "].kind: must be EXITED or FAILED_TO_START, got ",
+                         v1::TaskEventKind_Name(ev.kind()))));
+        return r;
+      }
+    }
     std::vector<v1::RunningTask> running(req->running().begin(), req->running().end());
+    std::vector<v1::TaskEvent> finished(req->finished().begin(), req->finished().end());
     controller_->Post("agent.register", [c = controller_, r, resp, s = *std::move(spec),
-                                         proto = req->node(), running]() mutable {
-      auto out = c->RegisterNode(std::move(s), std::move(proto), std::move(running));
+                                         proto = req->node(), running, finished]() mutable {
+      auto out =
+          c->RegisterNode(std::move(s), std::move(proto), std::move(running), std::move(finished));
       if (out.ok()) *resp = *std::move(out);
       r->Finish(ToGrpcStatus(out.status()));
     });

@@ -24,6 +24,7 @@
 #include "boost/process.hpp"
 #include "boost/process/extend.hpp"
 #include "spdlog/spdlog.h"
+#include "src/service/exit_ledger.h"
 #include "src/service/task_session.h"
 
 namespace manychip::internal {
@@ -77,9 +78,35 @@ struct TaskRunner::Impl {
         on_event(std::move(fn)),
         work(boost::asio::make_work_guard(io)),
         sigchld(io, SIGCHLD) {
+    OpenLedger();
     KillPreviousLife();
     WaitChildren();
     thread = std::thread([this] { io.run(); });
+  }
+
+  // Outcomes of a previous agent life the daemon never acknowledged are
+  // delivered by this one; a duplicate launch of one of them re-reports it.
+  void OpenLedger() {
+    const std::string dir = (std::filesystem::path(workdir) / "exits").string();
+    absl::StatusOr<ExitLedger> opened = ExitLedger::Open(dir);
+    if (!opened.ok()) {
+      spdlog::error("task outcomes are kept in memory only: {}", opened.status().ToString());
+      return;
+    }
+    for (const v1::TaskEvent& ev : opened->Outcomes()) Remember(ev);
+    if (opened->size() > 0) {
+      spdlog::info("{} task outcome(s) of a previous agent life still to report", opened->size());
+    }
+    absl::MutexLock lock(&mu);
+    ledger = *std::move(opened);
+  }
+
+  // Keeps an outcome until the daemon acknowledges it.
+  void KeepLocked(const v1::TaskEvent& ev) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    if (absl::Status s = ledger.Add(ev); !s.ok()) {
+      spdlog::error("task {} attempt {}: outcome kept in memory only: {}", ev.task_id(),
+                    ev.attempt(), s.ToString());
+    }
   }
 
   std::filesystem::path TasksDir() const { return std::filesystem::path(workdir) / "tasks"; }
@@ -141,6 +168,10 @@ struct TaskRunner::Impl {
     ev.set_kind(v1::FAILED_TO_START);
     ev.set_exit_code(127);
     ev.set_message(std::move(why));
+    {
+      absl::MutexLock lock(&mu);
+      KeepLocked(ev);
+    }
     Remember(ev);
     Emit(ev);
   }
@@ -258,13 +289,16 @@ struct TaskRunner::Impl {
     // The task is over when its leader is: what it left behind goes too.
     const int left = SignalTaskSession(static_cast<pid_t>(it->second.pid), id, SIGKILL);
     if (left > 0) spdlog::info("task {}: killed {} leftover process(es)", id, left);
+    {
+      // One step, so a Snapshot lists the task as running or as finished.
+      absl::MutexLock lock(&mu);
+      running.erase(id);
+      KeepLocked(ev);
+    }
+    // After the outcome is on disk: a crash in between leaves both, never neither.
     std::error_code ec;
     std::filesystem::remove(PidFile(id, attempt), ec);
     procs.erase(it);
-    {
-      absl::MutexLock lock(&mu);
-      running.erase(id);
-    }
     spdlog::info("task {} attempt {} exited: code {} signal {}", id, attempt, ev.exit_code(),
                  ev.signal());
     Remember(ev);
@@ -305,6 +339,7 @@ struct TaskRunner::Impl {
 
   mutable absl::Mutex mu;
   std::map<std::string, std::pair<int64_t, int32_t>> running ABSL_GUARDED_BY(mu);  // pid, attempt
+  ExitLedger ledger ABSL_GUARDED_BY(mu);
   absl::CondVar idle_cv;
 };
 
@@ -335,10 +370,12 @@ void TaskRunner::StopAll(absl::Duration grace) {
   }
 }
 
-std::vector<v1::RunningTask> TaskRunner::Running() const {
-  absl::MutexLock lock(&impl_->mu);
+namespace {
+
+std::vector<v1::RunningTask> ToRunning(
+    const std::map<std::string, std::pair<int64_t, int32_t>>& running) {
   std::vector<v1::RunningTask> out;
-  for (const auto& [id, pa] : impl_->running) {
+  for (const auto& [id, pa] : running) {
     v1::RunningTask t;
     t.set_task_id(id);
     t.set_pid(pa.first);
@@ -346,6 +383,23 @@ std::vector<v1::RunningTask> TaskRunner::Running() const {
     out.push_back(std::move(t));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<v1::RunningTask> TaskRunner::Running() const {
+  absl::MutexLock lock(&impl_->mu);
+  return ToRunning(impl_->running);
+}
+
+TaskRunner::Report TaskRunner::Snapshot() const {
+  absl::MutexLock lock(&impl_->mu);
+  return {.running = ToRunning(impl_->running), .finished = impl_->ledger.Outcomes()};
+}
+
+void TaskRunner::Acknowledge(const std::string& task_id, int32_t attempt) {
+  absl::MutexLock lock(&impl_->mu);
+  impl_->ledger.Acknowledge(task_id, attempt);
 }
 
 }  // namespace manychip::internal

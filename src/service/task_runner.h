@@ -14,6 +14,12 @@
 // in the same workdir (killed, not adopted: see KillPreviousLife), so a
 // restarted agent never leaves an unknown copy of a task running.
 //
+// Every outcome (EXITED, FAILED_TO_START) is also kept in an ExitLedger
+// (`<workdir>/exits`) until `Acknowledge` names it, and the ledger of a
+// previous agent life is read back at start; `Snapshot` lists running tasks
+// and kept outcomes together, so a task is in one of the two lists (or
+// both) from its start until its outcome is acknowledged.
+//
 // Launches are idempotent per (task id, attempt): a duplicate of a running
 // task is ignored, a duplicate of a finished one re-reports its exit. That
 // is what lets the daemon resend unconfirmed launches after a reconnect
@@ -53,6 +59,15 @@ class TaskRunner {
   // Stops every task and waits (at most grace + 1 s) for them to exit.
   void StopAll(absl::Duration grace);
   std::vector<v1::RunningTask> Running() const;
+
+  struct Report {
+    std::vector<v1::RunningTask> running;
+    std::vector<v1::TaskEvent> finished;  // outcomes not yet acknowledged, oldest first
+  };
+  // Both lists, taken at one moment.
+  Report Snapshot() const;
+  // The daemon recorded this outcome: forget it.
+  void Acknowledge(const std::string& task_id, int32_t attempt);
 
  private:
   struct Impl;

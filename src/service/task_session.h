@@ -8,7 +8,7 @@
 // and carries that marker: the marker guards against a recycled session
 // id naming somebody else's processes after the agent restarts. A
 // grandchild that both leaves the session and clears its environment
-// escapes; nothing short of cgroups catches that (see README).
+// escapes; nothing short of cgroups catches that (see docs/operations.md).
 
 #include <sys/types.h>
 

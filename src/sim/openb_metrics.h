@@ -1,6 +1,6 @@
 #pragma once
 
-// The FGD paper's allocation-against-arrival metric (FGD-PROTOCOL.md 4.3):
+// The FGD paper's allocation-against-arrival metric (docs/design/fgd-protocol.md 4.3):
 // after every arrival event, the arrived GPU demand and the allocated GPU
 // share, both as a percent of capacity; the curve value at integer x is the
 // mean allocation over events whose rounded arrival percent is x, widened to

@@ -9,6 +9,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "manychip/clock.h"
+#include "manychip/core/normalized_units.h"
 #include "manychip/core/scheduler.h"
 #include "manychip/status.h"
 #include "src/sim/run_metrics.h"
@@ -57,14 +58,6 @@ struct JobRun {
 
 bool IsService(const TraceJob& t) {
   return t.spec.kind == JobKind::kInference && t.inference.request_rate_milli > 0;
-}
-
-int64_t Factor(const Catalog& catalog, int32_t model, JobKind kind) {
-  if (model < 0) return 100;  // a CPU task counts as 0.1 reference card
-  const DeviceModelSpec& m = catalog.model(model);
-  const int64_t f =
-      kind == JobKind::kInference ? m.inference_factor_milli : m.training_factor_milli;
-  return f > 0 ? f : 1000;
 }
 
 class Replay {
@@ -221,15 +214,15 @@ void Replay::Recompute(int32_t j) {
     const int32_t g = b.ref.group;
     ++bound[g];
     flavor[g] = b.flavor;
-    const int64_t f = Factor(*catalog_, b.model, kind);
+    const int64_t f = CardUnits(*catalog_, b.model, kind);
     slowest[g] = std::min(slowest[g], f);
-    r.peak += f * (b.model < 0 ? 1000 : b.milli) / 1000;
+    r.peak += DeviceUnits(*catalog_, b.model, kind, b.milli);
     if (service) {
       const FlavorSpec& fl = t.spec.task_groups[g].flavors[b.flavor];
       const int64_t milli = fl.demand.devices.raw();
       // Normalized size of this replica (milli reference cards) and the
       // speed of one of its cards.
-      int64_t size = f * (milli > 0 ? milli : 1000) / 1000;
+      int64_t size = DeviceUnits(*catalog_, b.model, kind, milli);
       int64_t card = f;
       if (fl.expected_throughput > 0) {
         size = fl.expected_throughput / fl.replicas;
@@ -258,8 +251,9 @@ void Replay::Recompute(int32_t j) {
       if (fl.expected_throughput > 0) {
         gr = fl.expected_throughput * bound[g] / std::max(1, fl.replicas);
       } else {
-        const int64_t milli = fl.demand.is_cpu_only() ? 1000 : fl.demand.devices.raw();
-        gr = slowest[g] * milli / 1000 * bound[g];
+        // 0 only for a CPU-only flavor, which the workload reader rejects
+        // for a job with work (normalized_units.h).
+        gr = slowest[g] * fl.demand.devices.raw() / kMilliPerDevice * bound[g];
       }
       rate = std::min(rate, gr);
     }

@@ -17,6 +17,23 @@ absl::Status NonNegative(const std::string& path, int64_t v) {
   return absl::InvalidArgumentError(absl::StrCat(path, ": must be >= 0, got ", v));
 }
 
+// Work and service capacity are in normalized units, and a CPU-only flavor
+// has none (normalized_units.h): its run time or capacity would be a made-up
+// figure, so such a job must run for a fixed duration instead.
+absl::Status NoCpuOnlyFlavor(const JobSpec& job, const std::string& path) {
+  for (size_t g = 0; g < job.task_groups.size(); ++g) {
+    const TaskGroupSpec& group = job.task_groups[g];
+    for (size_t f = 0; f < group.flavors.size(); ++f) {
+      if (!group.flavors[f].demand.is_cpu_only()) continue;
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ".job.task_groups[", g, "].flavors[", f,
+          "]: a CPU-only flavor has no normalized throughput; a job with work or an inference "
+          "load needs devices (give a CPU-only job duration_seconds and no work)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<TraceJob> JobFrom(const v1::WorkloadJob& p, const Catalog& catalog,
                                  const std::string& path) {
   TraceJob t;
@@ -56,6 +73,7 @@ absl::StatusOr<TraceJob> JobFrom(const v1::WorkloadJob& p, const Catalog& catalo
   } else if (has_load) {
     return absl::InvalidArgumentError(path + ".inference_load: only for INFERENCE jobs");
   }
+  if (t.work > 0 || has_load) MC_RETURN_IF_ERROR(NoCpuOnlyFlavor(t.spec, path));
   return t;
 }
 

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "manychip/core/normalized_units.h"
 #include "src/sim/rng.h"
 
 namespace manychip::sim {
@@ -62,7 +63,8 @@ void AddFlavors(SimRng& rng, const Catalog& catalog, const std::vector<ModelInfo
     f->add_device_models(spec.id);
     f->set_replicas(replicas);
     SetDemand(f->mutable_demand(), cards_per_task);
-    const int64_t factor = inference ? spec.inference_factor_milli : spec.training_factor_milli;
+    const int64_t factor =
+        CardUnits(catalog, m.index, inference ? JobKind::kInference : JobKind::kTraining);
     const int64_t preference = Uniform(rng, 800, 1200);
     // Normalized throughput of the whole group, milli reference cards.
     f->set_expected_throughput(
@@ -99,7 +101,7 @@ absl::StatusOr<v1::Workload> GenerateWorkload(const GenOptions& o,
       m.index = model;
       m.cards_per_node = m.cards_per_node == 0 ? c : std::min(m.cards_per_node, c);
       m.cards += c;
-      capacity += c * catalog.model(model).training_factor_milli;
+      capacity += c * CardUnits(catalog, model, JobKind::kTraining);
     }
   }
   if (by_model.empty()) return absl::InvalidArgumentError("cluster: has no devices");

@@ -2,10 +2,14 @@
 
 #include <signal.h>
 
+#include <map>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness.h"
 
@@ -178,6 +182,129 @@ TEST(AgentRecoveryTest, StopKillsTheWholeTaskIncludingGrandchildren) {
   ASSERT_EQ(c.Ctl({"cancel", id}).code, 0);
   // TERM is ignored by the shell; the 1 s grace ends in SIGKILL for all.
   EXPECT_TRUE(WaitFor([&] { return !Alive(grandchild); }, absl::Seconds(10))) << c.Logs();
+}
+
+// Keeps the newest watched status of every job, from notifications only: the
+// daemon sends those after the store write holding the change, so what this
+// shows is durable. The "current" snapshot at watch start is not.
+class DurableWatch {
+ public:
+  explicit DurableWatch(Cluster& c) : stub_(c.Client()) {
+    reader_ = stub_->WatchJobs(&ctx_, v1::WatchJobsRequest());
+    thread_ = std::thread([this] {
+      v1::JobEvent ev;
+      while (reader_->Read(&ev)) {
+        if (ev.reason() == "current") continue;
+        absl::MutexLock lock(&mu_);
+        jobs_[ev.status().job().id()] = ev.status();
+      }
+    });
+  }
+  ~DurableWatch() {
+    ctx_.TryCancel();
+    thread_.join();
+    (void)reader_->Finish();
+  }
+  // True once the durable status of `id` has every task running.
+  bool AllTasksRunning(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    auto it = jobs_.find(id);
+    if (it == jobs_.end() || it->second.tasks_size() == 0) return false;
+    for (const v1::TaskStatus& t : it->second.tasks()) {
+      if (t.phase() != v1::TASK_RUNNING) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::unique_ptr<v1::Scheduler::Stub> stub_;
+  grpc::ClientContext ctx_;
+  std::unique_ptr<grpc::ClientReader<v1::JobEvent>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::map<std::string, v1::JobStatus> jobs_ ABSL_GUARDED_BY(mu_);
+};
+
+enum class AgentToo { kNo, kRestarted };
+
+// Issue #14: a task that exited 0 while the daemon was frozen wrote its exit
+// into a stream that then died. The restarted daemon, which had the task
+// RUNNING on disk, must learn the outcome from the agent instead of marking
+// the task lost and running a second attempt. With `kRestarted` the agent
+// is killed too and the outcomes survive only in its workdir.
+void ExitIntoADyingSessionRunsOnce(AgentToo agent_too) {
+  constexpr int kJobs = 4;
+  Cluster c;
+  // A long grace: the restarted daemon must decide from what the agent
+  // reports, not from a node loss.
+  ASSERT_TRUE(c.StartDaemon({"--node_grace=30s"})) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  auto watch = std::make_unique<DurableWatch>(c);
+  // Each task logs its launch, then exits 0 once the test creates `go`.
+  const std::string go = c.File("go");
+  const std::string script =
+      absl::StrCat("echo $MANYCHIP_ATTEMPT >> launches.$MANYCHIP_JOB_ID; while [ ! -e ", go,
+                   " ]; do sleep 0.05; done; touch exited.$MANYCHIP_JOB_ID.$MANYCHIP_ATTEMPT");
+  std::vector<std::string> ids;
+  for (int i = 0; i < kJobs; ++i) {
+    ids.push_back(Submit(c, absl::StrCat("j", i, ".json"), ShellJob("team-a", 1, 1, script)));
+  }
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        for (const std::string& id : ids) {
+          if (!watch->AllTasksRunning(id)) return false;
+        }
+        return true;
+      },
+      absl::Seconds(20)))
+      << c.Logs();
+  watch.reset();
+
+  // Freeze the daemon, let every task exit: the agent writes the exits into
+  // the frozen daemon's stream, where nobody will ever read them.
+  ASSERT_EQ(::kill(c.daemon()->pid(), SIGSTOP), 0);
+  std::ofstream(go) << "go\n";
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string log = Slurp(c.File("agent-gpu-1.log"));
+        for (const std::string& id : ids) {
+          if (!std::filesystem::exists(c.File(absl::StrCat("agent-gpu-1/exited.", id, ".1"))) ||
+              !absl::StrContains(log, absl::StrCat("task ", id, "/main/0 attempt 1 exited"))) {
+            return false;
+          }
+        }
+        return true;
+      },
+      absl::Seconds(20)))
+      << c.Logs();
+  const int port = c.port();
+  if (agent_too == AgentToo::kRestarted) c.agent("gpu-1")->Kill(SIGKILL);
+  c.StopDaemon(SIGKILL);
+  ASSERT_TRUE(c.StartDaemon({"--node_grace=30s"}, port)) << c.Logs();
+  if (agent_too == AgentToo::kRestarted) {
+    c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  }
+
+  // SUCCEEDED is final: once every job has it, no further attempt can start.
+  for (const std::string& id : ids) {
+    ASSERT_TRUE(c.WaitPhase(id, v1::SUCCEEDED, absl::Seconds(30))) << id << "\n" << c.Logs();
+  }
+  for (const std::string& id : ids) {
+    EXPECT_EQ(Slurp(c.File(absl::StrCat("agent-gpu-1/launches.", id))), "1\n")
+        << "job " << id << " ran more than once";
+    auto j = c.GetJob(id);
+    ASSERT_TRUE(j.ok()) << j.status();
+    EXPECT_EQ(j->tasks(0).attempt(), 1) << j->DebugString();
+  }
+}
+
+TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgain) {
+  ExitIntoADyingSessionRunsOnce(AgentToo::kNo);
+}
+
+TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgainAfterAnAgentRestart) {
+  ExitIntoADyingSessionRunsOnce(AgentToo::kRestarted);
 }
 
 }  // namespace

@@ -88,6 +88,19 @@ TEST(BadInputTest, SecondRegistrationOfALiveNodeIsRefused) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(absl::StrContains(s.error_message(), "node.devices[0].model")) << s.error_message();
 
+  // Only outcomes go in `finished`.
+  v1::RegisterRequest started = req;
+  started.mutable_node()->mutable_devices(0)->set_model(
+      req.node().devices(1).model());  // a valid inventory again
+  v1::TaskEvent* ev = started.add_finished();
+  ev->set_task_id("job-000001/main/0");
+  ev->set_attempt(1);
+  ev->set_kind(v1::STARTED);
+  grpc::ClientContext ctx4;
+  s = c.Gateway()->Register(&ctx4, started, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "finished[0].kind")) << s.error_message();
+
   req.set_api_version("v2");
   grpc::ClientContext ctx3;
   s = c.Gateway()->Register(&ctx3, req, &resp);

@@ -2,10 +2,10 @@
 // ten) on the shipped trace, through the real Scheduler and the shipped
 // profiles: every baseline within 1 point of its published unallocated-GPU
 // figure, fgd within 0.5 (0.3 is checked over all ten seeds by the full run,
-// see the README). Our manychip profile (FGD, CPU-only tasks break FGD's
+// see docs/simulator.md). Our manychip profile (FGD, CPU-only tasks break FGD's
 // ties towards nodes without idle GPUs) is checked to stay within 0.3 points
 // of FGD's published figure on these three seeds; its ten-seed mean (4.72)
-// and the workload variants are in the README.
+// and the workload variants are in docs/simulator.md.
 // Skips when the trace files are absent.
 
 #include <filesystem>

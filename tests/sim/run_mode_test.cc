@@ -92,6 +92,18 @@ TEST_F(RunModeTest, FixedDurationJobsIgnoreThroughput) {
   EXPECT_EQ(r->jct_seconds.mean, 300);
 }
 
+TEST_F(RunModeTest, CpuOnlyJobsRunForTheirDuration) {
+  auto nodes = manychip::testing::ClusterBuilder(*catalog_).Node("c").Build();
+  auto r = Run(testing::WorkloadJson(
+                   {"{\"submit_seconds\":0,\"job\":{\"id\":\"c\",\"tenant\":\"t\",\"kind\":"
+                    "\"BATCH\",\"duration_seconds\":700,\"task_groups\":[{\"name\":\"g\","
+                    "\"replicas\":1,\"demand\":{\"cpu_milli\":1000,\"memory_mib\":1}}]}}"}),
+               nodes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->completed, 1);
+  EXPECT_EQ(r->jct_seconds.mean, 700);
+}
+
 TEST_F(RunModeTest, SloAttainmentFromLatencyAndCapacity) {
   // Reference latency 80 ms: 80 on an H20 (inference factor 1000) meets a
   // 100 ms SLO; 80000 / 675 = 118 ms on a PPU does not.
@@ -281,6 +293,11 @@ TEST_F(RunModeTest, BadWorkloadsNameTheField) {
       {testing::WorkloadJson({ok}, "{\"at_seconds\":10,\"node\":\"a\",\"device\":-1}"),
        "faults[0].device: must be >= 0, got -1"},
       {"{\"jobs\":[{\"submit_second\":0}]}", "submit_second"},
+      // A CPU-only flavor has no normalized throughput to run work at.
+      {"{\"jobs\":[{\"submit_seconds\":0,\"work\":5,\"job\":{\"id\":\"c\",\"tenant\":\"t\","
+       "\"kind\":\"BATCH\",\"task_groups\":[{\"name\":\"g\",\"replicas\":1,\"demand\":"
+       "{\"cpu_milli\":1000,\"memory_mib\":1}}]}}]}",
+       "jobs[0].job.task_groups[0].flavors[0]: a CPU-only flavor has no normalized throughput"},
   };
   for (const Case& c : cases) {
     auto w = testing::ParseWorkload(c.json, *catalog_);

@@ -17,7 +17,7 @@
 // process selector), DeviceSpec::physical_id the physical id
 // (ASCEND_VISIBLE_DEVICES for Ascend Docker Runtime, /dev/davinciN).
 // Stacks: "cann" and "ascend-driver" ordered as 8.0.RC2 < 8.0.0 < 8.1.RC1.
-// Partitions: vNPU templates per model (VENDORS.md §3.2).
+// Partitions: vNPU templates per model (docs/design/vendors.md §3.2).
 //
 // Thread-safety: immutable; all methods const.
 
@@ -46,8 +46,8 @@ class AscendDeviceAdapter final : public VendorAdapterBase {
 };
 
 namespace ascend {
-// Board shape for `count` chips of catalog models `model_ids` (all the
-// same), `chips_per_card` chips on each card; "" when no rule applies.
+// Board shape for `count` chips of catalog model `model_id`,
+// `chips_per_card` chips on each card; "" when no rule applies.
 std::string InferBoard(const std::string& model_id, int count, int chips_per_card);
 }  // namespace ascend
 

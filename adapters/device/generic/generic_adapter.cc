@@ -8,7 +8,7 @@
 namespace manychip {
 
 std::vector<GenericVendorSpec> GenericVendors() {
-  // Selectors and device nodes from VENDORS.md §1a; PCI ids from pci.ids.
+  // Selectors and device nodes from docs/design/vendors.md §1a; PCI ids from pci.ids.
   return {
       {"cambricon",
        {"cabc"},

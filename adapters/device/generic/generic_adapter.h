@@ -8,7 +8,7 @@
 // cards are given their board (cambricon-mlu370-x8, cambricon-mlu590-h8,
 // metax-c500-8: link rules in topology.h); other nodes choose any free cards,
 // NUMA-packed. Shares are refused (kUnsupported). Visibility uses the vendor's documented
-// selectors and device nodes (VENDORS.md §1a); unknown ones are left out
+// selectors and device nodes (docs/design/vendors.md §1a); unknown ones are left out
 // rather than invented.
 //
 // Thread-safety: immutable; all methods const.

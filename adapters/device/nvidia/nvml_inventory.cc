@@ -130,7 +130,7 @@ std::vector<PartitionProfileSpec> MigProfiles(const DeviceModelSpec& model) {
     const char* profiles[4];
     int64_t mem_gib[4];
   };
-  // HAMi migProfileAllowlist (VENDORS.md §3.1). A800 = A100 80GB die (U).
+  // HAMi migProfileAllowlist (docs/design/vendors.md §3.1). A800 = A100 80GB die (U).
   static constexpr Row kRows[] = {
       {"h100", {"1g.10gb", "2g.20gb", "3g.40gb", "7g.80gb"}, {10, 20, 40, 80}},
       {"h20", {"1g.12gb", "2g.24gb", "3g.48gb", "7g.96gb"}, {12, 24, 48, 96}},

@@ -70,7 +70,7 @@ bool XidMarksUnhealthy(uint64_t xid);
 // 13 -> 580), or 0 if unknown.
 int32_t MinDriverForCuda(int32_t cuda_major);
 
-// MIG profiles of a model (by catalog id/name; HAMi allowlist, VENDORS.md
+// MIG profiles of a model (by catalog id/name; HAMi allowlist, docs/design/vendors.md
 // §3.1), shares in milli-devices of 7 slices rounded down.
 std::vector<PartitionProfileSpec> MigProfiles(const DeviceModelSpec& model);
 

@@ -8,7 +8,7 @@
 // board "ppu-16": sets of 1/2/4/8/16 as aligned blocks. Visibility:
 // CUDA_VISIBLE_DEVICES with PPU-<uuid> ids (a "GPU-" prefix as ppu-smi -L
 // prints it is rewritten to "PPU-"); no container-runtime selector or device
-// node names are published (VENDORS.md: n/f), so none are emitted.
+// node names are published (docs/design/vendors.md: n/f), so none are emitted.
 // Partitions: MIG-style GI profiles 1g12gb / 2g24gb / 4g48gb of 8 slices.
 //
 // Thread-safety: immutable; all methods const.

@@ -7,7 +7,7 @@
 // bf16, i8mm, sme, sve, sve2) and names the CPU from "CPU implementer" and
 // "CPU part" (0x48/0xd01 = HiSilicon Kunpeng 920; 0x41/0xd49 = Neoverse N2,
 // the core of Alibaba Yitian 710, which cpuinfo cannot tell apart from other
-// N2 parts). Vendor stacks for aarch64 (VENDORS.md §4): nvidia, ascend,
+// N2 parts). Vendor stacks for aarch64 (docs/design/vendors.md §4): nvidia, ascend,
 // kunlun (older R-series images), cambricon, metax; others not found.
 //
 // Thread-safety: immutable; all methods const.

@@ -1,7 +1,7 @@
 #pragma once
 
 // Riscv64HostAdapter: riscv64 hosts. No accelerator software stack ships for
-// riscv64 today (VENDORS.md §4), so these hosts serve CPU-only tasks (data
+// riscv64 today (docs/design/vendors.md §4), so these hosts serve CPU-only tasks (data
 // preparation, CPU inference): SupportsVendorStack is false for every
 // vendor.
 //

@@ -1,7 +1,7 @@
 #pragma once
 
 // RegisterBuiltinAdapters: the one explicit list of adapters compiled into
-// manychip (no static-initialisation registration, STYLE.md §6).
+// manychip (no static-initialisation registration, docs/design/style.md §6).
 //
 // Hosts: x86_64, aarch64, riscv64. Devices, by vendor key: nvidia, ascend,
 // kunlun, ppu, and generic whole-card adapters for cambricon, hygon, metax,

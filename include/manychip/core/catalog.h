@@ -9,7 +9,7 @@
 //
 //   MC_ASSIGN_OR_RETURN(Catalog catalog, codec::LoadCatalogFile(path));
 //   const DeviceModelSpec* h20 = catalog.Find("H20");       // id or alias
-//   int64_t f = catalog.TrainingFactorMilli(*h20);          // 1000 = reference
+//   int64_t f = h20->training_factor_milli;                 // 1000 = reference
 
 #include <cstdint>
 #include <memory>

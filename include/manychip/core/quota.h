@@ -4,7 +4,8 @@
 //   "cpu" (milli-CPU), "memory" (MiB), "devices" (milli-devices, any model),
 //   "device:<model id>" (milli-devices of one model), "vendor:<vendor>"
 //   (milli-devices of one vendor), "h20e" (milli normalized units: a card
-//   counts its catalog training/inference factor, 1000 = one reference card).
+//   counts its catalog training/inference factor, 1000 = one reference card,
+//   a CPU-only task 0; see normalized_units.h).
 // Owned by the core (the scheduler enforces it); codec fills it from
 // v1::TenantQuota.
 //

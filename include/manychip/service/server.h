@@ -5,7 +5,7 @@
 //
 // Threading: gRPC callback threads parse and validate requests, then post
 // to the core's single "scheduler" thread, which owns the Scheduler, the
-// node sessions and the store; they never block on it (STYLE.md §7).
+// node sessions and the store; they never block on it (docs/design/style.md §7).
 //
 // Security: with `tls_cert`/`tls_key` the server speaks TLS, with
 // `tls_client_ca` it requires client certificates (mTLS; a node's

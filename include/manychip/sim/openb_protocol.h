@@ -1,7 +1,7 @@
 #pragma once
 
 // The FGD paper's experiment protocol on the openb trace (see
-// shared/design/FGD-PROTOCOL.md): the typical-pod target workload, the shuffled
+// docs/design/fgd-protocol.md): the typical-pod target workload, the shuffled
 // arrival order with "tuned" samples appended up to `tune` x GPU capacity, and
 // the per-seed node priority order that breaks score ties.
 //

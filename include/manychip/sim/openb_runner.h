@@ -1,6 +1,6 @@
 #pragma once
 
-// Replays the FGD paper's openb experiment (FGD-PROTOCOL.md) through the real
+// Replays the FGD paper's openb experiment (docs/design/fgd-protocol.md) through the real
 // Scheduler: nodes added in the per-seed priority order (so score ties go to
 // the paper's random node permutation), every pod submitted as a one-task job,
 // one scheduling cycle per arrival, and a pod that does not fit is cancelled
@@ -52,7 +52,7 @@ struct OpenbSeedResult {
   int64_t placed = 0;
   int64_t failed = 0;
   int64_t capacity_gpu_milli = 0;
-  // 100 - alloc(x) at arrived x = 100 % and 130 % (FGD-PROTOCOL.md 4.3).
+  // 100 - alloc(x) at arrived x = 100 % and 130 % (docs/design/fgd-protocol.md 4.3).
   double unallocated_gpu_pct_at_100 = 0;
   double unallocated_gpu_pct_at_130 = 0;
   // Cluster fragmentation ratio (% of idle GPU that is fragment) at 100 %.

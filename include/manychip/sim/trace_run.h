@@ -11,7 +11,9 @@
 //    `expected_throughput` when it gives one, else cards x the catalog factor
 //    of the slowest model the gang landed on (a synchronous gang runs at its
 //    straggler's pace); a job runs at its slowest group. Work-less jobs run
-//    for their fixed duration.
+//    for their fixed duration. Units are those of normalized_units.h; a
+//    CPU-only flavor has none, so a job with work or an inference load may
+//    not offer one (the workload reader rejects it).
 //  - Progress is kept across a preemption or failover (jobs checkpoint
 //    continuously); the job queues again and resumes where it stopped.
 //  - Inference services live from submit for their duration. Each placed

@@ -119,7 +119,7 @@ TEST(RecordedHostTest, KunlunP800x8FromXpuSmi) {
 TEST(RecordedHostTest, Ppu16FromPpuSmi) {
   auto node = DiscoverRecorded("ppu-16", "proc-x86-spr", "x86_64");
   ASSERT_TRUE(node.ok()) << node.status();
-  // The PPU's PCI device id is in no catalog model (VENDORS.md: n/f), so the
+  // The PPU's PCI device id is in no catalog model (docs/design/vendors.md: n/f), so the
   // PCI scan alone would skip these; ppu-smi names them.
   ASSERT_EQ(node->devices.size(), 16u);
   EXPECT_EQ(node->board, "ppu-16");

@@ -2,7 +2,7 @@
 // size and every occupancy (all of them for <= 8 devices, a seeded sample
 // plus the extremes for 16), Choose returns a legal set of free devices when
 // one exists, and otherwise fails with the right reason. The legality
-// predicates below restate VENDORS.md independently of topology.cc.
+// predicates below restate docs/design/vendors.md independently of topology.cc.
 
 #include "adapters/device/topology.h"
 

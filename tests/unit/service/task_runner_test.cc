@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,11 @@ class TaskRunnerTest : public ::testing::Test {
   TaskRunnerTest() {
     char tmpl[] = "/tmp/mc-runner-XXXXXX";
     dir_ = mkdtemp(tmpl);
+    StartRunner();
+  }
+  // A new runner in the same workdir, as an agent restart makes.
+  void StartRunner() {
+    runner_.reset();
     runner_ = std::make_unique<TaskRunner>(dir_, [this](const v1::TaskEvent& e) {
       absl::MutexLock lock(&mu_);
       events_.push_back(e);
@@ -136,6 +142,47 @@ TEST_F(TaskRunnerTest, DuplicateLaunchNeverRunsTwice) {
   runner_->Launch(Shell("d", "echo run >> count", 2));
   ASSERT_EQ(WaitEvent("d", v1::EXITED, 3).attempt(), 2);
   EXPECT_EQ(Read("count"), "run\nrun\n");
+}
+
+// An outcome is listed until acknowledged, and a new runner in the same
+// workdir (a restarted agent) still lists it and does not run it again.
+TEST_F(TaskRunnerTest, OutcomeIsKeptUntilAcknowledgedEvenAcrossARestart) {
+  runner_->Launch(Shell("k/g/0", "echo run >> count; exit 3"));
+  runner_->Launch(Shell("k/g/1", "true"));
+  v1::LaunchTask missing = Shell("k/g/2", "");
+  missing.set_command("/nonexistent/manychip-test-command");
+  runner_->Launch(missing);
+  ASSERT_EQ(WaitEvent("k/g/0", v1::EXITED).exit_code(), 3);
+  ASSERT_EQ(WaitEvent("k/g/1", v1::EXITED).kind(), v1::EXITED);
+  ASSERT_EQ(WaitEvent("k/g/2", v1::FAILED_TO_START).kind(), v1::FAILED_TO_START);
+  TaskRunner::Report report = runner_->Snapshot();
+  EXPECT_TRUE(report.running.empty());
+  ASSERT_EQ(report.finished.size(), 3u);
+  runner_->Acknowledge("k/g/1", 1);
+  runner_->Acknowledge("k/g/2", 2);  // another attempt: not this outcome
+  report = runner_->Snapshot();
+  ASSERT_EQ(report.finished.size(), 2u);
+  // The failed start is recorded at once, so it is usually the older one.
+  std::vector<std::string> kept = {report.finished[0].task_id(), report.finished[1].task_id()};
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, (std::vector<std::string>{"k/g/0", "k/g/2"}));
+
+  StartRunner();  // reads the ledger back in file-name order
+  report = runner_->Snapshot();
+  ASSERT_EQ(report.finished.size(), 2u);
+  EXPECT_EQ(report.finished[0].task_id(), "k/g/0");
+  EXPECT_EQ(report.finished[0].exit_code(), 3);
+  EXPECT_EQ(report.finished[1].kind(), v1::FAILED_TO_START);
+  // The daemon resending the launch of a kept attempt learns its outcome.
+  const int exits_before = Count("k/g/0", v1::EXITED);
+  runner_->Launch(Shell("k/g/0", "echo run >> count; exit 3"));
+  ASSERT_EQ(WaitEvent("k/g/0", v1::EXITED, exits_before + 1).exit_code(), 3);
+  EXPECT_EQ(Count("k/g/0", v1::STARTED), 1) << "only the first life started it";
+  EXPECT_EQ(Read("count"), "run\n");
+  runner_->Acknowledge("k/g/0", 1);
+  runner_->Acknowledge("k/g/2", 1);
+  StartRunner();
+  EXPECT_TRUE(runner_->Snapshot().finished.empty());
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "src/plugins/score_random.h"
+#include "src/plugins/random_score.h"
 
 #include <set>
 #include <vector>

@@ -11,7 +11,7 @@
 #include <random>
 
 #include "manychip/framework/registry.h"
-#include "src/plugins/score_gpu_share.h"
+#include "src/plugins/gpu_share.h"
 
 namespace manychip::plugins {
 

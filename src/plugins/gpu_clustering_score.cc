@@ -1,4 +1,4 @@
-#include "src/plugins/score_gpu_clustering.h"
+#include "src/plugins/gpu_clustering_score.h"
 
 namespace manychip::plugins {
 

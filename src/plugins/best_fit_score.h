@@ -4,12 +4,12 @@
 // CPU and GPU after placement, each normalised by the largest node spec and
 // weighted 0.5. Raw score: int((1 - sum_d 0.5 (free_d - req_d) / maxSpec_d) x 100),
 // then min-max normalised across the candidate nodes. GPUs within a node:
-// best fit (see score_gpu_share.h).
+// best fit (see gpu_share.h).
 
 #include <cstdint>
 
 #include "manychip/framework/registry.h"
-#include "src/plugins/score_gpu_share.h"
+#include "src/plugins/gpu_share.h"
 
 namespace manychip::plugins {
 

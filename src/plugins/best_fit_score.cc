@@ -1,4 +1,4 @@
-#include "src/plugins/score_best_fit.h"
+#include "src/plugins/best_fit_score.h"
 
 namespace manychip::plugins {
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "manychip/framework/registry.h"
-#include "src/plugins/score_gpu_share.h"
+#include "src/plugins/gpu_share.h"
 
 namespace manychip::plugins {
 

@@ -40,7 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "manychip/framework/registry.h"
-#include "src/plugins/score_fgd.h"
+#include "src/plugins/fgd_score.h"
 
 namespace manychip::plugins {
 

@@ -1,4 +1,4 @@
-#include "src/plugins/score_fgd.h"
+#include "src/plugins/fgd_score.h"
 
 #include <algorithm>
 #include <cmath>

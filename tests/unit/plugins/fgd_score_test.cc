@@ -1,4 +1,4 @@
-#include "src/plugins/score_fgd.h"
+#include "src/plugins/fgd_score.h"
 
 #include <vector>
 
@@ -14,7 +14,7 @@ FragWorkload Workload(const char* text) {
   return *w;
 }
 
-// Hand-computed cases of the paper's definition (FGD-PROTOCOL.md 4.1).
+// Hand-computed cases of the paper's definition (docs/design/fgd-protocol.md 4.1).
 TEST(ScoreFgdTest, TaskFragClasses) {
   const std::vector<int64_t> free = {1000, 300, 0, 600};  // idle 1900
   FragTask share{.cpu_milli = 1000, .gpu_milli = 500, .gpu_count = 1, .models = {}, .weight = 1};

@@ -1,4 +1,4 @@
-#include "src/plugins/score_dot_product.h"
+#include "src/plugins/dot_product_score.h"
 
 namespace manychip::plugins {
 

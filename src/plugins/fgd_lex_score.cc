@@ -1,4 +1,4 @@
-#include "src/plugins/score_fgd_lex.h"
+#include "src/plugins/fgd_lex_score.h"
 
 #include <algorithm>
 
@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "manychip/status.h"
-#include "src/plugins/score_best_fit.h"
+#include "src/plugins/best_fit_score.h"
 
 namespace manychip::plugins {
 

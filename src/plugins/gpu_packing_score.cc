@@ -1,4 +1,4 @@
-#include "src/plugins/score_gpu_packing.h"
+#include "src/plugins/gpu_packing_score.h"
 
 #include <algorithm>
 #include <numeric>

@@ -10,7 +10,7 @@
 // GPU share. The node's fragmentation against a target workload M is the
 // popularity-weighted sum over M. Weights are integer counts, so
 // `WeightedFrag` is exact integer arithmetic (milli-GPU x count); only the
-// final score quantisation uses floating point, as STYLE.md asks.
+// final score quantisation uses floating point, as docs/design/style.md asks.
 //
 // Thread-safety: the free functions are pure. `FragCache` is not thread-safe;
 // give each scheduler its own.
@@ -29,7 +29,7 @@
 #include "absl/types/span.h"
 #include "manychip/core/fragmentation.h"
 #include "manychip/framework/registry.h"
-#include "src/plugins/score_gpu_share.h"
+#include "src/plugins/gpu_share.h"
 
 namespace manychip::plugins {
 

@@ -1,4 +1,4 @@
-#include "src/plugins/score_fgd_lex.h"
+#include "src/plugins/fgd_lex_score.h"
 
 #include <vector>
 
