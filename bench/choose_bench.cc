@@ -10,9 +10,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "adapters/builtin.h"
-#include "adapters/c_abi/loader.h"
 #include "benchmark/benchmark.h"
+#include "manychip/adapters/builtin.h"
 
 namespace manychip {
 namespace {

@@ -10,6 +10,25 @@
 #include "manychip/v1/adapter.pb.h"
 
 namespace manychip {
+namespace {
+
+// The three spellings of a choose failure must agree number for number.
+#define MC_SAME_FAILURE(cpp, c, pb)                               \
+  static_assert(static_cast<int>(ChooseFailure::cpp) == (c), #c); \
+  static_assert(static_cast<int>(v1::pb) == (c), #pb)
+MC_SAME_FAILURE(kNone, MC_CHOOSE_FAILURE_NONE, CHOOSE_FAILURE_NONE);
+MC_SAME_FAILURE(kInsufficientDevices, MC_CHOOSE_FAILURE_INSUFFICIENT_DEVICES,
+                CHOOSE_FAILURE_INSUFFICIENT_DEVICES);
+MC_SAME_FAILURE(kIllegalCount, MC_CHOOSE_FAILURE_ILLEGAL_COUNT, CHOOSE_FAILURE_ILLEGAL_COUNT);
+MC_SAME_FAILURE(kNoLegalGroup, MC_CHOOSE_FAILURE_NO_LEGAL_GROUP, CHOOSE_FAILURE_NO_LEGAL_GROUP);
+MC_SAME_FAILURE(kInsufficientMemory, MC_CHOOSE_FAILURE_INSUFFICIENT_MEMORY,
+                CHOOSE_FAILURE_INSUFFICIENT_MEMORY);
+MC_SAME_FAILURE(kUnsupported, MC_CHOOSE_FAILURE_UNSUPPORTED, CHOOSE_FAILURE_UNSUPPORTED);
+static_assert(v1::AdapterChooseFailure_MAX == MC_CHOOSE_FAILURE_UNSUPPORTED,
+              "a new failure reason needs its C macro and ChooseFailure value");
+#undef MC_SAME_FAILURE
+
+}  // namespace
 
 CAbiDeviceAdapter::CAbiDeviceAdapter(std::string path, void* dl_handle,
                                      const mc_device_adapter* table)
@@ -120,7 +139,7 @@ ChooseResult CAbiDeviceAdapter::Choose(const NodeSpec& node, absl::Span<const Mi
     result.score = resp.score();
     result.detail = resp.detail();
     result.failure = static_cast<ChooseFailure>(resp.failure());
-    if (resp.failure() < 0 || resp.failure() > static_cast<int>(ChooseFailure::kUnsupported)) {
+    if (resp.failure() < 0 || resp.failure() > MC_CHOOSE_FAILURE_UNSUPPORTED) {
       result.failure = ChooseFailure::kUnsupported;
     }
     // Never trust the answer blindly: indexes must name free, distinct

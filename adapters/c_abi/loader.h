@@ -20,19 +20,4 @@
 // thread-safe, as the C header says). The library stays loaded for the
 // adapter's lifetime.
 
-#include <memory>
-#include <string>
-
-#include "absl/status/statusor.h"
-#include "manychip/adapters/adapter_registry.h"
-
-namespace manychip {
-
-absl::StatusOr<std::unique_ptr<DeviceAdapter>> LoadAdapterLibrary(const std::string& path);
-
-// Loads every "*.so" in `dir` in file-name order and registers it. An empty
-// `dir` loads nothing; a missing directory is NotFound. Stops at the first
-// failure (a half-loaded adapter set would schedule unpredictably).
-absl::Status LoadAdapterDir(const std::string& dir, AdapterRegistry& registry);
-
-}  // namespace manychip
+#include "manychip/adapters/builtin.h"  // declares LoadAdapterLibrary, LoadAdapterDir

@@ -34,10 +34,10 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "apps/common/binary_setup.h"
+#include "apps/common/command_line.h"
 #include "apps/common/data_files.h"
 #include "grpcpp/create_channel.h"
 #include "manychip/codec/json.h"
-#include "manychip/service/command_line.h"
 #include "manychip/v1/agent.grpc.pb.h"
 #include "manychip/v1/scheduler.grpc.pb.h"
 

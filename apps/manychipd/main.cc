@@ -16,11 +16,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "apps/common/binary_setup.h"
+#include "apps/common/command_line.h"
 #include "apps/common/data_files.h"
+#include "apps/common/shutdown_signal.h"
 #include "manychip/codec/profile.h"
-#include "manychip/service/command_line.h"
 #include "manychip/service/server.h"
-#include "manychip/service/shutdown_signal.h"
 #include "spdlog/spdlog.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");

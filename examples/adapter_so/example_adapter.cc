@@ -135,13 +135,15 @@ mc_error* Choose(void*, mc_bytes request_pb, mc_bytes* response_pb_out) {
       Out(w.str(), response_pb_out);
       return nullptr;
     };
-    // ChooseFailure values: 1 insufficient, 2 illegal count, 3 no group, 5 unsupported.
-    if (share != 1000) return fail(5, "example: whole NPUs only");
-    if (cards <= 0 || static_cast<size_t>(cards) > n) return fail(2, "example: bad card count");
+    if (share != 1000) return fail(MC_CHOOSE_FAILURE_UNSUPPORTED, "example: whole NPUs only");
+    if (cards <= 0 || static_cast<size_t>(cards) > n) {
+      return fail(MC_CHOOSE_FAILURE_ILLEGAL_COUNT, "example: bad card count");
+    }
     auto usable = [&](size_t i) { return healthy[i] && free[i] >= 1000 && mem[i] >= min_mem; };
     size_t total = 0;
     for (size_t i = 0; i < n; ++i) total += usable(i);
-    if (total < static_cast<size_t>(cards)) return fail(1, "example: not enough free NPUs");
+    if (total < static_cast<size_t>(cards))
+      return fail(MC_CHOOSE_FAILURE_INSUFFICIENT_DEVICES, "example: not enough free NPUs");
     std::vector<int> chosen;
     if (board == "example-ring4" && n == 8) {
       if (cards == 8) {
@@ -156,13 +158,15 @@ mc_error* Choose(void*, mc_bytes request_pb, mc_bytes* response_pb_out) {
             best_ring = ring;
           }
         }
-        if (best_ring < 0) return fail(3, "example ring: no ring has enough free NPUs");
+        if (best_ring < 0)
+          return fail(MC_CHOOSE_FAILURE_NO_LEGAL_GROUP,
+                      "example ring: no ring has enough free NPUs");
         for (int i = best_ring * 4;
              i < best_ring * 4 + 4 && static_cast<int>(chosen.size()) < cards; ++i) {
           if (usable(i)) chosen.push_back(i);
         }
       } else {
-        return fail(2, "example-ring4: legal counts are 1, 2, 4, 8");
+        return fail(MC_CHOOSE_FAILURE_ILLEGAL_COUNT, "example-ring4: legal counts are 1, 2, 4, 8");
       }
     } else {
       for (size_t i = 0; i < n && static_cast<int64_t>(chosen.size()) < cards; ++i) {

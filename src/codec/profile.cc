@@ -47,10 +47,14 @@ absl::StatusOr<ProfileSpec> ProfileFromProto(const v1::SchedulerProfile& proto,
   return p;
 }
 
-absl::StatusOr<ProfileSpec> LoadProfileFile(const std::string& path) {
+absl::StatusOr<ProfileSpec> LoadProfileFile(const std::string& path,
+                                            const PluginRegistry* extra_plugins) {
   v1::SchedulerProfile proto;
   MC_RETURN_IF_ERROR(ReadJsonFile(path, &proto));
   PluginRegistry registry = BuiltinPlugins();
+  if (extra_plugins != nullptr) {
+    MC_RETURN_IF_ERROR(registry.Merge(*extra_plugins));
+  }
   absl::StatusOr<ProfileSpec> p = ProfileFromProto(proto, &registry);
   if (!p.ok()) {
     return absl::Status(p.status().code(), absl::StrCat(path, ": ", p.status().message()));

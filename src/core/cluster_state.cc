@@ -5,6 +5,8 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "src/core/device_ids.h"
+#include "src/core/intern_table.h"
 
 namespace manychip {
 namespace {
@@ -15,9 +17,14 @@ constexpr int32_t ShareBucket(int64_t milli) {
 
 }  // namespace
 
-ClusterState::ClusterState(const Catalog* catalog) : catalog_(catalog) {
+ClusterState::ClusterState(const Catalog* catalog)
+    : catalog_(catalog),
+      device_tables_(std::make_unique<internal::InternTable<DeviceSpec>>()),
+      cpu_feature_lists_(std::make_unique<internal::InternTable<std::string>>()) {
   models_.resize(static_cast<size_t>(catalog_->size()));
 }
+
+ClusterState::~ClusterState() = default;
 
 ClusterState::ModelIndex& ClusterState::EnsureModel(int32_t model, int32_t devices) {
   ModelIndex& m = models_[model];
@@ -83,8 +90,8 @@ absl::StatusOr<NodeIndex> ClusterState::AddNode(NodeSpec spec) {
     d.uuid = std::string();
     d.pci_bus_id = std::string();
   }
-  spec.devices = device_tables_.Intern(std::move(table));
-  spec.cpu_features = cpu_feature_lists_.Intern(spec.cpu_features.table());
+  spec.devices = device_tables_->Intern(std::move(table));
+  spec.cpu_features = cpu_feature_lists_->Intern(spec.cpu_features.table());
   by_name_[spec.name] = n;
   specs_.push_back(std::move(spec));
   nodes_.push_back(rt);
@@ -107,8 +114,8 @@ absl::Status ClusterState::RemoveNode(NodeIndex n) {
   Unindex(n);
   nodes_[n].alive = false;
   by_name_.erase(specs_[n].name);
-  device_tables_.Release(specs_[n].devices);
-  cpu_feature_lists_.Release(specs_[n].cpu_features);
+  device_tables_->Release(specs_[n].devices);
+  cpu_feature_lists_->Release(specs_[n].cpu_features);
   ids_[n] = internal::DeviceIds();
   --live_nodes_;
   return absl::OkStatus();
@@ -148,8 +155,8 @@ absl::Status ClusterState::SetDeviceHealth(NodeIndex n, int32_t device, bool hea
     DeviceList::Table table = specs_[n].devices.table();
     table[device].healthy = healthy;
     table[device].health_reason = std::string(reason);
-    device_tables_.Release(specs_[n].devices);
-    specs_[n].devices = device_tables_.Intern(std::move(table));
+    device_tables_->Release(specs_[n].devices);
+    specs_[n].devices = device_tables_->Intern(std::move(table));
   };
   size_t at = static_cast<size_t>(rt.device_begin + device);
   if ((dev_healthy_[at] != 0) == healthy) {
@@ -517,7 +524,7 @@ NodeSpec ClusterState::SpecWithIdentity(NodeIndex n) const {
   return out;
 }
 
-size_t ClusterState::device_table_count() const { return device_tables_.size(); }
+size_t ClusterState::device_table_count() const { return device_tables_->size(); }
 
 namespace {
 
@@ -573,8 +580,8 @@ size_t ClusterState::MemoryBytes() const {
   for (const NodeSpec& s : specs_) b += Heap(s);
   b += ids_.capacity() * sizeof(internal::DeviceIds);
   for (const internal::DeviceIds& ids : ids_) b += ids.MemoryBytes();
-  b += device_tables_.MemoryBytes(HeapOfDevices);
-  b += cpu_feature_lists_.MemoryBytes(HeapOfStrings);
+  b += sizeof(*device_tables_) + device_tables_->MemoryBytes(HeapOfDevices);
+  b += sizeof(*cpu_feature_lists_) + cpu_feature_lists_->MemoryBytes(HeapOfStrings);
   b += nodes_.capacity() * sizeof(NodeRuntime);
   b += dev_free_.capacity() * sizeof(MilliDevices) + dev_free_memory_.capacity() * sizeof(MiB) +
        dev_healthy_.capacity();

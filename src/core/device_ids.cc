@@ -1,4 +1,4 @@
-#include "manychip/core/internal/device_ids.h"
+#include "src/core/device_ids.h"
 
 #include <cstring>
 

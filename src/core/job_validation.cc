@@ -1,4 +1,4 @@
-#include "manychip/core/job_validation.h"
+#include "src/core/job_validation.h"
 
 #include <algorithm>
 

@@ -8,11 +8,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "manychip/adapters/adapter_registry.h"
-#include "manychip/core/job_validation.h"
 #include "manychip/framework/registry.h"
 #include "spdlog/spdlog.h"
 #include "src/core/flavor_choice.h"
 #include "src/core/framework_scheduler.h"
+#include "src/core/job_validation.h"
 #include "src/core/policy_state.h"
 #include "src/core/quota.h"
 #include "src/framework/device_choice.h"
@@ -45,9 +45,7 @@ absl::Status FrameworkScheduler::Init() {
   handle_.rng = &rng_;
   PluginRegistry registry = BuiltinPlugins();
   if (options_.extra_plugins != nullptr) {
-    PluginRegistry extra;
-    // Registries own move-only factories; the shared one is consumed once.
-    MC_RETURN_IF_ERROR(registry.Merge(std::move(*options_.extra_plugins)));
+    MC_RETURN_IF_ERROR(registry.Merge(*options_.extra_plugins));
   }
   MC_RETURN_IF_ERROR(runtime_.Build(options_.profile, registry, handle_));
   for (const std::unique_ptr<Plugin>& p : runtime_.plugins()) {

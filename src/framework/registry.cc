@@ -52,17 +52,17 @@ absl::Status PluginRegistry::Register(absl::string_view name, PluginFactory fact
   if (factories_.find(name) != factories_.end()) {
     return absl::AlreadyExistsError(absl::StrCat("plugin '", name, "' is already registered"));
   }
-  factories_.emplace(std::string(name), std::move(factory));
+  factories_.emplace(std::string(name), std::make_shared<const PluginFactory>(std::move(factory)));
   return absl::OkStatus();
 }
 
-absl::Status PluginRegistry::Merge(PluginRegistry other) {
+absl::Status PluginRegistry::Merge(const PluginRegistry& other) {
   for (const auto& [name, f] : other.factories_) {
     if (factories_.find(name) != factories_.end()) {
       return absl::AlreadyExistsError(absl::StrCat("plugin '", name, "' is already registered"));
     }
   }
-  for (auto& [name, f] : other.factories_) factories_.emplace(name, std::move(f));
+  for (const auto& [name, f] : other.factories_) factories_.emplace(name, f);
   return absl::OkStatus();
 }
 
@@ -81,7 +81,7 @@ absl::StatusOr<std::unique_ptr<Plugin>> PluginRegistry::Create(
     return absl::InvalidArgumentError(
         absl::StrCat("plugins.", args.name, ".weight: must be in [0, 1000], got ", args.weight));
   }
-  return it->second(args, handle);
+  return (*it->second)(args, handle);
 }
 
 std::vector<std::string> PluginRegistry::Names() const {

@@ -1,8 +1,8 @@
 #pragma once
 
 // Fragmentation Gradient Descent (FGD, Weng et al., USENIX ATC'23) as a score
-// plugin, plus the fragmentation measure it is built on, which the simulator
-// reuses for its metrics.
+// plugin, built on the fragmentation measure of manychip/core/fragmentation.h
+// (defined in score_fgd.cc), which the simulator reuses for its metrics.
 //
 // Fragmentation of a node with respect to one task m (`GetNodePodFrag`):
 // when m fits the node, the idle GPU share on GPUs too small for m; when m
@@ -27,71 +27,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
+#include "manychip/core/fragmentation.h"
 #include "manychip/framework/registry.h"
 #include "src/plugins/gpu_share.h"
 
 namespace manychip::plugins {
-
-// One task shape of a target workload.
-struct FragTask {
-  int64_t cpu_milli = 0;
-  int64_t gpu_milli = 0;  // per GPU; 0 = CPU-only
-  int32_t gpu_count = 0;
-  std::vector<int32_t> models;  // accepted catalog indexes, sorted; empty = any
-  int64_t weight = 0;           // popularity (a count), > 0
-
-  bool operator==(const FragTask&) const = default;
-};
-
-struct FragWorkload {
-  std::vector<FragTask> tasks;
-  int64_t total_weight = 0;  // sum of weights
-
-  bool empty() const { return tasks.empty() || total_weight <= 0; }
-};
-
-// Parses the plugin argument form of a workload: tasks separated by ';',
-// each `cpu_milli:gpu_milli:gpu_count:weight[:model|model...]` with catalog
-// model indexes. InvalidArgument names the task and field on bad input.
-absl::StatusOr<FragWorkload> ParseFragWorkload(absl::string_view text);
-// The inverse of ParseFragWorkload.
-std::string FormatFragWorkload(const FragWorkload& workload);
-
-// Fragment amount (milli-GPU) of a node for one task. `model` is the node's
-// GPU model index (-1 for a GPU-less node); `free` the per-GPU free milli.
-int64_t TaskFrag(const FragTask& task, int32_t model, int64_t cpu_left,
-                 absl::Span<const int64_t> free);
-
-// Sum over the workload of weight x TaskFrag; divide by total_weight for the
-// expected fragment amount in milli-GPU.
-int64_t WeightedFrag(const FragWorkload& workload, int32_t model, int64_t cpu_left,
-                     absl::Span<const int64_t> free);
-
-// FGD's score for moving a node from `weighted_before` to `weighted_after`
-// fragmentation: int(100 * sigmoid(-delta / 1000)) with delta in milli-GPU,
-// exactly the quantisation of the paper's code.
-int64_t FgdScore(int64_t weighted_before, int64_t weighted_after, int64_t total_weight);
-
-// Memoises WeightedFrag by node state. Exact: the key is the whole state
-// (model, CPU left, the per-GPU free vector sorted), and fragmentation does
-// not depend on GPU order, so equal keys have equal values.
-//
-// CPU enters fragmentation only through `cpu_left >= task.cpu_milli`, so the
-// key holds the number of distinct task CPU sizes that fit rather than the raw
-// CPU left; nodes differing only in CPU between two thresholds share an entry.
-class FragCache {
- public:
-  explicit FragCache(const FragWorkload* workload);
-  int64_t Get(int32_t model, int64_t cpu_left, absl::Span<const int64_t> free);
-  size_t size() const { return memo_.size(); }
-  int64_t total_weight() const { return workload_->total_weight; }
-
- private:
-  const FragWorkload* workload_;
-  std::vector<int64_t> cpu_thresholds_;  // distinct task cpu_milli, ascending
-  absl::flat_hash_map<std::vector<int64_t>, int64_t> memo_;
-  std::vector<int64_t> key_;
-};
 
 // FGD's evaluation of one node for one task: the fragmentation change of
 // the best GPU choice. Sharing tasks try every GPU that fits and keep the one

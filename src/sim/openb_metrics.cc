@@ -1,4 +1,4 @@
-#include "manychip/sim/openb_metrics.h"
+#include "src/sim/openb_metrics.h"
 
 #include <cmath>
 

@@ -6,11 +6,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "manychip/clock.h"
+#include "manychip/core/fragmentation.h"
 #include "manychip/core/scheduler.h"
-#include "manychip/sim/openb_metrics.h"
 #include "manychip/sim/openb_protocol.h"
 #include "manychip/status.h"
-#include "src/plugins/fgd_score.h"
+#include "src/sim/openb_metrics.h"
 
 namespace manychip::sim {
 namespace {

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "adapters/device/vendor_adapter_base.h"
+#include "manychip/adapters/builtin.h"  // LoadFakeNode
 
 namespace manychip {
 
@@ -41,9 +42,5 @@ class FakeDeviceAdapter final : public VendorAdapterBase {
  private:
   std::string inventory_path_;
 };
-
-// The whole node of an inventory file (host fields included), validated by
-// the codec: InvalidArgument names the file and field path.
-absl::StatusOr<NodeSpec> LoadFakeNode(const std::string& path, const Catalog& catalog);
 
 }  // namespace manychip

@@ -42,13 +42,15 @@ struct ChooseRequest {
 };
 
 // Why Choose found no legal set; stable codes, so explain can count them.
+// The numbers are the C ABI's MC_CHOOSE_FAILURE_* and adapter.proto's
+// AdapterChooseFailure (checked at compile time): never renumber them.
 enum class ChooseFailure : uint8_t {
   kNone = 0,
-  kInsufficientDevices,  // fewer free (healthy) devices than asked
-  kIllegalCount,         // the board never hands out this many together
-  kNoLegalGroup,         // enough free devices, but no legal connected set
-  kInsufficientMemory,   // no device has the memory asked for
-  kUnsupported,          // e.g. fractional shares on a vendor without sharing
+  kInsufficientDevices = 1,  // fewer free (healthy) devices than asked
+  kIllegalCount = 2,         // the board never hands out this many together
+  kNoLegalGroup = 3,         // enough free devices, but no legal connected set
+  kInsufficientMemory = 4,   // no device has the memory asked for
+  kUnsupported = 5,          // e.g. fractional shares on a vendor without sharing
 };
 
 struct ChooseResult {

@@ -26,8 +26,11 @@ namespace manychip::codec {
 // and let Scheduler::Create report unknown plugins). Weight 0 means 1.
 absl::StatusOr<ProfileSpec> ProfileFromProto(const v1::SchedulerProfile& proto,
                                              const PluginRegistry* registry);
-// Reads a v1::SchedulerProfile JSON file, checked against BuiltinPlugins().
-absl::StatusOr<ProfileSpec> LoadProfileFile(const std::string& path);
+// Reads a v1::SchedulerProfile JSON file. Plugin names are checked against
+// BuiltinPlugins() plus `extra_plugins` (not changed; pass the registry given
+// to SchedulerOptions::extra_plugins so a profile may name custom plugins).
+absl::StatusOr<ProfileSpec> LoadProfileFile(const std::string& path,
+                                            const PluginRegistry* extra_plugins = nullptr);
 
 // Converts a quota. Keys: cpu, memory, devices, h20e, device:<model id or
 // alias> (resolved to the id through `catalog`), vendor:<vendor>.

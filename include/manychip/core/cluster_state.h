@@ -48,13 +48,17 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "manychip/core/catalog.h"
-#include "manychip/core/internal/device_ids.h"
-#include "manychip/core/internal/intern_table.h"
 #include "manychip/core/node.h"
 #include "manychip/core/node_bitset.h"
 #include "manychip/resources.h"
 
 namespace manychip {
+namespace internal {
+// Storage details of ClusterState, private to the core (src/core).
+class DeviceIds;
+template <typename T>
+class InternTable;
+}  // namespace internal
 
 using NodeIndex = int32_t;
 using AllocationId = int64_t;
@@ -147,6 +151,9 @@ class ClusterState {
  public:
   // `catalog` must outlive the state.
   explicit ClusterState(const Catalog* catalog);
+  ~ClusterState();
+  ClusterState(const ClusterState&) = delete;
+  ClusterState& operator=(const ClusterState&) = delete;
 
   // InvalidArgument on a bad spec (unknown model, bad device indexes, negative
   // capacity); AlreadyExists on a duplicate live name.
@@ -230,10 +237,12 @@ class ClusterState {
   absl::Status ValidateRequest(const AllocationRequest& r) const;
 
   const Catalog* catalog_;
-  std::vector<NodeSpec> specs_;           // device identities moved to ids_
+  std::vector<NodeSpec> specs_;  // device identities moved to ids_
+  // The storage types are private to src/core, hence the out-of-line
+  // destructor and the indirection.
   std::vector<internal::DeviceIds> ids_;  // per node
-  internal::InternTable<DeviceSpec> device_tables_;
-  internal::InternTable<std::string> cpu_feature_lists_;
+  std::unique_ptr<internal::InternTable<DeviceSpec>> device_tables_;
+  std::unique_ptr<internal::InternTable<std::string>> cpu_feature_lists_;
   std::vector<NodeRuntime> nodes_;
   std::vector<MilliDevices> dev_free_;
   std::vector<MiB> dev_free_memory_;

@@ -71,7 +71,10 @@ struct SchedulerOptions {
   const Clock* clock = nullptr;
   ProfileSpec profile = DefaultProfile();
   uint64_t seed = 42;
-  // Extra plugins (tests, embedders); merged into BuiltinPlugins().
+  // Extra plugins (tests, embedders); merged into BuiltinPlugins() by
+  // Create, which shares their factories and leaves the registry unchanged:
+  // one registry may serve several schedulers. A name also built in is
+  // AlreadyExists.
   std::shared_ptr<PluginRegistry> extra_plugins;
   // Counts and times attempts (see scheduler_observer.h); null = none.
   SchedulerObserver* observer = nullptr;

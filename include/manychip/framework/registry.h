@@ -9,7 +9,13 @@
 // with `absl::StatusOr<std::unique_ptr<Plugin>> NewFgdScore(const PluginArgs&,
 // const FrameworkHandle&)` declared in the plugin's own header.
 //
-// Thread-safety: fill on one thread, then read-only.
+// A registry is a value: copying it or merging it into another shares the
+// factories (held by shared pointer) and leaves the source unchanged, so one
+// registry of custom plugins can feed several schedulers and profile checks.
+//
+// Thread-safety: fill on one thread, then read-only. Factories are const and
+// a factory shared by schedulers on several threads is called from each of
+// them, so it must be safe to call concurrently.
 //
 //   PluginRegistry registry = BuiltinPlugins();
 //   MC_RETURN_IF_ERROR(registry.Register("mine", &NewMine));   // AlreadyExists on dup
@@ -51,9 +57,9 @@ class PluginRegistry {
  public:
   // AlreadyExists if `name` is taken.
   absl::Status Register(absl::string_view name, PluginFactory factory);
-  // Moves all of `other` in; AlreadyExists on the first duplicate (nothing is
-  // merged then).
-  absl::Status Merge(PluginRegistry other);
+  // Adds every entry of `other`, sharing its factories; `other` is unchanged.
+  // AlreadyExists on the first duplicate (nothing is merged then).
+  absl::Status Merge(const PluginRegistry& other);
   bool Contains(absl::string_view name) const;
   // InvalidArgument "unknown plugin 'x'" if not registered; else the
   // factory's result.
@@ -63,7 +69,7 @@ class PluginRegistry {
   std::vector<std::string> Names() const;
 
  private:
-  std::map<std::string, PluginFactory, std::less<>> factories_;
+  std::map<std::string, std::shared_ptr<const PluginFactory>, std::less<>> factories_;
 };
 
 // The built-in plugins (src/plugins/builtin_plugins.cc).

@@ -3,12 +3,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "adapters/builtin.h"
 #include "adapters/common/pci_scan.h"
 #include "adapters/common/tool_runner.h"
 #include "adapters/device/generic/generic_adapter.h"
-#include "adapters/discovery.h"
 #include "gtest/gtest.h"
+#include "manychip/adapters/builtin.h"
+#include "manychip/adapters/discovery.h"
 #include "tests/testing/test_catalog.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 

@@ -1,4 +1,4 @@
-#include "adapters/discovery.h"
+#include "manychip/adapters/discovery.h"
 
 #include <unistd.h>
 
@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include "absl/strings/str_format.h"
-#include "adapters/builtin.h"
 #include "adapters/device/generic/generic_adapter.h"
 #include "gtest/gtest.h"
+#include "manychip/adapters/builtin.h"
 #include "tests/testing/test_catalog.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 

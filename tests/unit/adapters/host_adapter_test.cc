@@ -1,8 +1,8 @@
-#include "adapters/builtin.h"
 #include "adapters/host/aarch64/aarch64_host_adapter.h"
 #include "adapters/host/riscv64/riscv64_host_adapter.h"
 #include "adapters/host/x86_64/x86_64_host_adapter.h"
 #include "gtest/gtest.h"
+#include "manychip/adapters/builtin.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 
 namespace manychip {

@@ -7,10 +7,10 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "adapters/builtin.h"
 #include "adapters/device/nvidia/nvidia_adapter.h"
-#include "adapters/discovery.h"
 #include "gtest/gtest.h"
+#include "manychip/adapters/builtin.h"
+#include "manychip/adapters/discovery.h"
 #include "manychip/adapters/health_watcher.h"
 #include "tests/testing/test_catalog.h"
 #include "tests/unit/adapters/adapter_test_util.h"

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/builtin.h"
-#include "adapters/discovery.h"
 #include "gtest/gtest.h"
+#include "manychip/adapters/builtin.h"
+#include "manychip/adapters/discovery.h"
 #include "tests/testing/test_catalog.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 

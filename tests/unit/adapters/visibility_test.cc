@@ -1,9 +1,9 @@
 // Visibility: both selector layers plus device nodes, physical and logical
 // ids kept apart.
 
-#include "adapters/builtin.h"
 #include "adapters/device/fake/fake_adapter.h"
 #include "gtest/gtest.h"
+#include "manychip/adapters/builtin.h"
 #include "tests/testing/test_catalog.h"
 #include "tests/unit/adapters/adapter_test_util.h"
 

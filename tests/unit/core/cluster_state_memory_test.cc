@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "manychip/core/cluster_state.h"
-#include "manychip/core/internal/device_ids.h"
+#include "src/core/device_ids.h"
 #include "tests/testing/cluster_builder.h"
 
 namespace manychip {

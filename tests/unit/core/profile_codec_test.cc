@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "gtest/gtest.h"
 #include "manychip/codec/json.h"
@@ -96,6 +97,39 @@ TEST(ProfileCodecTest, QuotaKeysAreCheckedAndAliasesResolved) {
   q.mutable_max()->erase("gpus");
   (*q.mutable_max())["cpu"] = -1;
   EXPECT_FALSE(codec::QuotaFromProto(q, *catalog).ok());
+}
+
+// A profile file may name an embedder's plugin once its registry is passed;
+// the registry is read, not consumed.
+TEST(ProfileCodecTest, ProfileFileMayNameRegisteredCustomPlugins) {
+  const std::string path = ::testing::TempDir() + "/custom_plugin_profile.json";
+  {
+    std::ofstream f(path);
+    f << R"({"plugins": [{"name": "arch"}, {"name": "my_score", "weight": 2}]})";
+  }
+  absl::StatusOr<ProfileSpec> builtin_only = codec::LoadProfileFile(path);
+  ASSERT_FALSE(builtin_only.ok());
+  EXPECT_NE(builtin_only.status().message().find("unknown plugin 'my_score'"), std::string::npos)
+      << builtin_only.status();
+
+  // Never called: only the names matter here.
+  const auto unused = [](const PluginArgs&,
+                         const FrameworkHandle&) -> absl::StatusOr<std::unique_ptr<Plugin>> {
+    return absl::UnimplementedError("not built in this test");
+  };
+  PluginRegistry extra;
+  ASSERT_TRUE(extra.Register("my_score", unused).ok());
+  absl::StatusOr<ProfileSpec> p = codec::LoadProfileFile(path, &extra);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_EQ(p->plugins.size(), 2u);
+  EXPECT_EQ(p->plugins[1].name, "my_score");
+  EXPECT_EQ(p->plugins[1].weight, 2);
+  EXPECT_TRUE(extra.Contains("my_score"));
+
+  // A custom name that is also built in is refused, as Scheduler::Create does.
+  PluginRegistry clash;
+  ASSERT_TRUE(clash.Register("arch", unused).ok());
+  EXPECT_EQ(codec::LoadProfileFile(path, &clash).status().code(), absl::StatusCode::kAlreadyExists);
 }
 
 }  // namespace

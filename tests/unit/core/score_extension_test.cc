@@ -197,5 +197,34 @@ TEST_F(ScoreExtensionTest, PreScoreRefusalIsReportedAndPlacesNothing) {
   for (const std::string& c : trace_.calls) EXPECT_EQ(c.rfind("score:", 0), std::string::npos);
 }
 
+// An embedder's registry feeds several schedulers: Create shares its
+// factories instead of moving them out (the second scheduler used to fail
+// with "unknown plugin 'pick'").
+TEST(ExtraPluginsTest, OneRegistryServesTwoSchedulers) {
+  auto registry = std::make_shared<PluginRegistry>();
+  Trace trace;
+  ASSERT_TRUE(
+      registry
+          ->Register("pick",
+                     [&trace](const PluginArgs&,
+                              const FrameworkHandle&) -> absl::StatusOr<std::unique_ptr<Plugin>> {
+                       return std::unique_ptr<Plugin>(new Picker("pick", 0, false, "fit", &trace));
+                     })
+          .ok());
+  std::shared_ptr<const Catalog> catalog = CoreCatalog();
+  FakeClock clock{absl::FromUnixSeconds(1000)};
+  for (int i = 0; i < 2; ++i) {
+    SchedulerOptions o;
+    o.catalog = catalog;
+    o.clock = &clock;
+    o.profile = DefaultProfile();
+    o.profile.plugins.push_back(PluginArgs{"pick", 1, {}});
+    o.extra_plugins = registry;
+    auto s = Scheduler::Create(std::move(o));
+    ASSERT_TRUE(s.ok()) << "scheduler " << i << ": " << s.status();
+  }
+  EXPECT_TRUE(registry->Contains("pick"));
+}
+
 }  // namespace
 }  // namespace manychip

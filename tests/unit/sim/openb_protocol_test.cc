@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "manychip/sim/openb_metrics.h"
+#include "src/sim/openb_metrics.h"
 
 namespace manychip::sim {
 namespace {

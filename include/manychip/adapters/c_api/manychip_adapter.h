@@ -28,6 +28,20 @@
  * Threading. choose, visibility and compare_versions may be called
  * concurrently from several threads; discover is called from one thread.
  *
+ * Protobuf in the adapter. The bytes are plain protobuf wire format; encode
+ * them any way you like (examples/adapter_so writes them by hand). The .proto
+ * files are installed beside the headers (include/manychip/v1/). Do NOT link
+ * code generated from them unchanged: the host already registered
+ * manychip/v1/types.proto in libprotobuf's process-wide descriptor pool and a
+ * second registration, run by the .so's static initialisers at dlopen, aborts
+ * the host ("File already exists in database: manychip/v1/types.proto").
+ * Generate your own copy instead: copy types.proto and adapter.proto, rename
+ * `package manychip.v1;` and the `import "manychip/v1/..."` paths to your own
+ * (e.g. acme.v1, "acme/v1/..."), and build the .so with hidden visibility.
+ * Field numbers, hence the wire format, are unchanged, so the host reads your
+ * messages as its own. tests/adapter_proto_copy builds both kinds of .so and
+ * loads each into a host that links the messages.
+ *
  *   MC_ADAPTER_EXPORT const mc_device_adapter* manychip_device_adapter_get(
  *       uint32_t host_abi_major) {
  *     static const mc_device_adapter table = {sizeof(mc_device_adapter),
@@ -65,6 +79,17 @@ extern "C" {
 #define MC_CODE_UNIMPLEMENTED 12
 #define MC_CODE_INTERNAL 13
 #define MC_CODE_UNAVAILABLE 14
+
+/* Why choose found no legal set: AdapterChooseResponse.failure when ok is
+ * false (the AdapterChooseFailure enum of adapter.proto, and
+ * manychip::ChooseFailure in C++). Fixed numbers: never renumbered, new
+ * reasons are appended. The host reads an unknown number as UNSUPPORTED. */
+#define MC_CHOOSE_FAILURE_NONE 0
+#define MC_CHOOSE_FAILURE_INSUFFICIENT_DEVICES 1 /* fewer free healthy devices */
+#define MC_CHOOSE_FAILURE_ILLEGAL_COUNT 2        /* the board never gives this many */
+#define MC_CHOOSE_FAILURE_NO_LEGAL_GROUP 3       /* enough free, none connected */
+#define MC_CHOOSE_FAILURE_INSUFFICIENT_MEMORY 4  /* no device has the memory */
+#define MC_CHOOSE_FAILURE_UNSUPPORTED 5          /* e.g. shares where none exist */
 
 typedef struct mc_error mc_error; /* opaque, adapter-defined */
 

@@ -1,4 +1,4 @@
-#include "manychip/service/command_line.h"
+#include "apps/common/command_line.h"
 
 #include <cstring>
 

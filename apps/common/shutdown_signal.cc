@@ -1,4 +1,4 @@
-#include "manychip/service/shutdown_signal.h"
+#include "apps/common/shutdown_signal.h"
 
 #include <pthread.h>
 #include <signal.h>
