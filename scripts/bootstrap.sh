@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
   openssl  # the mutual-TLS integration test makes its certificates with it
   etcd-server etcd-client  # the etcd StateStore's tests start a real etcd on loopback
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets with ASan + UBSan
 )
 
 missing=()
