@@ -41,6 +41,10 @@ ABSL_FLAG(int32_t, launch_max_sends, 3, "unacknowledged launch sends before the 
 ABSL_FLAG(absl::Duration, launch_failure_hold, absl::Minutes(2),
           "a node that never acknowledged a launch takes no new work for this long");
 ABSL_FLAG(int32_t, max_message_bytes, 4 << 20, "largest accepted request");
+ABSL_FLAG(int64_t, watch_max_queued_bytes, 256 << 10,
+          "a WatchJobs client with more unsent event bytes than this is cut (too slow)");
+ABSL_FLAG(int32_t, watch_max_per_caller, 256,
+          "WatchJobs streams one caller (tenant or admin) may hold open");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mutual TLS");
@@ -81,6 +85,8 @@ int main(int argc, char** argv) {
   o.launch_max_sends = absl::GetFlag(FLAGS_launch_max_sends);
   o.launch_failure_hold = absl::GetFlag(FLAGS_launch_failure_hold);
   o.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  o.watch_max_queued_bytes = absl::GetFlag(FLAGS_watch_max_queued_bytes);
+  o.watch_max_per_caller = absl::GetFlag(FLAGS_watch_max_per_caller);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

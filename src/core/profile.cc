@@ -5,8 +5,9 @@ namespace manychip {
 ProfileSpec DefaultProfile() {
   ProfileSpec p;
   p.name = "default";
-  for (const char* name : {"queue_sort", "arch", "taints", "resource_fit", "stack",
-                           "cluster_topology", "device_topology", "gang", "preemption"}) {
+  for (const char* name :
+       {"queue_sort", "fair_share", "quota", "backfill", "arch", "taints", "resource_fit", "stack",
+        "cluster_topology", "device_topology", "gang", "preemption"}) {
     p.plugins.push_back(PluginArgs{name, 1, {}});
   }
   p.plugins.push_back(PluginArgs{"throughput", 1, {}});

@@ -43,53 +43,19 @@ std::string FrameworkScheduler::RejectSummary(const JobRecord& j) const {
     if (ex.outcome == RejectReason::kPluginError || !ex.by_plugin.contains("capacity_index")) {
       continue;
     }
-    self->CountReasons(j.spec, ex.group, ex.flavor, ex);
+    self->runtime_.CountReasons(j.spec, ex.group, ex.flavor, ex);
   }
   j.recounted_summary = j.last_reject.substr(0, j.last_reject.size() - stale.size()) +
                         SummarizeFlavors(flavors, nullptr);
   return j.recounted_summary;
 }
 
-void FrameworkScheduler::CountReasons(const JobSpec& spec, int32_t g, int32_t f,
-                                      FlavorExplanation& ex) {
-  const int32_t live = cluster_.live_node_count();
-  ex.nodes_total = live;
-  ex.nodes_feasible = 0;
-  ex.reasons.clear();
-  ex.by_plugin.clear();
-  CycleState cs(&spec, g, f, 0);
-  cs.SetGang({}, spec.task_groups[g].flavors[f].replicas);
-  std::vector<bool> skip;
-  if (!RunPreFilters(cs, skip, &ex, live)) return;
-  int64_t counts[kRejectReasonCount] = {};
-  Decision decision;
-  for (NodeIndex n = 0; n < cluster_.node_count(); ++n) {
-    if (!cluster_.runtime(n).alive) continue;
-    if (RejectReason r = NodeStateRejects(n); r != RejectReason::kNone) {
-      ++counts[static_cast<int>(r)];
-      continue;
-    }
-    int rejected = FilterNode(cs, skip, cluster_.view(n), &decision);
-    if (rejected < 0) {
-      ++ex.nodes_feasible;
-      continue;
-    }
-    ++counts[static_cast<int>(decision.reason)];
-    ++ex.by_plugin[filter_names_[rejected]];
-  }
-  for (int r = 0; r < kRejectReasonCount; ++r) {
-    if (counts[r] > 0) {
-      ex.reasons.emplace_back(static_cast<RejectReason>(r), static_cast<int32_t>(counts[r]));
-    }
-  }
-  std::stable_sort(ex.reasons.begin(), ex.reasons.end(),
-                   [](const auto& a, const auto& b) { return a.second > b.second; });
-}
-
 absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id) const {
-  auto it = jobs_.find(job_id);
-  if (it == jobs_.end()) return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
-  const JobRecord& j = *it->second;
+  const JobRecord* found = jobs_.Find(job_id);
+  if (found == nullptr) {
+    return absl::NotFoundError(absl::StrCat("job '", job_id, "' not found"));
+  }
+  const JobRecord& j = *found;
   Explanation e;
   e.job_id = j.spec.id;
   e.state = std::string(JobStateName(j.state));
@@ -115,7 +81,7 @@ absl::StatusOr<Explanation> FrameworkScheduler::Explain(absl::string_view job_id
           ex.choice_score = last.choice_score;
         }
       }
-      self->CountReasons(j.spec, g, f, ex);
+      self->runtime_.CountReasons(j.spec, g, f, ex);
       e.flavors.push_back(std::move(ex));
     }
   }

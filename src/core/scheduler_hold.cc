@@ -25,39 +25,27 @@ Usage FrameworkScheduler::AllocCharge(const JobRecord& j) const {
 void FrameworkScheduler::SyncHoldCharge(JobRecord& j) {
   Usage now = j.holding ? AllocCharge(j) : Usage{};
   if (now == j.held_charge) return;
-  Usage& tenant = tenant_held_[j.spec.tenant];
+  Usage& tenant = tenants_.MutableHeld(j.spec.tenant);
   internal::AddUsage(j.held_charge, -1, tenant);
   internal::AddUsage(now, +1, tenant);
   j.held_charge = std::move(now);
 }
 
-Usage FrameworkScheduler::QuotaBase(const JobRecord& j) const {
-  Usage base;
-  if (auto u = tenant_usage_.find(j.spec.tenant); u != tenant_usage_.end()) base = u->second;
-  if (auto h = tenant_held_.find(j.spec.tenant); h != tenant_held_.end()) {
-    internal::AddUsage(h->second, +1, base);
-    internal::AddUsage(j.held_charge, -1, base);
-  }
-  return base;
-}
-
-void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservation,
-                                     const std::string& summary) {
+void FrameworkScheduler::HoldPartial(JobRecord& j, const std::string& summary) {
   const int32_t groups = static_cast<int32_t>(j.spec.task_groups.size());
   std::vector<std::vector<AllocationId>> kept(groups);
   std::vector<std::vector<AllocationId>> held(groups);
   std::vector<int32_t> flavor(groups, -1);
   std::vector<EvictedJob> none;  // no preemption here: nothing is evicted
   int32_t reserved = 0, needed = 0;
-  // A hold counts against the tenant's max quota: a gang holds only when its
-  // whole need (min_available tasks of each group, at least) fits the max
-  // beside the tenant's running work and other holds, so holding never lets
-  // a tenant pass its max and a gang that cannot run under it holds nothing.
-  const TenantQuotaSpec* q = Quota(j.spec.tenant);
-  const bool capped = q != nullptr && !q->max.empty();
-  const Usage base = capped ? QuotaBase(j) : Usage{};
+  // A hold counts against admission (the tenant's max quota): a gang holds
+  // only when its whole need (min_available tasks of each group, at least)
+  // is admitted beside the tenant's running work and other holds, so holding
+  // never lets a tenant pass its max and a gang that cannot run under it
+  // holds nothing.
+  const bool capped = AdmitLimits(j);
   Usage need;
-  std::string over;  // the max key that refused the hold; empty = none did
+  std::string over;  // why admission refused the hold ("max <key>"); empty = it did not
   for (int32_t g = 0; g < groups && over.empty(); ++g) {
     const TaskGroupSpec& group = j.spec.task_groups[g];
     std::vector<int32_t> order;
@@ -80,13 +68,17 @@ void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservatio
         internal::AddUsage(internal::MinimumCharge(*options_.catalog, group.flavors[f], j.spec.kind,
                                                    MinAvailable(group, f)),
                            +1, with);
-        if (std::string key = internal::ExceedsMax(*q, base, with); !key.empty()) {
-          if (group_over.empty()) group_over = key;
+        if (Decision d = Admit(j, with); !d.fit()) {
+          if (group_over.empty()) group_over = std::move(d.detail);
           continue;
         }
         within = true;
       }
-      if (held[g].empty() && !BackfillAllows(j, group.flavors[f], reservation)) continue;
+      const FlavorSpec& fl = group.flavors[f];
+      if (held[g].empty() && !fl.demand.is_cpu_only() &&
+          !BackfillAllows(j, fl.device_models, fl.demand.devices.raw() * fl.replicas)) {
+        continue;
+      }
       FlavorExplanation ex;
       std::vector<AllocationId> mine;
       if (PlaceGroup(j, g, f, /*allow_preempt=*/false, /*keep_partial=*/true, held[g], mine, none,
@@ -112,7 +104,7 @@ void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservatio
                                    j.spec.kind, a->request, +1, add);
       }
     }
-    over = internal::ExceedsMax(*q, base, add);
+    if (Decision d = Admit(j, add); !d.fit()) over = std::move(d.detail);
   }
   if (!over.empty() || reserved == 0) {
     // Nothing is held: this call's reservations go, and so does an earlier hold.
@@ -128,8 +120,8 @@ void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservatio
     j.hold_deadline = absl::InfiniteFuture();
     SyncHoldCharge(j);
     if (!over.empty()) {
-      j.last_reject = absl::StrCat("gang not holding: its need exceeds tenant ", j.spec.tenant,
-                                   " max ", over, "; ", summary);
+      j.last_reject = absl::StrCat("gang not holding: its need exceeds tenant ", j.spec.tenant, " ",
+                                   over, "; ", summary);
     }
     return;
   }
@@ -144,7 +136,7 @@ void FrameworkScheduler::HoldPartial(JobRecord& j, const Reservation& reservatio
   }
   if (!j.holding) {
     j.holding = true;
-    j.hold_deadline = options_.clock->Now() + HoldTimeout();
+    j.hold_deadline = options_.clock->Now() + runtime_.HoldTimeout();
   }
   SyncHoldCharge(j);
   j.last_reject =
@@ -158,8 +150,9 @@ void FrameworkScheduler::ExpireHold(JobRecord& j, absl::Time now) {
     for (AllocationId id : v) reserved += id != 0;
   }
   EvictJob(j, JobState::kPending);  // forgets every held reservation
-  j.last_reject = absl::StrCat("gang timed out after ", absl::FormatDuration(HoldTimeout()),
-                               " with ", reserved, " tasks reserved; reservations released");
+  j.last_reject =
+      absl::StrCat("gang timed out after ", absl::FormatDuration(runtime_.HoldTimeout()), " with ",
+                   reserved, " tasks reserved; reservations released");
   MarkFailed(j, now);
 }
 

@@ -2,53 +2,14 @@
 
 // Gang scheduling, after coscheduling: a task group runs only when at least
 // `min_available` of its tasks are reserved; otherwise every reservation of
-// the group is undone.
-//
-// `GangTracker` is the plain bookkeeping (with its own tests): which
-// allocations a gang holds, whether it is whole, and which gangs passed their
-// Permit deadline. `GangPermit` ("gang") is the thin Permit plugin over it.
+// the group is undone. `GangPermit` ("gang") is the thin Permit plugin; the
+// bookkeeping is the framework's GangTracker (src/framework/gang_tracker.h).
 // Thread-safety: scheduler thread only.
-//
-//   GangTracker gangs;
-//   gangs.Begin("job-1/0", /*min_available=*/4, clock.Now() + timeout);
-//   gangs.Reserve("job-1/0", alloc);
-//   if (!gangs.Complete("job-1/0")) for (auto a : gangs.Abort("job-1/0")) Forget(a);
-
-#include <map>
-#include <string>
-#include <vector>
 
 #include "absl/time/time.h"
 #include "manychip/framework/registry.h"
 
 namespace manychip::plugins {
-
-class GangTracker {
- public:
-  // Starts a gang; FailedPrecondition-free: beginning an existing key resets it.
-  void Begin(const std::string& key, int32_t min_available, absl::Time deadline);
-  // Records one reserved allocation; false if the gang is unknown.
-  bool Reserve(const std::string& key, AllocationId allocation);
-  bool Contains(const std::string& key) const { return gangs_.contains(key); }
-  int32_t Reserved(const std::string& key) const;
-  bool Complete(const std::string& key) const;
-  // The gang is permitted: stop tracking, return its allocations.
-  std::vector<AllocationId> Finish(const std::string& key);
-  // The gang failed: stop tracking, return the allocations to unreserve.
-  std::vector<AllocationId> Abort(const std::string& key);
-  // Gangs whose deadline is <= now and still incomplete, in key order; each
-  // is dropped, its allocations appended to `unreserve`.
-  std::vector<std::string> Expire(absl::Time now, std::vector<AllocationId>& unreserve);
-  size_t size() const { return gangs_.size(); }
-
- private:
-  struct Gang {
-    int32_t min_available = 1;
-    absl::Time deadline;
-    std::vector<AllocationId> allocations;
-  };
-  std::map<std::string, Gang> gangs_;  // ordered: deterministic expiry order
-};
 
 class GangPermit final : public PermitPlugin {
  public:

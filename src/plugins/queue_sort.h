@@ -1,8 +1,8 @@
 #pragma once
 
 // QueueSort "queue_sort": higher priority first, then submission order (FIFO
-// within a priority). Tenant fair share is applied by the scheduler's queue on
-// top of this order (see scheduler.h).
+// within a priority). Tenant fair share, when the profile has it, reorders
+// this order while a cycle runs (QueueOrder "fair_share", fair_share.h).
 
 #include "manychip/framework/registry.h"
 

@@ -186,6 +186,7 @@ absl::Status Controller::Restore() {
       const DemandSpec& demand = group.flavors[b.flavor].demand;
       b.share = demand.is_fractional() ? demand.devices : MilliDevices::FromRaw(kMilliPerDevice);
       b.devices.assign(t.status.devices().begin(), t.status.devices().end());
+      b.attempt = t.status.attempt();
       for (const auto& [k, v] : t.status.env()) b.visibility.env[k] = v;
       if (absl::Status s = scheduler_->RestoreBinding(b); !s.ok()) {
         spdlog::error("restore: task {} on {} cannot be restored: {}", task_id, b.node,
@@ -1149,15 +1150,29 @@ void Controller::ExpireLaunchHolds(absl::Time now) {
 
 void Controller::AddWatcher(const Caller& caller, const std::string& job_id,
                             std::shared_ptr<WatchLink> link) {
+  const auto open = std::count_if(watchers_.begin(), watchers_.end(), [&](const Watcher& w) {
+    return w.caller.admin == caller.admin && w.caller.tenant == caller.tenant;
+  });
+  if (open >= options_.watch_max_per_caller) {
+    link->Close(absl::ResourceExhaustedError(
+        absl::StrCat("WatchJobs: this caller already has ", open,
+                     " watch streams open, the most --watch_max_per_caller allows; "
+                     "close one first")));
+    return;
+  }
   for (const auto& [id, job] : jobs_) {
     if (!job_id.empty() && id != job_id) continue;
     if (!Visible(caller, job)) continue;
     v1::JobEvent ev;
     *ev.mutable_status() = WithTasks(job);
     ev.set_reason("current");
-    if (!link->Send(ev)) return;
+    if (!link->SendSnapshot(ev)) return;
   }
   watchers_.push_back({caller, job_id, std::move(link)});
+}
+
+void Controller::RemoveWatcher(const WatchLink* link) {
+  std::erase_if(watchers_, [link](const Watcher& w) { return w.link.get() == link; });
 }
 
 }  // namespace manychip::internal

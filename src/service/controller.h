@@ -55,11 +55,15 @@ class SessionLink {
 };
 
 // A WatchJobs stream's outbox. Thread-safe. Send returns false once the
-// stream is gone (the controller then forgets it).
+// stream is gone (the controller then forgets it); Close ends the stream.
+// SendSnapshot sends the state at open, which the slow-client bound for
+// changes does not count.
 class WatchLink {
  public:
   virtual ~WatchLink() = default;
   virtual bool Send(const v1::JobEvent& event) = 0;
+  virtual bool SendSnapshot(const v1::JobEvent& event) = 0;
+  virtual void Close(const absl::Status& status) = 0;
 };
 
 struct ControllerOptions {
@@ -76,6 +80,8 @@ struct ControllerOptions {
   // A node whose launch went unacknowledged `launch_max_sends` times takes
   // no new work for this long, unless it proves it receives launches first.
   absl::Duration launch_failure_hold = absl::Minutes(2);
+  // WatchJobs streams one caller (a tenant, or the admin) may hold open.
+  int32_t watch_max_per_caller = 256;
 };
 
 class Controller {
@@ -115,7 +121,12 @@ class Controller {
   // ProcessEvictions); uncordon = schedulable again, evictions stop.
   absl::StatusOr<v1::NodeStatus> SetSchedulable(const std::string& node, bool schedulable);
   // Sends the current state of every visible job, then every change.
+  // A caller over `watch_max_per_caller` has `link` closed with
+  // ResourceExhausted instead.
   void AddWatcher(const Caller& caller, const std::string& job_id, std::shared_ptr<WatchLink> link);
+  // Forgets the watcher once its stream has ended.
+  void RemoveWatcher(const WatchLink* link);
+  size_t WatchersForTest() const { return watchers_.size(); }
 
   // `finished` are the outcomes the agent holds unacknowledged; they are
   // applied when the session attaches, before `running` is reconciled.

@@ -28,6 +28,7 @@
 #include "src/service/controller.h"
 #include "src/service/grpc_status.h"
 #include "src/service/server_setup.h"
+#include "src/service/stream_outbox.h"
 
 namespace manychip {
 namespace internal {
@@ -37,8 +38,8 @@ namespace {
 
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
-  SchedulerService(Controller* controller, const Authenticator* auth)
-      : controller_(controller), auth_(auth) {}
+  SchedulerService(Controller* controller, const Authenticator* auth, OutboxLimits watch_limits)
+      : controller_(controller), auth_(auth), watch_limits_(watch_limits) {}
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const v1::SubmitJobRequest* req,
@@ -180,101 +181,60 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
 
   Controller* controller_;
   const Authenticator* auth_;
+  const OutboxLimits watch_limits_;
 };
 
-// A WatchJobs stream: a bounded outbox with at most one write in flight.
-class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent> {
+// A WatchJobs stream. Its StreamOutbox decides when to write and when to
+// finish; the reactor only forwards gRPC's reactions to it.
+class WatchReactor final : public grpc::ServerWriteReactor<v1::JobEvent>,
+                           public StreamWriter<v1::JobEvent> {
  public:
-  struct Link final : WatchLink {
-    bool Send(const v1::JobEvent& ev) override {
-      WatchReactor* start = nullptr;
-      WatchReactor* cut = nullptr;
-      const v1::JobEvent* first = nullptr;
-      {
-        absl::MutexLock lock(&mu);
-        if (reactor == nullptr) return false;
-        if (queue.size() >= kMaxQueued) {
-          // A client too slow to read is cut off rather than buffered forever.
-          cut = reactor;
-          reactor = nullptr;
-        } else {
-          queue.push_back(ev);
-          if (!writing) {
-            writing = true;
-            start = reactor;
-            first = &queue.front();
-          }
-        }
-      }
-      if (cut != nullptr) {
-        cut->Finish(
-            grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "watch client too slow; reconnect"));
-        return false;
-      }
-      if (start != nullptr) start->StartWrite(first);
-      return true;
-    }
-    static constexpr size_t kMaxQueued = 10000;
-    absl::Mutex mu;
-    std::deque<v1::JobEvent> queue ABSL_GUARDED_BY(mu);
-    bool writing ABSL_GUARDED_BY(mu) = false;
-    WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  // The controller's handle on the stream; it outlives the reactor.
+  class Link final : public WatchLink {
+   public:
+    explicit Link(std::shared_ptr<StreamOutbox<v1::JobEvent>> outbox)
+        : outbox_(std::move(outbox)) {}
+    bool Send(const v1::JobEvent& ev) override { return outbox_->Push(ev); }
+    bool SendSnapshot(const v1::JobEvent& ev) override { return outbox_->PushUncounted(ev); }
+    void Close(const absl::Status& status) override { outbox_->Close(status); }
+
+   private:
+    std::shared_ptr<StreamOutbox<v1::JobEvent>> outbox_;
   };
 
-  WatchReactor() : link_(std::make_shared<Link>()) {
-    absl::MutexLock lock(&link_->mu);
-    link_->reactor = this;
-  }
-  std::shared_ptr<Link> link() const { return link_; }
+  WatchReactor(Controller* controller, OutboxLimits limits)
+      : controller_(controller),
+        outbox_(std::make_shared<StreamOutbox<v1::JobEvent>>(this, limits)),
+        link_(std::make_shared<Link>(outbox_)) {}
+  std::shared_ptr<WatchLink> link() const { return link_; }
+  StreamOutbox<v1::JobEvent>& outbox() { return *outbox_; }
 
-  void OnWriteDone(bool ok) override {
-    const v1::JobEvent* next = nullptr;
-    {
-      absl::MutexLock lock(&link_->mu);
-      link_->queue.pop_front();
-      if (!ok || link_->reactor == nullptr) {
-        link_->writing = false;
-        return;
-      }
-      if (link_->queue.empty()) {
-        link_->writing = false;
-      } else {
-        next = &link_->queue.front();
-      }
-    }
-    if (next != nullptr) StartWrite(next);
-  }
-  void OnCancel() override {
-    bool finish = false;
-    {
-      absl::MutexLock lock(&link_->mu);
-      finish = link_->reactor != nullptr;
-      link_->reactor = nullptr;
-    }
-    if (finish) Finish(grpc::Status::CANCELLED);
-  }
+  void OnWriteDone(bool ok) override { outbox_->OnWriteDone(ok); }
+  void OnCancel() override { outbox_->Close(absl::CancelledError("watch cancelled")); }
   void OnDone() override {
-    {
-      absl::MutexLock lock(&link_->mu);
-      link_->reactor = nullptr;
-    }
+    outbox_->OnDone();
+    // The controller forgets the watcher now, not at the next event. The
+    // lambda keeps the link, so its address names no other watcher until then.
+    controller_->Post("watch.done",
+                      [c = controller_, link = std::move(link_)] { c->RemoveWatcher(link.get()); });
     delete this;
   }
 
  private:
-  std::shared_ptr<Link> link_;
+  void Write(const v1::JobEvent& ev) override { StartWrite(&ev); }
+  void End(const absl::Status& status) override { Finish(ToGrpcStatus(status)); }
+
+  Controller* controller_;
+  std::shared_ptr<StreamOutbox<v1::JobEvent>> outbox_;
+  std::shared_ptr<WatchLink> link_;
 };
 
 grpc::ServerWriteReactor<v1::JobEvent>* SchedulerService::WatchJobs(
     grpc::CallbackServerContext* ctx, const v1::WatchJobsRequest* req) {
-  auto* r = new WatchReactor();
+  auto* r = new WatchReactor(controller_, watch_limits_);
   auto caller = auth_->ClientCaller(*ctx);
   if (!caller.ok()) {
-    {
-      absl::MutexLock lock(&r->link()->mu);
-      r->link()->reactor = nullptr;
-    }
-    r->Finish(ToGrpcStatus(caller.status()));
+    r->outbox().Close(caller.status());
     return r;
   }
   controller_->Post("api.watch", [this, link = r->link(), c = *caller, id = req->job_id()] {
@@ -508,7 +468,9 @@ class GrpcServer final : public Server {
   ~GrpcServer() override { Shutdown(); }
 
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
-    scheduler_service_ = std::make_unique<SchedulerService>(parts_->controller.get(), auth_.get());
+    scheduler_service_ = std::make_unique<SchedulerService>(
+        parts_->controller.get(), auth_.get(),
+        OutboxLimits{.max_queued_bytes = static_cast<size_t>(o.watch_max_queued_bytes)});
     gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get());
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -62,6 +62,14 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   if (o.max_message_bytes < 1024) {
     return absl::InvalidArgumentError("--max_message_bytes: must be >= 1024");
   }
+  if (o.watch_max_queued_bytes < 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--watch_max_queued_bytes: must be >= 1024, got ", o.watch_max_queued_bytes));
+  }
+  if (o.watch_max_per_caller < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--watch_max_per_caller: must be >= 1, got ", o.watch_max_per_caller));
+  }
   auto parts = std::make_unique<ServerParts>();
   MC_ASSIGN_OR_RETURN(Catalog catalog, codec::LoadCatalogFile(o.catalog_path));
   parts->catalog = std::make_shared<const Catalog>(std::move(catalog));
@@ -91,7 +99,8 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
                        .max_evictions_per_minute = o.max_evictions_per_minute,
                        .launch_ack_timeout = o.launch_ack_timeout,
                        .launch_max_sends = o.launch_max_sends,
-                       .launch_failure_hold = o.launch_failure_hold};
+                       .launch_failure_hold = o.launch_failure_hold,
+                       .watch_max_per_caller = o.watch_max_per_caller};
   parts->controller = std::make_unique<Controller>(co, parts->catalog, std::move(scheduler),
                                                    std::move(store), std::move(quarantine));
   MC_RETURN_IF_ERROR(parts->controller->Restore());

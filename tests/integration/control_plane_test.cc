@@ -122,7 +122,8 @@ TEST(ControlPlaneTest, GangIsAllOrNone) {
   // 3 x 4 cards on one 8-card node: no partial gang may start.
   const std::string id =
       SubmitOk(c, c.JobFile("gang.json", ShellJob("team-a", 3, 4, "exec sleep 30")));
-  absl::SleepFor(absl::Seconds(1));
+  // A rejected attempt is the scheduler's decision; then nothing may have started.
+  ASSERT_TRUE(c.WaitRejected(id, absl::Seconds(10))) << c.Logs();
   auto job = c.GetJob(id);
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(job->phase(), v1::PENDING);
@@ -189,7 +190,8 @@ TEST(ControlPlaneTest, DaemonKill9RestartLosesNothingAndLaunchesNothingTwice) {
   c.StopDaemon(SIGKILL);
   ASSERT_TRUE(c.StartDaemon({}, port)) << c.Logs();
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
-  absl::SleepFor(absl::Seconds(2));  // a few heartbeats and cycles after reconnecting
+  // Heartbeats after reconnecting: the daemon has reconciled the running task.
+  ASSERT_TRUE(c.WaitHeartbeats("gpu-1", 3, absl::Seconds(10))) << c.Logs();
 
   auto r = c.GetJob(running);
   ASSERT_TRUE(r.ok()) << r.status();
@@ -309,9 +311,12 @@ TEST(ControlPlaneTest, DeviceEvictionsAreRateLimited) {
     return n;
   };
   ASSERT_TRUE(WaitFor([&] { return evicted() == 1; }, absl::Seconds(10))) << c.Logs();
-  absl::SleepFor(absl::Seconds(2));
+  // The daemon logs when it defers an eviction for want of a token.
+  ASSERT_TRUE(WaitFor(
+      [&] { return absl::StrContains(Slurp(c.File("manychipd.log")), "eviction rate limit"); },
+      absl::Seconds(10)))
+      << c.Logs();
   EXPECT_EQ(evicted(), 1) << "the second eviction must wait for a token";
-  EXPECT_TRUE(absl::StrContains(Slurp(c.File("manychipd.log")), "eviction rate limit"));
 }
 
 TEST(ControlPlaneTest, WatchStreamsJobChanges) {
@@ -319,15 +324,20 @@ TEST(ControlPlaneTest, WatchStreamsJobChanges) {
   ASSERT_TRUE(c.StartDaemon()) << c.Logs();
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  // A job that fits nowhere: the watch shows it as current once it is open.
+  SubmitOk(c, c.JobFile("big.json", ShellJob("team-a", 1, 16, "true")));
   Process watch({Bin("manychipctl"), "--server=" + c.address(), "watch"}, c.File("watch.log"));
-  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_TRUE(WaitFor(
+      [&] { return absl::StrContains(Slurp(c.File("watch.log")), "job-000001 PENDING current"); },
+      absl::Seconds(10)))
+      << Slurp(c.File("watch.log"));
   CtlResult r = c.Ctl({"submit", c.JobFile("j.json", ShellJob("team-a", 1, 1, "true"))});
   ASSERT_EQ(r.code, 0) << r.out;
   EXPECT_TRUE(WaitFor(
       [&] {
         const std::string log = Slurp(c.File("watch.log"));
-        return absl::StrContains(log, "job-000001 PENDING submitted") &&
-               absl::StrContains(log, "job-000001 SUCCEEDED");
+        return absl::StrContains(log, "job-000002 PENDING submitted") &&
+               absl::StrContains(log, "job-000002 SUCCEEDED");
       },
       absl::Seconds(10)))
       << Slurp(c.File("watch.log"));

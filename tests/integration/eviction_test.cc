@@ -65,7 +65,9 @@ TEST(EvictionTest, DrainEvictsRateLimitedToOtherNodesAndUncordonStopsIt) {
   // Uncordon: schedulable again and no more evictions.
   CtlResult un = c.Ctl({"uncordon", "gpu-1"});
   EXPECT_EQ(un.code, 0) << un.out;
-  absl::SleepFor(absl::Seconds(1));
+  // Uncordon stops the evictions when it answers; heartbeats after it would
+  // have reported a stop.
+  ASSERT_TRUE(c.WaitHeartbeats("gpu-1", 3, absl::Seconds(10))) << c.Logs();
   EXPECT_TRUE(TaskIs(c, b, v1::TASK_RUNNING, 1, "gpu-1")) << c.GetJob(b)->DebugString();
   CtlResult nodes = c.Ctl({"-o", "json", "nodes"});
   EXPECT_FALSE(absl::StrContains(nodes.out, "\"draining\": true")) << nodes.out;
@@ -105,7 +107,8 @@ TEST(EvictionTest, DrainedJobWithNowhereElseToGoWaitsPendingThenReturnsAfterUnco
       << Slurp(c.File("agent-gpu-1/a.log"));
   CtlResult explain = c.Ctl({"explain", a});
   EXPECT_EQ(explain.code, 0) << explain.out;
-  absl::SleepFor(absl::Milliseconds(500));
+  // Heartbeats after the eviction: the node's report did not bring it back.
+  ASSERT_TRUE(c.WaitHeartbeats("gpu-1", 3, absl::Seconds(10))) << c.Logs();
   EXPECT_EQ(c.GetJob(a)->phase(), v1::PENDING);
 
   ASSERT_EQ(c.Ctl({"uncordon", "gpu-1"}).code, 0);
@@ -199,7 +202,8 @@ TEST(EvictionTest, UnhealthyDeviceWaitingForItsEvictionTakesNoNewWork) {
       << c.Logs();
   // Its free half would fit this job; it must not be handed out.
   const std::string late = Submit(c, "late.json", ShareJob(500));
-  absl::SleepFor(absl::Seconds(1));
+  // The scheduler's decision: a rejected attempt.
+  ASSERT_TRUE(c.WaitRejected(late, absl::Seconds(10))) << c.Logs();
   auto j = c.GetJob(late);
   ASSERT_TRUE(j.ok());
   EXPECT_EQ(j->phase(), v1::PENDING) << j->DebugString();

@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -193,16 +194,53 @@ class Cluster {
         timeout);
   }
 
+  // Waits until the scheduler has tried the job and rejected it (its status
+  // carries the reason): the decision a "did not start" check waits for.
+  bool WaitRejected(const std::string& id, absl::Duration timeout) {
+    return WaitFor(
+        [&] {
+          auto j = GetJob(id);
+          return j.ok() && !j->message().empty();
+        },
+        timeout);
+  }
+
+  std::optional<v1::ListNodesResponse> ListNodes() {
+    auto stub = Client();
+    grpc::ClientContext ctx;
+    v1::ListNodesResponse resp;
+    if (!stub->ListNodes(&ctx, v1::ListNodesRequest(), &resp).ok()) return std::nullopt;
+    return resp;
+  }
+
   bool WaitNodes(int ready, absl::Duration timeout) {
     return WaitFor(
         [&] {
-          auto stub = Client();
-          grpc::ClientContext ctx;
-          v1::ListNodesResponse resp;
-          if (!stub->ListNodes(&ctx, v1::ListNodesRequest(), &resp).ok()) return false;
+          auto resp = ListNodes();
+          if (!resp) return false;
           int n = 0;
-          for (const auto& node : resp.nodes()) n += node.condition() == v1::READY;
+          for (const auto& node : resp->nodes()) n += node.condition() == v1::READY;
           return n == ready;
+        },
+        timeout);
+  }
+
+  // Waits until `node` has sent `n` more heartbeats. Each carries the node's
+  // running tasks and device health, so after it the daemon has acted on a
+  // report newer than anything the test did before the call.
+  bool WaitHeartbeats(const std::string& node, int n, absl::Duration timeout) {
+    int64_t last = -1;
+    int seen = -1;
+    return WaitFor(
+        [&] {
+          auto resp = ListNodes();
+          if (!resp) return false;
+          for (const auto& s : resp->nodes()) {
+            if (s.node().name() != node || s.last_heartbeat_unix_ms() == last) continue;
+            last = s.last_heartbeat_unix_ms();
+            ++seen;
+          }
+          return seen >= n;
         },
         timeout);
   }

@@ -51,8 +51,8 @@ TEST(XidHealthTest, CriticalXidIsolatesTheGpuAndRediscoveryKeepsItIsolated) {
       WaitFor([&] { return DeviceHealth(c, "gpu-x", 1) == v1::UNHEALTHY; }, absl::Seconds(10)))
       << logs();
   EXPECT_EQ(DeviceHealth(c, "gpu-x", 0), v1::HEALTHY) << logs();
-  // Several re-discoveries later the GPU is still isolated.
-  absl::SleepFor(absl::Milliseconds(600));
+  // Several health reports later the GPU is still isolated.
+  ASSERT_TRUE(c.WaitHeartbeats("gpu-x", 3, absl::Seconds(10))) << logs();
   EXPECT_EQ(DeviceHealth(c, "gpu-x", 1), v1::UNHEALTHY) << logs();
   EXPECT_EQ(DeviceHealth(c, "gpu-x", 0), v1::HEALTHY) << logs();
   EXPECT_TRUE(absl::StrContains(Slurp(c.File("agent-gpu-x.log")), "xid 79")) << logs();

@@ -32,11 +32,14 @@ struct ProfileSpec {
   int32_t max_feasible_nodes = 64;
   absl::Duration backoff_initial = absl::Seconds(1);
   absl::Duration backoff_max = absl::Seconds(60);
+  // false: the profile's Backfill plugin is not run, as if it were not
+  // listed (the openb protocol drops a pod that does not fit at once).
   bool backfill = true;
 };
 
-// arch, stack, taints, resource_fit, device_topology, cluster_topology, gang,
-// preemption, throughput (w1), binpack (w1), spread (w1).
+// queue_sort, fair_share, quota, backfill, arch, taints, resource_fit, stack,
+// cluster_topology, device_topology, gang, preemption, throughput (w1),
+// binpack (w1), spread (w1).
 ProfileSpec DefaultProfile();
 
 }  // namespace manychip

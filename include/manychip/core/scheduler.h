@@ -9,10 +9,13 @@
 // Same inputs and seed give the same placements, bit for bit.
 //
 // Flow: Submit/Cancel/ReportTaskExit/node events change the state; RunCycle
-// tries pending jobs in queue order (priority, tenant fair share, FIFO),
-// places each gang entirely within one flavor or not at all, preempts lower
-// priority work when allowed, and returns the new bindings plus the tasks to
-// stop. Unschedulable jobs back off and are retried when capacity changes.
+// tries pending jobs in the profile's queue order (QueueSort, reordered by a
+// QueueOrder plugin: the default profile's `fair_share` interleaves tenants
+// by dominant share), places each gang entirely within one flavor or not at
+// all, admitted by the profile's Admit plugins (`quota`: max quotas),
+// preempts lower priority work when allowed, and returns the new bindings
+// plus the tasks to stop. Unschedulable jobs back off and are retried when
+// capacity changes. Policies are plugins (framework/plugin.h, policy.h).
 //
 // Gangs that may wait: when the profile's Permit plugin (`gang`) has a
 // timeout > 0, a gang short of capacity keeps what fits as a hold: those
@@ -80,6 +83,13 @@ struct Binding {
   std::vector<int32_t> devices;
   MilliDevices share;     // per device: 1000 whole, < 1000 fractional
   Visibility visibility;  // from the vendor adapter; empty without one
+  // How many times this task (job, group, index) has been placed, this
+  // placement included: 1 at first, one more each time it is placed again
+  // after a stop (preemption, failover, eviction), even within one cycle,
+  // where `CycleResult::to_stop` names the task for its earlier attempt.
+  // Set by the core; RestoreBinding takes the restored attempt's number and
+  // later placements count on from it (0 there counts as 1).
+  int32_t attempt = 0;
 };
 
 struct CycleResult {

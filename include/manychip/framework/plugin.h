@@ -34,6 +34,8 @@
 //   Permit       kFit: bind now; kWait: hold until the gang is whole or the
 //                timeout passes; otherwise unreserve everything of the gang.
 //   Bind         after Permit; a Status error unreserves the gang.
+// The job-level policies around these (QueueOrder, Admit, Backfill: fair
+// share, quota, backfill) are extension points too, in policy.h.
 //
 // Filter and Score are const on plugin state: they read a NodeView and the
 // CycleState only. Capacity changes go through ClusterState (Assume/Forget/

@@ -61,6 +61,14 @@ struct ServerOptions {
   // long, unless a task event or a new session proves launches arrive.
   absl::Duration launch_failure_hold = absl::Minutes(2);
   int32_t max_message_bytes = 4 << 20;
+  // A WatchJobs client whose unsent events (encoded) would pass this many
+  // bytes is cut with ResourceExhausted; it reconnects and gets the current
+  // state again. Bounds a slow watcher's memory.
+  int64_t watch_max_queued_bytes = 256 << 10;
+  // WatchJobs streams one caller (a tenant token, or the admin; in open
+  // mode every caller is the admin) may hold; more are refused with
+  // ResourceExhausted.
+  int32_t watch_max_per_caller = 256;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.
   std::string tls_cert;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 
 #include "gtest/gtest.h"
@@ -28,6 +29,25 @@ TEST(ProfileCodecTest, ShippedProfilesLoadAndBuildAScheduler) {
     EXPECT_TRUE(s.ok()) << path << ": " << s.status();
   }
   EXPECT_EQ(files, 3);
+}
+
+// Fair share, quota and backfill were built into the scheduler before they
+// became plugins; every shipped profile names them so its behaviour stays.
+TEST(ProfileCodecTest, ShippedProfilesNameTheQueueAndQuotaPolicies) {
+  int files = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(MANYCHIP_SOURCE_DIR "/examples/profiles")) {
+    if (entry.path().extension() != ".json") continue;
+    ++files;
+    absl::StatusOr<ProfileSpec> p = codec::LoadProfileFile(entry.path().string());
+    ASSERT_TRUE(p.ok()) << entry.path() << ": " << p.status();
+    for (const char* policy : {"fair_share", "quota", "backfill"}) {
+      EXPECT_TRUE(std::any_of(p->plugins.begin(), p->plugins.end(),
+                              [&](const PluginArgs& a) { return a.name == policy; }))
+          << entry.path() << " lacks " << policy;
+    }
+  }
+  EXPECT_GE(files, 12);
 }
 
 TEST(ProfileCodecTest, ErrorsNameTheField) {
