@@ -40,8 +40,10 @@ std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
 }
 
-// "<task id>:<attempt>" -> (task id, attempt); the task id holds '/' but no ':'.
-std::pair<std::string, int> TaskAttempt(const std::string& line) {
+// "<task id>:<attempt>[ <node>]" -> (task id, attempt); the task id holds
+// '/' but no ':' or ' '.
+std::pair<std::string, int> TaskAttempt(const std::string& full_line) {
+  const std::string line = full_line.substr(0, full_line.find(' '));
   const size_t colon = line.rfind(':');
   int attempt = -1;
   if (colon == std::string::npos || !absl::SimpleAtoi(line.substr(colon + 1), &attempt)) {
@@ -133,12 +135,13 @@ TEST(ChaosTest, DISABLED_KilledDaemonAndAgentsLoseNoJobAndRunNothingTwice) {
   }
   ASSERT_TRUE(c.WaitNodes(kAgents, absl::Seconds(15))) << c.Logs();
 
-  // Every task logs its launch, then (right before exiting 0) its exit.
+  // Every task logs its launch, then (right before exiting 0) its exit with
+  // its node and pid, for the diagnosis.
   const std::string launches = c.File("launches.log");
   const std::string exits = c.File("exits.log");
   const std::string script =
       absl::StrCat(R"(echo "$MANYCHIP_TASK_ID:$MANYCHIP_ATTEMPT" >> )", launches,
-                   R"(; echo "$MANYCHIP_TASK_ID:$MANYCHIP_ATTEMPT" >> )", exits);
+                   R"(; echo "$MANYCHIP_TASK_ID:$MANYCHIP_ATTEMPT $MANYCHIP_NODE $$" >> )", exits);
   Submitter submitter(c.address(), ShellJob("team-a", 2, 1, script),
                       [&] { return static_cast<int>(Lines(Slurp(launches)).size()); });
 
