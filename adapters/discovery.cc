@@ -1,6 +1,9 @@
 #include "manychip/adapters/discovery.h"
 
+#include <map>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "adapters/host/host_adapter_base.h"
 #include "spdlog/spdlog.h"
 
@@ -36,11 +39,6 @@ absl::StatusOr<NodeSpec> DiscoverNode(const AdapterRegistry& registry, const Cat
                           absl::StrCat(adapter->vendor(), ": ", found.status().message()));
     }
     if (found->devices.empty()) continue;
-    if (!host->SupportsVendorStack(adapter->vendor())) {
-      spdlog::warn("{} devices found on a {} host, where no {} stack ships",
-                   std::string(adapter->vendor()), std::string(ArchName(*arch)),
-                   std::string(adapter->vendor()));
-    }
     ++vendors_with_devices;
     const int32_t offset = static_cast<int32_t>(node.devices.size());
     for (DeviceSpec& d : found->devices) {
@@ -52,6 +50,7 @@ absl::StatusOr<NodeSpec> DiscoverNode(const AdapterRegistry& registry, const Cat
     for (auto& [k, v] : found->software) node.software.emplace(k, v);
     node.board = vendors_with_devices == 1 ? found->board : "";
   }
+  for (const std::string& w : StackWarnings(node, catalog)) spdlog::warn("discovery: {}", w);
   for (size_t i = 0; i < node.devices.size(); ++i) {
     if (node.devices[i].index != static_cast<int32_t>(i)) {
       return absl::InternalError(
@@ -59,6 +58,22 @@ absl::StatusOr<NodeSpec> DiscoverNode(const AdapterRegistry& registry, const Cat
     }
   }
   return node;
+}
+
+std::vector<std::string> StackWarnings(const NodeSpec& node, const Catalog& catalog) {
+  std::map<int32_t, int> count_by_model;
+  for (const DeviceSpec& d : node.devices) {
+    if (d.model >= 0 && d.model < catalog.size()) ++count_by_model[d.model];
+  }
+  std::vector<std::string> out;
+  for (const auto& [index, count] : count_by_model) {
+    const DeviceModelSpec& m = catalog.model(index);
+    if (m.StackShipsFor(node.arch)) continue;
+    out.push_back(absl::StrCat(count, " ", m.id, " device", count == 1 ? "" : "s", " on a ",
+                               ArchName(node.arch), " host: the catalog ships its ", m.vendor,
+                               " stack for ", absl::StrJoin(m.host_arches, ", "), " only"));
+  }
+  return out;
 }
 
 }  // namespace manychip

@@ -12,6 +12,7 @@ packages=(
   openssl  # the mutual-TLS integration test makes its certificates with it
   etcd-server etcd-client  # the etcd StateStore's tests start a real etcd on loopback
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets with ASan + UBSan
+  chromium  # headless: the simulator report screenshot test (and the dashboard test) render with it
 )
 
 missing=()

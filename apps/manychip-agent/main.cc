@@ -30,6 +30,8 @@
 #include "absl/synchronization/notification.h"
 #include "adapters/device/fake/fake_adapter.h"
 #include "adapters/discovery.h"
+#include "apps/common/binary_setup.h"
+#include "apps/common/data_files.h"
 #include "manychip/adapters/builtin.h"
 #include "manychip/adapters/health_watcher.h"
 #include "manychip/codec/json.h"
@@ -52,7 +54,9 @@ ABSL_FLAG(std::string, tool_output_dir, "",
           "vendor install files under DIR/root; NVML and DCMI are not loaded");
 ABSL_FLAG(std::string, nvml_library, "libnvidia-ml.so.1",
           "NVML shared object for --discover and its XID health watch (tests use a fake)");
-ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
+ABSL_FLAG(std::string, catalog, "",
+          "device catalog JSON (empty: catalog/devices.json in the data dir, "
+          "$MANYCHIP_DATA_DIR or ../share/manychip beside the binary)");
 ABSL_FLAG(std::string, workdir, "", "where task stdout/stderr files go");
 ABSL_FLAG(std::string, token_file, "", "file holding this node's token");
 ABSL_FLAG(std::string, tls_ca, "", "CA of the daemon's certificate (PEM): set = TLS");
@@ -109,7 +113,7 @@ absl::StatusOr<manychip::v1::Node> LoadInventory(const manychip::Catalog& catalo
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("manychip node agent");
+  manychip::SetUpBinary("manychip-agent", "manychip node agent");
   manychip::NormalizeDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   const bool discover = absl::GetFlag(FLAGS_discover);
@@ -118,7 +122,11 @@ int main(int argc, char** argv) {
     std::cerr << "manychip-agent: give exactly one of --inventory FILE or --discover\n";
     return 2;
   }
-  auto catalog = manychip::codec::LoadCatalogFile(absl::GetFlag(FLAGS_catalog));
+  auto catalog_path =
+      manychip::FlagOrDataFile(absl::GetFlag(FLAGS_catalog), "catalog/devices.json");
+  if (!catalog_path.ok()) return Fail(catalog_path.status(), 2);
+  spdlog::info("manychip-agent: catalog {}", *catalog_path);
+  auto catalog = manychip::codec::LoadCatalogFile(*catalog_path);
   if (!catalog.ok()) return Fail(catalog.status(), 2);
   const std::string node_name =
       absl::GetFlag(FLAGS_node).empty() && discover ? "localhost" : absl::GetFlag(FLAGS_node);

@@ -33,6 +33,8 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "apps/common/binary_setup.h"
+#include "apps/common/data_files.h"
 #include "grpcpp/create_channel.h"
 #include "manychip/codec/json.h"
 #include "manychip/service/command_line.h"
@@ -45,7 +47,8 @@ ABSL_FLAG(int32_t, jobs, 10000, "jobs to submit");
 ABSL_FLAG(int32_t, submitters, 8, "concurrent submitting clients");
 ABSL_FLAG(int32_t, channels, 16, "gRPC channels the agents share");
 ABSL_FLAG(int32_t, task_beats, 3, "heartbeats a launched task 'runs' before exiting 0");
-ABSL_FLAG(std::string, inventory, "examples/inventories/x86-h20.json", "node inventory template");
+ABSL_FLAG(std::string, inventory, "",
+          "node inventory template (empty: inventories/x86-h20.json in the data dir)");
 ABSL_FLAG(int64_t, daemon_pid, 0, "manychipd pid, for CPU and memory figures");
 ABSL_FLAG(absl::Duration, settle, absl::Seconds(5), "heartbeat-only time after the submits");
 
@@ -223,6 +226,7 @@ ProcSample Sample(int64_t pid) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  manychip::SetUpBinary("manychip-loadtest", "load generator for a loopback manychipd");
   manychip::NormalizeDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   const std::string server = absl::GetFlag(FLAGS_server);
@@ -233,8 +237,14 @@ int main(int argc, char** argv) {
   const int n_agents = absl::GetFlag(FLAGS_agents);
   const int n_jobs = absl::GetFlag(FLAGS_jobs);
   v1::Node tmpl;
-  if (absl::Status s = manychip::codec::ReadJsonFile(absl::GetFlag(FLAGS_inventory), &tmpl);
-      !s.ok()) {
+  absl::StatusOr<std::string> inventory =
+      manychip::FlagOrDataFile(absl::GetFlag(FLAGS_inventory), "inventories/x86-h20.json");
+  if (!inventory.ok()) {
+    std::cerr << inventory.status() << "\n";
+    return 2;
+  }
+  std::cerr << "manychip-loadtest: inventory " << *inventory << "\n";
+  if (absl::Status s = manychip::codec::ReadJsonFile(*inventory, &tmpl); !s.ok()) {
     std::cerr << s << "\n";
     return 2;
   }

@@ -12,6 +12,10 @@ absl::StatusOr<Flags> Flags::Parse(int argc, char** argv, int first) {
   Flags f;
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      f.help_ = true;
+      continue;
+    }
     if (!absl::StartsWith(a, "--")) {
       return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", a, "'"));
     }
@@ -46,16 +50,34 @@ absl::StatusOr<int64_t> Flags::GetInt(const std::string& name, int64_t def) cons
   return v;
 }
 
-absl::Status Flags::CheckKnown(const std::vector<std::string>& known) const {
+absl::Status Flags::CheckKnown(const std::vector<FlagSpec>& known) const {
   for (const auto& [k, v] : values_) {
     bool ok = false;
-    for (const std::string& n : known) ok = ok || n == k;
+    for (const FlagSpec& spec : known) ok = ok || spec.name == k;
     if (!ok) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag --", k, " (known: --", absl::StrJoin(known, ", --"), ")"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown flag --", k, " (known: --",
+          absl::StrJoin(known, ", --",
+                        [](std::string* out, const FlagSpec& spec) { out->append(spec.name); }),
+          "; see --help)"));
     }
   }
   return absl::OkStatus();
+}
+
+std::string FlagsHelp(const std::string& mode, const std::string& summary,
+                      const std::vector<FlagSpec>& specs) {
+  std::string out = absl::StrCat("usage: manychip-sim ", mode, " [flags]\n", summary, "\nflags:\n");
+  for (const FlagSpec& spec : specs) {
+    absl::StrAppend(&out, "  --", spec.name, "\n      ", spec.help);
+    if (spec.default_text == "required") {
+      absl::StrAppend(&out, " (required)");
+    } else if (!spec.default_text.empty()) {
+      absl::StrAppend(&out, " (default: ", spec.default_text, ")");
+    }
+    absl::StrAppend(&out, "\n");
+  }
+  return out;
 }
 
 absl::StatusOr<std::vector<uint64_t>> ParseSeeds(const std::string& text) {

@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "apps/common/data_files.h"
 #include "apps/manychip-sim/catalog_loader.h"
 #include "apps/manychip-sim/flags.h"
 #include "apps/manychip-sim/modes.h"
@@ -17,16 +19,34 @@
 namespace manychip::sim_app {
 
 absl::Status RunGenMode(int argc, char** argv) {
+  const sim::GenOptions defaults;
+  const std::vector<FlagSpec> specs = {
+      {"cluster", "required", "cluster JSON"},
+      {"catalog", "catalog/devices.json in the data dir", "device catalog JSON"},
+      {"jobs", "required", "number of jobs to generate"},
+      {"seed", "42", "generator seed"},
+      {"inference-pct", absl::StrCat(defaults.inference_pct), "percent of jobs that are inference"},
+      {"load-pct", absl::StrCat(defaults.load_pct), "offered load, percent of the cluster"},
+      {"faults", "0", "node faults to inject"},
+      {"out", "required", "the workload JSON to write"},
+  };
   MC_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(argc, argv, 2));
-  MC_RETURN_IF_ERROR(flags.CheckKnown(
-      {"cluster", "catalog", "jobs", "seed", "inference-pct", "load-pct", "faults", "out"}));
+  if (flags.HelpRequested()) {
+    std::fputs(
+        FlagsHelp("gen", "synthetic training + inference workload for a cluster", specs).c_str(),
+        stdout);
+    return absl::OkStatus();
+  }
+  MC_RETURN_IF_ERROR(flags.CheckKnown(specs));
   for (const char* required : {"cluster", "jobs", "out"}) {
     if (!flags.Has(required)) {
       return absl::InvalidArgumentError(absl::StrCat("--", required, ": required"));
     }
   }
-  MC_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog,
-                      LoadCatalog(flags.Get("catalog", "examples/catalog/devices.json")));
+  MC_ASSIGN_OR_RETURN(const std::string catalog_path,
+                      FlagOrDataFile(flags.Get("catalog", ""), "catalog/devices.json"));
+  std::fprintf(stderr, "manychip-sim gen: catalog %s\n", catalog_path.c_str());
+  MC_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog, LoadCatalog(catalog_path));
   MC_ASSIGN_OR_RETURN(auto nodes, LoadClusterNodes(flags.Get("cluster", ""), *catalog));
   sim::GenOptions g;
   MC_ASSIGN_OR_RETURN(g.jobs, flags.GetInt("jobs", 0));

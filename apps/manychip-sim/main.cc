@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "apps/common/binary_setup.h"
 #include "apps/manychip-sim/modes.h"
 
 namespace {
@@ -26,11 +27,18 @@ constexpr char kUsage[] =
     "         [--seed N] [--samples N] --json OUT.json [--report DIR]\n"
     "  gen    synthetic training + inference workload for a cluster\n"
     "         --cluster JSON --catalog JSON --jobs N [--seed N] [--inference-pct 30]\n"
-    "         [--load-pct 85] [--faults N] --out WORKLOAD.json\n";
+    "         [--load-pct 85] [--faults N] --out WORKLOAD.json\n"
+    "`manychip-sim <mode> --help` lists a mode's flags with their defaults;\n"
+    "`manychip-sim --version` prints the version.\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  manychip::SetUpBinary("manychip-sim", "trace-driven cluster simulator");
+  if (argc >= 2 && std::string(argv[1]) == "--version") {
+    std::printf("%s\n", manychip::VersionLine("manychip-sim").c_str());
+    return 0;
+  }
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "apps/common/data_files.h"
 #include "apps/manychip-sim/catalog_loader.h"
 #include "apps/manychip-sim/flags.h"
 #include "apps/manychip-sim/modes.h"
@@ -42,17 +43,53 @@ absl::Status WriteFile(const std::string& path, const std::string& text) {
 }  // namespace
 
 absl::Status RunOpenbMode(int argc, char** argv) {
+  static const auto* kSpecs = new std::vector<FlagSpec>{
+      {"nodes", "alibaba-gpu-v2023/openb_node_list_gpu_node.csv in the data dir",
+       "openb node list CSV"},
+      {"pods", "alibaba-gpu-v2023/openb_pod_list_default.csv in the data dir",
+       "openb pod list CSV"},
+      {"catalog", "catalog/openb.json in the data dir", "device catalog JSON"},
+      {"policy", "fgd",
+       "policy name, a comma list, or all (" + absl::StrJoin(AllPolicies(), ",") +
+           "); each reads <profiles-dir>/openb-<name>.json"},
+      {"profile", "", "one profile JSON instead of --policy (--policy then labels it)"},
+      {"profiles-dir", "profiles in the data dir", "where --policy finds its profiles"},
+      {"seeds", "42-51", "seeds: N, N-M or a comma list; one run each"},
+      {"tune", "1.3", "arrivals as a multiple of the trace's pods (at most 3 decimals)"},
+      {"threads", "0", "seeds run in parallel; 0 = one per hardware thread"},
+      {"popularity", "95", "percent of GPU demand the target workload covers, 1..100"},
+      {"variant", "", "re-weighted pod mix, class=factor[,..], e.g. sharing=2,multigpu=0.5"},
+      {"json", "", "write the results as JSON to this file"},
+      {"report", "", "write an HTML + CSV report into this directory"},
+  };
   MC_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(argc, argv, 2));
-  MC_RETURN_IF_ERROR(
-      flags.CheckKnown({"nodes", "pods", "catalog", "policy", "profile", "profiles-dir", "seeds",
-                        "tune", "threads", "json", "report", "popularity", "variant"}));
-  const std::string nodes_path =
-      flags.Get("nodes", "data/alibaba-gpu-v2023/openb_node_list_gpu_node.csv");
-  const std::string pods_path =
-      flags.Get("pods", "data/alibaba-gpu-v2023/openb_pod_list_default.csv");
-  const std::string profiles_dir = flags.Get("profiles-dir", "examples/profiles");
-  MC_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog,
-                      LoadCatalog(flags.Get("catalog", "examples/catalog/openb.json")));
+  if (flags.HelpRequested()) {
+    std::fputs(FlagsHelp("openb",
+                         "replay the FGD paper's protocol on the Alibaba openb trace; data-dir "
+                         "defaults are looked up in $MANYCHIP_DATA_DIR, then "
+                         "../share/manychip beside the binary, then the installed data dir",
+                         *kSpecs)
+                   .c_str(),
+               stdout);
+    return absl::OkStatus();
+  }
+  MC_RETURN_IF_ERROR(flags.CheckKnown(*kSpecs));
+  MC_ASSIGN_OR_RETURN(
+      const std::string nodes_path,
+      FlagOrDataFile(flags.Get("nodes", ""), "alibaba-gpu-v2023/openb_node_list_gpu_node.csv"));
+  MC_ASSIGN_OR_RETURN(
+      const std::string pods_path,
+      FlagOrDataFile(flags.Get("pods", ""), "alibaba-gpu-v2023/openb_pod_list_default.csv"));
+  MC_ASSIGN_OR_RETURN(const std::string catalog_path,
+                      FlagOrDataFile(flags.Get("catalog", ""), "catalog/openb.json"));
+  std::string profiles_dir = flags.Get("profiles-dir", "");
+  if (profiles_dir.empty() && !flags.Has("profile")) {
+    MC_ASSIGN_OR_RETURN(profiles_dir, FindDataFile("profiles"));
+  }
+  std::fprintf(stderr, "manychip-sim openb: nodes %s\nmanychip-sim openb: pods %s\n",
+               nodes_path.c_str(), pods_path.c_str());
+  std::fprintf(stderr, "manychip-sim openb: catalog %s\n", catalog_path.c_str());
+  MC_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> shared_catalog, LoadCatalog(catalog_path));
   MC_ASSIGN_OR_RETURN(std::vector<sim::OpenbNode> nodes,
                       sim::ReadOpenbNodes(nodes_path, shared_catalog.get()));
   MC_ASSIGN_OR_RETURN(std::vector<sim::OpenbPod> pods,
@@ -85,6 +122,7 @@ absl::Status RunOpenbMode(int argc, char** argv) {
                         : std::vector<std::string>(absl::StrSplit(policy, ',', absl::SkipEmpty()));
     for (const std::string& n : names) {
       runs.emplace_back(n, absl::StrCat(profiles_dir, "/openb-", n, ".json"));
+      std::fprintf(stderr, "manychip-sim openb: profile %s\n", runs.back().second.c_str());
     }
   }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "apps/common/data_files.h"
 #include "apps/manychip-sim/catalog_loader.h"
 #include "apps/manychip-sim/flags.h"
 #include "apps/manychip-sim/modes.h"
@@ -25,16 +26,36 @@
 namespace manychip::sim_app {
 
 absl::Status RunRunMode(int argc, char** argv) {
+  static const auto* kSpecs = new std::vector<FlagSpec>{
+      {"cluster", "required", "cluster JSON, or an openb node list CSV"},
+      {"catalog", "catalog/devices.json in the data dir", "device catalog JSON"},
+      {"workload", "required", "workload JSON, or an openb pod list CSV"},
+      {"profile", "required", "profile JSON, or a comma list to compare side by side"},
+      {"seed", "42", "scheduler seed"},
+      {"samples", "200", "time-series samples per run, 2..100000"},
+      {"json", "", "write the results as JSON to this file"},
+      {"report", "", "write an HTML + CSV report into this directory"},
+  };
   MC_ASSIGN_OR_RETURN(Flags flags, Flags::Parse(argc, argv, 2));
-  MC_RETURN_IF_ERROR(flags.CheckKnown(
-      {"cluster", "catalog", "workload", "profile", "seed", "samples", "json", "report"}));
+  if (flags.HelpRequested()) {
+    std::fputs(FlagsHelp("run",
+                         "time-based replay of a cluster and workload through one or more "
+                         "profiles",
+                         *kSpecs)
+                   .c_str(),
+               stdout);
+    return absl::OkStatus();
+  }
+  MC_RETURN_IF_ERROR(flags.CheckKnown(*kSpecs));
   for (const char* required : {"cluster", "workload", "profile"}) {
     if (!flags.Has(required)) {
       return absl::InvalidArgumentError(absl::StrCat("--", required, ": required"));
     }
   }
-  MC_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog,
-                      LoadCatalog(flags.Get("catalog", "examples/catalog/devices.json")));
+  MC_ASSIGN_OR_RETURN(const std::string catalog_path,
+                      FlagOrDataFile(flags.Get("catalog", ""), "catalog/devices.json"));
+  std::fprintf(stderr, "manychip-sim run: catalog %s\n", catalog_path.c_str());
+  MC_ASSIGN_OR_RETURN(std::shared_ptr<const Catalog> catalog, LoadCatalog(catalog_path));
   sim::TraceRunOptions o;
   o.catalog = catalog;
   const std::string cluster = flags.Get("cluster", "");

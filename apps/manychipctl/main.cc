@@ -26,6 +26,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "apps/common/binary_setup.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "manychip/codec/json.h"
@@ -58,6 +59,7 @@ flags:
   --tls_cert/--tls_key    client certificate and key for mutual TLS
   --timeout DURATION      per-call deadline (default 10s)
   --wait DURATION         how long drain follows its evictions (default 2m; 0s = not)
+  -h, --help              this text; --version: the version
 )";
 
 struct Flags {
@@ -112,6 +114,10 @@ int ParseFlags(int argc, char** argv, Flags* f) {
     while (absl::StartsWith(name, "-")) name.erase(0, 1);
     if (name == "h" || name == "help") {
       std::cout << kUsage;
+      return 0;
+    }
+    if (name == "version") {
+      std::cout << manychip::VersionLine("manychipctl") << "\n";
       return 0;
     }
     static const std::vector<std::string> kValued = {"server",  "token",  "token_file", "o",
@@ -500,6 +506,7 @@ class Cli {
 }  // namespace
 
 int main(int argc, char** argv) {
+  manychip::SetUpBinary("manychipctl", "command-line client of manychipd");
   Flags f;
   if (int rc = ParseFlags(argc, argv, &f); rc >= 0) return rc;
   return Cli(std::move(f)).Run();

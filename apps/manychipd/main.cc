@@ -14,6 +14,8 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "apps/common/binary_setup.h"
+#include "apps/common/data_files.h"
 #include "manychip/codec/profile.h"
 #include "manychip/service/command_line.h"
 #include "manychip/service/server.h"
@@ -23,7 +25,9 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
 ABSL_FLAG(std::string, state, "manychip.db",
           "SQLite state file, :memory:, or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]");
-ABSL_FLAG(std::string, catalog, "examples/catalog/devices.json", "device catalog JSON");
+ABSL_FLAG(std::string, catalog, "",
+          "device catalog JSON (empty: catalog/devices.json in the data dir, "
+          "$MANYCHIP_DATA_DIR or ../share/manychip beside the binary)");
 ABSL_FLAG(std::string, adapter_dir, "", "directory of third-party adapter .so files (C ABI)");
 ABSL_FLAG(std::string, profile, "", "scheduler profile JSON (default profile if empty)");
 ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
@@ -62,14 +66,17 @@ int Fail(const absl::Status& s, int code) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("manychip scheduler daemon");
+  manychip::SetUpBinary("manychipd", "manychip scheduler daemon");
   manychip::NormalizeDashedFlags(argc, argv);
   absl::ParseCommandLine(argc, argv);
   manychip::ServerOptions o;
   o.adapter_dir = absl::GetFlag(FLAGS_adapter_dir);
   o.listen = absl::GetFlag(FLAGS_listen);
   o.state_path = absl::GetFlag(FLAGS_state);
-  o.catalog_path = absl::GetFlag(FLAGS_catalog);
+  auto catalog = manychip::FlagOrDataFile(absl::GetFlag(FLAGS_catalog), "catalog/devices.json");
+  if (!catalog.ok()) return Fail(catalog.status(), 2);
+  o.catalog_path = *std::move(catalog);
+  spdlog::info("manychipd: catalog {}", o.catalog_path);
   if (const std::string f = absl::GetFlag(FLAGS_profile); !f.empty()) {
     auto p = manychip::codec::LoadProfileFile(f);
     if (!p.ok()) return Fail(p.status(), 2);

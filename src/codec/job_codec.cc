@@ -62,12 +62,6 @@ bool Accepted(const JobContext& ctx, Arch arch) {
              ctx.accepted_arches.end();
 }
 
-bool ModelRunsOn(const DeviceModelSpec& model, Arch arch) {
-  if (model.host_arches.empty()) return true;  // unknown: do not guess
-  return std::find(model.host_arches.begin(), model.host_arches.end(), ArchName(arch)) !=
-         model.host_arches.end();
-}
-
 absl::Status CheckStack(const v1::StackRequirement& s, const std::string& path) {
   if (!internal::IsValidToken(s.name())) {
     return FieldError(
@@ -135,7 +129,7 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(
     }
     if (!ctx.accepted_arches.empty()) {
       bool any = false;
-      for (Arch a : ctx.accepted_arches) any = any || ModelRunsOn(*model, a);
+      for (Arch a : ctx.accepted_arches) any = any || model->StackShipsFor(a);
       if (!any) {
         return FieldError(mpath, absl::StrCat(model->id,
                                               " has no software stack for any accepted "
@@ -244,7 +238,7 @@ absl::StatusOr<FlavorSpec> FlavorFromInput(
       bool runs = false;
       for (int32_t m : flavor.device_models) {
         const DeviceModelSpec& model = ctx.catalog.model(m);
-        runs = runs || (model.vendor == img.vendor() && ModelRunsOn(model, *arch));
+        runs = runs || (model.vendor == img.vendor() && model.StackShipsFor(*arch));
       }
       if (!runs) {
         return FieldError(Field(ipath, "arch"), absl::StrCat("no ", img.vendor(),

@@ -1,5 +1,6 @@
 #include "manychip/core/catalog.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -68,6 +69,11 @@ absl::StatusOr<Catalog> Catalog::Create(std::vector<DeviceModelSpec> models,
     if (m.inference_factor_milli <= 0) m.inference_factor_milli = m.training_factor_milli;
   }
   return catalog;
+}
+
+bool DeviceModelSpec::StackShipsFor(Arch arch) const {
+  return host_arches.empty() ||
+         std::find(host_arches.begin(), host_arches.end(), ArchName(arch)) != host_arches.end();
 }
 
 const DeviceModelSpec* Catalog::Find(absl::string_view id_or_alias) const {

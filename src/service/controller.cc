@@ -1,7 +1,7 @@
 #include "src/service/controller.h"
 
 #include <algorithm>
-#include <chrono>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "boost/asio/post.hpp"
 #include "google/protobuf/util/message_differencer.h"
 #include "manychip/codec/model.h"
 #include "manychip/status.h"
@@ -54,61 +53,26 @@ constexpr absl::string_view kJobPrefix = "job-";
 
 bool Controller::JobEntry::finished() const { return IsFinal(status.phase()); }
 
-Controller::Controller(ControllerOptions options, std::shared_ptr<const Catalog> catalog,
-                       std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store,
-                       std::shared_ptr<Quarantine> quarantine)
+Controller::Controller(ControllerOptions options, const Clock* clock, Executor* executor,
+                       std::shared_ptr<const Catalog> catalog, std::unique_ptr<Scheduler> scheduler,
+                       std::unique_ptr<StateStore> store, std::shared_ptr<Quarantine> quarantine)
     : options_(options),
       catalog_(std::move(catalog)),
       scheduler_(std::move(scheduler)),
       store_(std::move(store)),
       quarantine_(std::move(quarantine)),
-      work_(boost::asio::make_work_guard(io_)),
-      timer_(io_) {
-  eviction_tokens_milli_ = int64_t{options_.max_evictions_per_minute} * 1000;
-}
+      clock_(*clock),
+      executor_(executor),
+      nodes_(options_.node_grace),
+      registrar_(store_.get(), clock),
+      evictions_(options_.max_evictions_per_minute, clock_.Now()),
+      launches_({.ack_timeout = options_.launch_ack_timeout,
+                 .max_sends = options_.launch_max_sends,
+                 .failure_hold = options_.launch_failure_hold},
+                quarantine_.get()) {}
 
-Controller::~Controller() { Stop(); }
-
-void Controller::Start() {
-  last_refill_ = clock_.Now();
-  ArmTimer();
-  thread_ = std::thread([this] { io_.run(); });
-}
-
-void Controller::Stop() {
-  if (stopped_) return;
-  stopped_ = true;
-  boost::asio::post(io_, [this] {
-    timer_.cancel();
-    for (auto& [name, n] : nodes_) {
-      if (n.link) n.link->Close(absl::UnavailableError("manychipd is shutting down"));
-    }
-    work_.reset();
-    io_.stop();
-  });
-  if (thread_.joinable()) thread_.join();
-}
-
-void Controller::Post(const char* what, std::function<void()> fn) {
-  boost::asio::post(io_, [what, fn = std::move(fn)] {
-    const auto start = std::chrono::steady_clock::now();
-    fn();
-    const auto took = std::chrono::steady_clock::now() - start;
-    if (took > std::chrono::milliseconds(100)) {
-      spdlog::warn("controller post {} took {} ms", what,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(took).count());
-    }
-  });
-}
-
-void Controller::ArmTimer() {
-  timer_.expires_after(
-      std::chrono::microseconds(absl::ToInt64Microseconds(options_.cycle_interval)));
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;
-    Tick();
-    ArmTimer();
-  });
+void Controller::CloseSessions() {
+  nodes_.CloseAll(absl::UnavailableError("manychipd is shutting down"));
 }
 
 int64_t Controller::NowMs() const { return absl::ToUnixMillis(clock_.Now()); }
@@ -125,12 +89,9 @@ absl::Status Controller::Restore() {
                     spec.status().ToString());
       continue;
     }
-    NodeEntry& n = nodes_[rec.node.name()];
-    n.proto = rec.node;
-    n.schedulable = rec.schedulable;
     // A node gets one grace period from the restart to reconnect.
-    n.ready = true;
-    n.last_heartbeat = now;
+    NodeEntry& n = nodes_.Add(rec.node.name(), rec.node, now);
+    n.schedulable = rec.schedulable;
     MC_RETURN_IF_ERROR(scheduler_->AddNode(*std::move(spec)));
     if (!n.schedulable) MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(rec.node.name(), false));
     for (const v1::Device& d : rec.node.devices()) {
@@ -200,32 +161,35 @@ absl::Status Controller::Restore() {
     SyncJobPhase(id);
   }
   spdlog::info("restored {} jobs, {} bindings, {} nodes (event seq {})", jobs_.size(),
-               snap.bindings.size(), nodes_.size(), snap.last_event_seq);
+               snap.bindings.size(), nodes_.all().size(), snap.last_event_seq);
   cycle_requested_ = true;
   return absl::OkStatus();
 }
 
 // ------------------------------------------------------------ persistence --
 
-void Controller::MarkJob(const std::string& id, std::string reason) {
-  dirty_jobs_.insert(id);
-  pending_notify_[id] = std::move(reason);
-}
+class Controller::StoreRecords final : public Registrar::Source {
+ public:
+  explicit StoreRecords(Controller& c) : c_(c) {}
+  std::optional<v1::JobStatus> JobRecord(const std::string& id) const override {
+    auto it = c_.jobs_.find(id);
+    if (it == c_.jobs_.end()) return std::nullopt;
+    return it->second.status;
+  }
+  std::optional<BindingRecord> BindingRecordOf(const std::string& task_id) const override {
+    const TaskEntry* t = c_.FindTask(task_id);
+    if (t == nullptr) return std::nullopt;
+    return BindingRecord{.job_id = t->ref.job_id, .task = t->status};
+  }
+  std::optional<NodeRecord> NodeRecordOf(const std::string& name) const override {
+    const NodeEntry* n = c_.nodes_.Find(name);
+    if (n == nullptr) return std::nullopt;
+    return NodeRecord{.node = n->proto, .schedulable = n->schedulable};
+  }
 
-void Controller::MarkTask(const std::string& task_id) { dirty_tasks_.insert(task_id); }
-void Controller::MarkNode(const std::string& node) { dirty_nodes_.insert(node); }
-
-void Controller::AddEvent(std::string kind, std::string subject, std::string detail) {
-  pending_events_.push_back({.seq = 0,
-                             .unix_ms = NowMs(),
-                             .kind = std::move(kind),
-                             .subject = std::move(subject),
-                             .detail = std::move(detail)});
-}
-
-void Controller::SendTo(const std::string& node, v1::ControllerMessage msg) {
-  pending_sends_.emplace_back(node, std::move(msg));
-}
+ private:
+  Controller& c_;
+};
 
 Controller::TaskEntry* Controller::FindTask(const std::string& task_id) {
   const std::string job_id = task_id.substr(0, task_id.find('/'));
@@ -235,58 +199,27 @@ Controller::TaskEntry* Controller::FindTask(const std::string& task_id) {
   return t == j->second.tasks.end() ? nullptr : &t->second;
 }
 
-absl::Status Controller::Flush() {
-  StoreWrite w;
-  for (const std::string& id : dirty_jobs_) {
-    auto it = jobs_.find(id);
-    if (it != jobs_.end()) w.put_jobs.push_back(it->second.status);
+void Controller::FlushOrRetry(const char* when) {
+  if (absl::Status s = Flush(); !s.ok()) {
+    spdlog::error("{}: state store write failed; kept, the next tick retries it: {}", when,
+                  s.ToString());
   }
-  for (const std::string& tid : dirty_tasks_) {
-    if (TaskEntry* t = FindTask(tid)) {
-      w.put_bindings.push_back({.job_id = t->ref.job_id, .task = t->status});
-    }
-  }
-  for (const std::string& name : dirty_nodes_) {
-    auto it = nodes_.find(name);
-    if (it == nodes_.end()) continue;
-    w.put_nodes.push_back({.node = it->second.proto, .schedulable = it->second.schedulable});
-  }
-  w.events = pending_events_;
-  if (!w.empty()) {
-    if (absl::Status s = store_->Write(w); !s.ok()) {
-      spdlog::error("state store write failed, will retry: {}", s.ToString());
-      return s;
-    }
-  }
-  dirty_jobs_.clear();
-  dirty_tasks_.clear();
-  dirty_nodes_.clear();
-  pending_events_.clear();
+}
 
-  auto sends = std::move(pending_sends_);
-  pending_sends_.clear();
-  for (auto& [node, msg] : sends) {
-    auto it = nodes_.find(node);
+absl::Status Controller::Flush() {
+  MC_ASSIGN_OR_RETURN(Registrar::Released out, registrar_.Flush(StoreRecords(*this)));
+  for (const auto& [node, msg] : out.sends) {
     // A node without a session gets its launches when it reconnects (Reconcile).
-    if (it != nodes_.end() && it->second.link) it->second.link->Send(msg);
+    nodes_.Deliver(node, msg);
   }
-  auto notify = std::move(pending_notify_);
-  pending_notify_.clear();
-  if (!watchers_.empty()) {
-    for (const auto& [id, reason] : notify) {
-      auto it = jobs_.find(id);
-      if (it == jobs_.end()) continue;
-      v1::JobEvent ev;
-      *ev.mutable_status() = WithTasks(it->second);
-      ev.set_reason(reason);
-      for (Watcher& w : watchers_) {
-        if (!w.link) continue;
-        if (!w.job_id.empty() && w.job_id != id) continue;
-        if (!Visible(w.caller, it->second)) continue;
-        if (!w.link->Send(ev)) w.link.reset();
-      }
-    }
-    std::erase_if(watchers_, [](const Watcher& w) { return !w.link; });
+  if (watches_.empty()) return absl::OkStatus();
+  for (const auto& [id, reason] : out.notify) {
+    auto it = jobs_.find(id);
+    if (it == jobs_.end()) continue;
+    v1::JobEvent ev;
+    *ev.mutable_status() = WithTasks(it->second);
+    ev.set_reason(reason);
+    watches_.Publish(ev);
   }
   return absl::OkStatus();
 }
@@ -294,7 +227,7 @@ absl::Status Controller::Flush() {
 // ------------------------------------------------------------------- jobs --
 
 bool Controller::Visible(const Caller& caller, const JobEntry& job) const {
-  return caller.admin || caller.tenant == job.status.job().tenant();
+  return caller.Sees(job.status.job().tenant());
 }
 
 std::string Controller::TaskId(const JobEntry& job, const TaskRef& ref) const {
@@ -338,15 +271,18 @@ void Controller::FlushSoon() {
 
 void Controller::FlushAndAck() {
   const absl::Status s = Flush();
+  if (!s.ok()) {
+    spdlog::error(
+        "state store write failed; {} submits refused, the rest kept for the next tick: {}",
+        submit_waiters_.size(), s.ToString());
+  }
   auto waiters = std::move(submit_waiters_);
   submit_waiters_.clear();
   for (auto& [id, done] : waiters) {
     if (!s.ok()) {
       // Durable before acknowledged: a job whose write failed never existed.
       jobs_.erase(id);
-      dirty_jobs_.erase(id);
-      pending_notify_.erase(id);
-      std::erase_if(pending_events_, [&](const EventRecord& e) { return e.subject == id; });
+      registrar_.ForgetJob(id);
       done(absl::UnavailableError(absl::StrCat("job not accepted: ", s.message())));
       continue;
     }
@@ -363,7 +299,7 @@ void Controller::FlushAndAck() {
     done(id);
   }
   // A failed write is retried by the next tick, not in a tight loop.
-  if (s.ok() && !dirty_jobs_.empty()) FlushSoon();
+  if (s.ok() && registrar_.jobs_pending()) FlushSoon();
 }
 
 absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const std::string& id) {
@@ -477,10 +413,7 @@ void Controller::Tick() {
   RetryLaunches();
   ExpireLaunchHolds(now);
   if (cycle_requested_ || now - last_cycle_ > absl::Seconds(1)) RunCycle();
-  if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !dirty_nodes_.empty() ||
-      !pending_events_.empty() || !pending_sends_.empty()) {
-    (void)Flush();
-  }
+  if (registrar_.pending()) FlushOrRetry("tick");
 }
 
 void Controller::RunCycle() {
@@ -493,8 +426,8 @@ void Controller::RunCycle() {
     if (j == jobs_.end()) continue;
     TaskEntry* t = FindTask(TaskId(j->second, ref));
     if (t != nullptr && t->active()) {
-      auto n = nodes_.find(t->status.node());
-      const bool lost = n == nodes_.end() || !n->second.ready;
+      const NodeEntry* n = nodes_.Find(t->status.node());
+      const bool lost = n == nullptr || !n->ready;
       StopTask(ref, lost ? v1::TASK_LOST : v1::TASK_STOPPED,
                lost ? "node not ready" : "stopped by the scheduler");
     }
@@ -513,7 +446,7 @@ void Controller::RunCycle() {
       if (job.status.phase() == v1::PENDING) SyncJobPhase(id);
     }
   }
-  if (!r.placed.empty() || !r.to_stop.empty()) (void)Flush();
+  if (!r.placed.empty() || !r.to_stop.empty()) FlushOrRetry("scheduling cycle");
 }
 
 void Controller::ApplyBinding(const Binding& b) {
@@ -548,9 +481,7 @@ void Controller::ApplyBinding(const Binding& b) {
   TrackLaunch(tid);
 }
 
-void Controller::TrackLaunch(const std::string& task_id) {
-  unacked_[task_id] = {.sent = clock_.Now(), .sends = 1};
-}
+void Controller::TrackLaunch(const std::string& task_id) { launches_.Sent(task_id, clock_.Now()); }
 
 v1::LaunchTask Controller::MakeLaunch(const JobEntry& job, const TaskEntry& t) const {
   const TaskGroupSpec& group = job.spec.task_groups[t.ref.group];
@@ -582,7 +513,7 @@ void Controller::StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::st
   TaskEntry* t = FindTask(tid);
   if (t == nullptr || !t->active()) return;
   const std::string node = t->status.node();
-  unacked_.erase(tid);
+  launches_.Forget(tid);
   t->status.set_phase(phase);
   t->status.set_message(reason);
   MarkTask(tid);
@@ -635,16 +566,16 @@ v1::NodeStatus Controller::NodeStatusOf(const std::string& name, const NodeEntry
 
 std::vector<v1::NodeStatus> Controller::ListNodes() const {
   std::vector<v1::NodeStatus> out;
-  for (const auto& [name, n] : nodes_) out.push_back(NodeStatusOf(name, n));
+  for (const auto& [name, n] : nodes_.all()) out.push_back(NodeStatusOf(name, n));
   return out;
 }
 
 absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& node,
                                                           bool schedulable) {
-  auto it = nodes_.find(node);
-  if (it == nodes_.end()) return absl::NotFoundError(absl::StrCat("node ", node, " not found"));
+  NodeEntry* found = nodes_.Find(node);
+  if (found == nullptr) return absl::NotFoundError(absl::StrCat("node ", node, " not found"));
   MC_RETURN_IF_ERROR(scheduler_->SetNodeSchedulable(node, schedulable));
-  NodeEntry& n = it->second;
+  NodeEntry& n = *found;
   // A new drain (or an uncordon) starts a fresh list of what it evicted.
   if (schedulable || n.schedulable) n.drain_evicted.clear();
   n.schedulable = schedulable;
@@ -654,50 +585,40 @@ absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& nod
   if (!schedulable) ProcessEvictions();
   MC_RETURN_IF_ERROR(Flush());
   cycle_requested_ = true;
-  return NodeStatusOf(node, it->second);
+  return NodeStatusOf(node, n);
 }
 
 absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(NodeSpec spec, v1::Node proto,
                                                               std::vector<v1::RunningTask> running,
                                                               std::vector<v1::TaskEvent> finished) {
   const std::string name = spec.name;
-  auto it = nodes_.find(name);
-  if (it != nodes_.end() && it->second.link) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("node ", name, " is already registered by a live session (",
-                     it->second.session_id, "); a second agent for the same node is refused"));
-  }
-  const bool known = it != nodes_.end();
-  if (known && !SameInventory(it->second.proto, proto)) {
+  MC_RETURN_IF_ERROR(nodes_.CheckNoLiveSession(name));
+  NodeEntry* known = nodes_.Find(name);
+  if (known != nullptr && !SameInventory(known->proto, proto)) {
     // The hardware changed: the old view (and its bindings) is gone.
     spdlog::info("node {} re-registered with a different inventory", name);
     MC_RETURN_IF_ERROR(scheduler_->RemoveNode(name));
-    nodes_.erase(it);
-    it = nodes_.end();
+    nodes_.Remove(name);
+    known = nullptr;
     cycle_requested_ = true;
   }
-  if (it == nodes_.end()) {
+  const absl::Time now = clock_.Now();
+  if (known == nullptr) {
     MC_RETURN_IF_ERROR(scheduler_->AddNode(spec));
-    NodeEntry& n = nodes_[name];
-    n.proto = proto;
-    n.schedulable = !proto.unschedulable();
-    n.ready = true;
+    known = &nodes_.Add(name, proto, now);
+    known->schedulable = !proto.unschedulable();
     for (const v1::Device& d : proto.devices()) {
       if (d.health() == v1::UNHEALTHY) {
         MC_RETURN_IF_ERROR(scheduler_->SetDeviceHealth(name, d.index(), false, d.health_reason()));
-        n.isolated.insert(d.index());
+        known->isolated.insert(d.index());
       }
     }
-    it = nodes_.find(name);
-  } else if (!it->second.ready) {
+  } else if (!known->ready) {
     MC_RETURN_IF_ERROR(scheduler_->SetNodeReady(name, true));
-    it->second.ready = true;
+    known->ready = true;
   }
-  NodeEntry& n = it->second;
-  n.last_heartbeat = clock_.Now();
-  n.session_id = next_session_id_++;
-  n.reported_running = std::move(running);
-  n.reported_finished = std::move(finished);
+  NodeEntry& n = *known;
+  nodes_.StartSession(n, now, std::move(running), std::move(finished));
   MarkNode(name);
   AddEvent("node.registered", name, absl::StrCat("session ", n.session_id));
   MC_RETURN_IF_ERROR(Flush());
@@ -710,20 +631,9 @@ absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(NodeSpec spec, v1:
 
 absl::Status Controller::AttachSession(const std::string& node, int64_t session_id,
                                        std::shared_ptr<SessionLink> link) {
-  auto it = nodes_.find(node);
-  if (it == nodes_.end()) {
-    return absl::FailedPreconditionError(absl::StrCat("node ", node, " is not registered"));
-  }
-  NodeEntry& n = it->second;
-  if (n.session_id != session_id) {
-    return absl::FailedPreconditionError(absl::StrCat("node ", node, ": session ", session_id,
-                                                      " is stale (current ", n.session_id, ")"));
-  }
-  if (n.link) {
-    return absl::AlreadyExistsError(absl::StrCat("node ", node, " already has a live session"));
-  }
-  n.link = std::move(link);
-  n.last_heartbeat = clock_.Now();
+  MC_ASSIGN_OR_RETURN(NodeEntry * attached,
+                      nodes_.Attach(node, session_id, std::move(link), clock_.Now()));
+  NodeEntry& n = *attached;
   ReleaseLaunchHold(node, "new session");
   if (!n.ready) {
     MC_RETURN_IF_ERROR(scheduler_->SetNodeReady(node, true));
@@ -739,14 +649,12 @@ absl::Status Controller::AttachSession(const std::string& node, int64_t session_
   AckOutcomes(node, finished);
   Reconcile(node, n.reported_running, /*full=*/true);
   n.reported_running.clear();
-  (void)Flush();
+  FlushOrRetry("session attach");
   return absl::OkStatus();
 }
 
 void Controller::DetachSession(const std::string& node, int64_t session_id) {
-  auto it = nodes_.find(node);
-  if (it == nodes_.end() || it->second.session_id != session_id) return;
-  it->second.link.reset();
+  if (!nodes_.Detach(node, session_id)) return;
   spdlog::info("node {} session {} ended; NotReady after {} without heartbeat", node, session_id,
                absl::FormatDuration(options_.node_grace));
 }
@@ -768,7 +676,7 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
         MarkTask(r.task_id());
         MarkJob(t->ref.job_id, absl::StrCat("task ", r.task_id(), " running"));
       }
-      unacked_.erase(r.task_id());
+      launches_.Forget(r.task_id());
       continue;
     }
     // Not (or no longer) bound here: stop it so nothing runs twice.
@@ -797,7 +705,7 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
         // the job is failed over.
         t.status.set_phase(v1::TASK_LOST);
         t.status.set_message("the agent no longer runs it");
-        unacked_.erase(tid);
+        launches_.Forget(tid);
         MarkTask(tid);
         MarkJob(id, absl::StrCat("task ", tid, " lost"));
         AddEvent("task.lost", tid, "agent no longer runs it");
@@ -812,11 +720,9 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
 
 void Controller::CheckLiveness() {
   const absl::Time now = clock_.Now();
-  for (auto& [name, n] : nodes_) {
-    if (!n.ready || now - n.last_heartbeat <= options_.node_grace) continue;
+  for (const std::string& name : nodes_.ExpireSilent(now)) {
     spdlog::warn("node {} missed heartbeats for {}: NotReady, failing its tasks over", name,
-                 absl::FormatDuration(now - n.last_heartbeat));
-    n.ready = false;
+                 absl::FormatDuration(now - nodes_.Find(name)->last_heartbeat));
     if (absl::Status s = scheduler_->SetNodeReady(name, false); !s.ok()) {
       spdlog::error("SetNodeReady({}, false): {}", name, s.ToString());
     }
@@ -834,10 +740,7 @@ void Controller::CheckLiveness() {
 
 void Controller::OnAgentMessage(const std::string& node, int64_t session_id,
                                 const v1::AgentMessage& msg) {
-  auto it = nodes_.find(node);
-  if (it == nodes_.end() || it->second.session_id != session_id) return;  // stale session
-  NodeEntry& n = it->second;
-  n.last_heartbeat = clock_.Now();
+  if (nodes_.Heard(node, session_id, clock_.Now()) == nullptr) return;  // stale session
   switch (msg.msg_case()) {
     case v1::AgentMessage::kHeartbeat: {
       std::vector<v1::RunningTask> running(msg.heartbeat().running().begin(),
@@ -855,7 +758,7 @@ void Controller::OnAgentMessage(const std::string& node, int64_t session_id,
     default:
       break;
   }
-  if (!dirty_jobs_.empty() || !dirty_tasks_.empty() || !pending_sends_.empty()) FlushSoon();
+  if (registrar_.changes_pending()) FlushSoon();
 }
 
 void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
@@ -866,7 +769,7 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
     return;
   }
   const std::string job_id = t->ref.job_id;
-  unacked_.erase(ev.task_id());  // any event for this attempt proves the launch arrived
+  launches_.Forget(ev.task_id());  // any event for this attempt proves the launch arrived
   ReleaseLaunchHold(node, "a task event arrived");
   switch (ev.kind()) {
     case v1::STARTED:
@@ -925,7 +828,9 @@ void Controller::AckOutcomes(const std::string& node, const std::vector<v1::Task
 // ----------------------------------------------------------- device health --
 
 void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthUpdate& u) {
-  NodeEntry& n = nodes_[node];
+  NodeEntry* found = nodes_.Find(node);
+  if (found == nullptr) return;
+  NodeEntry& n = *found;
   v1::Device* dev = nullptr;
   for (v1::Device& d : *n.proto.mutable_devices()) {
     if (d.index() == u.device_index()) dev = &d;
@@ -972,15 +877,7 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
 // empty the cluster at once. An idle device is isolated for free and never
 // waits behind a busy one.
 void Controller::ProcessEvictions() {
-  const absl::Time now = clock_.Now();
-  const int64_t cap = int64_t{options_.max_evictions_per_minute} * 1000;
-  const int64_t elapsed_ms = absl::ToInt64Milliseconds(now - last_refill_);
-  if (elapsed_ms > 0) {
-    // rate = max_evictions_per_minute per 60000 ms, in milli-tokens.
-    eviction_tokens_milli_ =
-        std::min(cap, eviction_tokens_milli_ + elapsed_ms * options_.max_evictions_per_minute / 60);
-    last_refill_ = now;
-  }
+  evictions_.Refill(clock_.Now());
   bool limited = false;
   for (auto it = isolations_.begin(); it != isolations_.end();) {
     const PendingIsolation p = *it;
@@ -991,7 +888,7 @@ void Controller::ProcessEvictions() {
         for (int32_t d : t.status.devices()) busy |= d == p.device;
       }
     }
-    if (busy && eviction_tokens_milli_ < 1000) {
+    if (busy && !evictions_.TryTake()) {
       // Its tasks wait; the device itself takes no new work meanwhile.
       if (quarantine_ != nullptr && !quarantine_->ContainsDevice(p.node, p.device)) {
         quarantine_->AddDevice(p.node, p.device);
@@ -1002,18 +899,17 @@ void Controller::ProcessEvictions() {
       ++it;
       continue;
     }
-    if (busy) eviction_tokens_milli_ -= 1000;
     it = isolations_.erase(it);
     if (quarantine_ != nullptr) quarantine_->RemoveDevice(p.node, p.device);
     if (absl::Status s = scheduler_->SetDeviceHealth(p.node, p.device, false, p.reason); !s.ok()) {
       spdlog::error("SetDeviceHealth({}/{}): {}", p.node, p.device, s.ToString());
       continue;
     }
-    nodes_[p.node].isolated.insert(p.device);
+    if (NodeEntry* n = nodes_.Find(p.node)) n->isolated.insert(p.device);
     AddEvent("device.isolated", absl::StrCat(p.node, "/", p.device), p.reason);
     cycle_requested_ = true;
   }
-  for (auto& [name, n] : nodes_) {
+  for (auto& [name, n] : nodes_.all()) {
     if (n.schedulable) continue;
     std::set<std::string> on_node;  // ordered: evictions go by job id
     for (const auto& [id, job] : jobs_) {
@@ -1022,12 +918,12 @@ void Controller::ProcessEvictions() {
       }
     }
     for (const std::string& id : on_node) {
-      if (eviction_tokens_milli_ < 1000) {
+      if (!evictions_.Available()) {
         limited = true;
         break;
       }
       if (!EvictJob(id, absl::StrCat("evicted: node ", name, " is draining"))) continue;
-      eviction_tokens_milli_ -= 1000;
+      evictions_.Take();
       n.drain_evicted.push_back(id);
       AddEvent("node.drain_evicted", name, id);
     }
@@ -1043,8 +939,8 @@ void Controller::ProcessEvictions() {
 // device leaving the quarantine filter is capacity it cannot see, so it is
 // told.
 void Controller::AnnounceCapacity(const std::string& node) {
-  auto it = nodes_.find(node);
-  if (it == nodes_.end() || !it->second.schedulable) return;
+  const NodeEntry* n = nodes_.Find(node);
+  if (n == nullptr || !n->schedulable) return;
   scheduler_->NotifyCapacityChanged();
   cycle_requested_ = true;
 }
@@ -1072,44 +968,37 @@ bool Controller::EvictJob(const std::string& job_id, const std::string& reason) 
 // failed over like a node loss. A node without a session is left alone:
 // its unconfirmed launches are resent when it reconnects (Reconcile).
 void Controller::RetryLaunches() {
-  if (unacked_.empty()) return;
+  if (launches_.empty()) return;
   const absl::Time now = clock_.Now();
-  std::map<std::string, std::string> give_up;  // job id -> node
-  for (auto it = unacked_.begin(); it != unacked_.end();) {
-    const std::string& tid = it->first;
-    UnackedLaunch& u = it->second;
+  LaunchTracker::Overdue due = launches_.Poll(now, [&](const std::string& tid) {
     TaskEntry* t = FindTask(tid);
-    if (t == nullptr || t->status.phase() != v1::TASK_BOUND) {
-      it = unacked_.erase(it);
-      continue;
-    }
-    auto n = nodes_.find(t->status.node());
-    if (now - u.sent < options_.launch_ack_timeout || n == nodes_.end() || !n->second.link) {
-      ++it;
-      continue;
-    }
-    if (u.sends >= options_.launch_max_sends) {
-      spdlog::warn("node {} did not acknowledge task {} after {} sends; failing it over",
-                   t->status.node(), tid, u.sends);
-      give_up.emplace(t->ref.job_id, t->status.node());
-      ++it;
-      continue;
-    }
-    ++u.sends;
-    u.sent = now;
+    if (t == nullptr || t->status.phase() != v1::TASK_BOUND) return LaunchTracker::TaskState::kGone;
+    const NodeEntry* n = nodes_.Find(t->status.node());
+    if (n == nullptr || !n->link) return LaunchTracker::TaskState::kUnsendable;
+    return LaunchTracker::TaskState::kSendable;
+  });
+  for (const LaunchTracker::Resend& r : due.resend) {
+    TaskEntry* t = FindTask(r.task_id);
     spdlog::warn("node {} did not acknowledge task {} attempt {}; sending it again ({}/{})",
-                 t->status.node(), tid, t->status.attempt(), u.sends, options_.launch_max_sends);
-    AddEvent("task.launch_resent", tid, absl::StrCat("send ", u.sends));
+                 t->status.node(), r.task_id, t->status.attempt(), r.send,
+                 options_.launch_max_sends);
+    AddEvent("task.launch_resent", r.task_id, absl::StrCat("send ", r.send));
     v1::ControllerMessage msg;
     *msg.mutable_launch() = MakeLaunch(jobs_.at(t->ref.job_id), *t);
     SendTo(t->status.node(), std::move(msg));
-    ++it;
+  }
+  std::map<std::string, std::string> give_up;  // job id -> node
+  for (const std::string& tid : due.give_up) {
+    TaskEntry* t = FindTask(tid);
+    spdlog::warn("node {} did not acknowledge task {} after {} sends; failing it over",
+                 t->status.node(), tid, options_.launch_max_sends);
+    give_up.emplace(t->ref.job_id, t->status.node());
   }
   for (const auto& [id, node] : give_up) {
     HoldNodeAfterLaunchFailure(node, now);
     if (!EvictJob(id, absl::StrCat("launch not acknowledged after ", options_.launch_max_sends,
                                    " sends; failed over"))) {
-      std::erase_if(unacked_, [&](const auto& kv) { return absl::StartsWith(kv.first, id + "/"); });
+      launches_.ForgetJob(id);
     }
   }
 }
@@ -1118,18 +1007,16 @@ void Controller::RetryLaunches() {
 // failed-over job's next launch too (and anyone else's): it takes no new
 // work until the hold ends or it shows that launches reach it.
 void Controller::HoldNodeAfterLaunchFailure(const std::string& node, absl::Time now) {
-  if (quarantine_ == nullptr || options_.launch_failure_hold <= absl::ZeroDuration()) return;
-  const std::string reason =
-      absl::StrCat("did not acknowledge a launch after ", options_.launch_max_sends, " sends");
-  quarantine_->HoldNode(node, now + options_.launch_failure_hold, reason);
-  spdlog::warn("node {} {}; it takes no new work for {}", node, reason,
+  std::optional<std::string> reason = launches_.Hold(node, now);
+  if (!reason.has_value()) return;
+  spdlog::warn("node {} {}; it takes no new work for {}", node, *reason,
                absl::FormatDuration(options_.launch_failure_hold));
-  AddEvent("node.held", node, reason);
+  AddEvent("node.held", node, *reason);
   MarkNode(node);
 }
 
 void Controller::ReleaseLaunchHold(const std::string& node, const char* why) {
-  if (quarantine_ == nullptr || !quarantine_->ReleaseNode(node)) return;
+  if (!launches_.Release(node)) return;
   spdlog::info("node {} takes new work again: {}", node, why);
   AddEvent("node.released", node, why);
   MarkNode(node);
@@ -1137,8 +1024,7 @@ void Controller::ReleaseLaunchHold(const std::string& node, const char* why) {
 }
 
 void Controller::ExpireLaunchHolds(absl::Time now) {
-  if (quarantine_ == nullptr) return;
-  for (const std::string& node : quarantine_->ExpireHolds(now)) {
+  for (const std::string& node : launches_.ExpireHolds(now)) {
     spdlog::info("node {} takes new work again: its launch-failure hold ended", node);
     AddEvent("node.released", node, "hold ended");
     MarkNode(node);
@@ -1150,29 +1036,27 @@ void Controller::ExpireLaunchHolds(absl::Time now) {
 
 void Controller::AddWatcher(const Caller& caller, const std::string& job_id,
                             std::shared_ptr<WatchLink> link) {
-  const auto open = std::count_if(watchers_.begin(), watchers_.end(), [&](const Watcher& w) {
-    return w.caller.admin == caller.admin && w.caller.tenant == caller.tenant;
-  });
-  if (open >= options_.watch_max_per_caller) {
+  const size_t open = watches_.CountFor(caller);
+  if (open >= static_cast<size_t>(options_.watch_max_per_caller)) {
     link->Close(absl::ResourceExhaustedError(
         absl::StrCat("WatchJobs: this caller already has ", open,
                      " watch streams open, the most --watch_max_per_caller allows; "
                      "close one first")));
     return;
   }
+  std::vector<v1::JobEvent> current;
   for (const auto& [id, job] : jobs_) {
     if (!job_id.empty() && id != job_id) continue;
     if (!Visible(caller, job)) continue;
-    v1::JobEvent ev;
+    v1::JobEvent& ev = current.emplace_back();
     *ev.mutable_status() = WithTasks(job);
     ev.set_reason("current");
-    if (!link->SendSnapshot(ev)) return;
   }
-  watchers_.push_back({caller, job_id, std::move(link)});
+  watches_.Add(caller, job_id, std::move(link), current);
 }
 
 void Controller::RemoveWatcher(const WatchLink* link) {
-  std::erase_if(watchers_, [link](const Watcher& w) { return w.link.get() == link; });
+  watches_.Remove(link);
 }
 
 }  // namespace manychip::internal

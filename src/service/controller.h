@@ -1,18 +1,30 @@
 #pragma once
 
-// Controller: the daemon's scheduling brain on its one "scheduler" thread.
-// It owns the Scheduler core, the StateStore, node sessions and the task
-// table, and turns core decisions into LaunchTask/StopTask messages.
+// Controller: the daemon's control plane on its one owner thread. It owns
+// the scheduler core and the job/task table, turns core decisions into
+// LaunchTask/StopTask messages, and wires the parts that each keep one
+// responsibility (each with its own header and tests):
 //
-// Threading: every method below `Post` must run on the controller thread;
-// gRPC handlers reach it only through `Post` (STYLE.md §7). The links it
-// holds (SessionLink, WatchLink) are thread-safe outboxes.
+//   NodeSessions    the node table: registrations, sessions, liveness
+//   LaunchTracker   unacknowledged launches, resends, launch-failure holds
+//   EvictionBudget  how many running jobs may be evicted right now
+//   Registrar       what changed since the last durable write; one Flush
+//   WatchHub        the WatchJobs fan-out
 //
-// Durability: each operation mutates in memory, marks what changed, then
-// `Flush`es one StoreWrite. Launches, acknowledgements of task outcomes and
-// watch notifications are sent only after the write holding them succeeded,
-// so a restart never forgets a task it launched, never launches one twice,
-// and never has an agent drop an outcome the store has not recorded.
+// Threading: every method below `Post` must run as work posted to the
+// injected Executor; gRPC handlers reach it only through `Post` (STYLE.md
+// §7). The links it holds (SessionLink, WatchLink) are thread-safe
+// outboxes. Time comes only from the injected Clock, and timers only from
+// `Tick`, which the driver calls every `cycle_interval` (ControllerThread in
+// the daemon; tests/unit/service/controller_test.cc drives it on a
+// FakeClock with a ManualExecutor).
+//
+// Durability: each operation mutates in memory, marks what changed in the
+// Registrar, then `Flush`es one StoreWrite. Launches, acknowledgements of
+// task outcomes and watch notifications are sent only after the write
+// holding them succeeded, so a restart never forgets a task it launched,
+// never launches one twice, and never has an agent drop an outcome the
+// store has not recorded.
 
 #include <cstdint>
 #include <deque>
@@ -21,14 +33,10 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "boost/asio/executor_work_guard.hpp"
-#include "boost/asio/io_context.hpp"
-#include "boost/asio/steady_timer.hpp"
 #include "manychip/adapters/adapter_registry.h"
 #include "manychip/clock.h"
 #include "manychip/core/catalog.h"
@@ -36,35 +44,16 @@
 #include "manychip/store/state_store.h"
 #include "manychip/v1/agent.pb.h"
 #include "manychip/v1/scheduler.pb.h"
+#include "src/service/caller.h"
+#include "src/service/eviction_budget.h"
+#include "src/service/executor.h"
+#include "src/service/launch_tracker.h"
+#include "src/service/node_sessions.h"
 #include "src/service/quarantine.h"
+#include "src/service/registrar.h"
+#include "src/service/watch_hub.h"
 
 namespace manychip::internal {
-
-// Who is calling, resolved from the request's bearer token.
-struct Caller {
-  bool admin = false;
-  std::string tenant;  // set for tenant callers
-};
-
-// A live agent session's outbox. Thread-safe.
-class SessionLink {
- public:
-  virtual ~SessionLink() = default;
-  virtual void Send(const v1::ControllerMessage& msg) = 0;
-  virtual void Close(const absl::Status& status) = 0;  // idempotent
-};
-
-// A WatchJobs stream's outbox. Thread-safe. Send returns false once the
-// stream is gone (the controller then forgets it); Close ends the stream.
-// SendSnapshot sends the state at open, which the slow-client bound for
-// changes does not count.
-class WatchLink {
- public:
-  virtual ~WatchLink() = default;
-  virtual bool Send(const v1::JobEvent& event) = 0;
-  virtual bool SendSnapshot(const v1::JobEvent& event) = 0;
-  virtual void Close(const absl::Status& status) = 0;
-};
 
 struct ControllerOptions {
   absl::Duration heartbeat_interval = absl::Seconds(5);
@@ -86,27 +75,32 @@ struct ControllerOptions {
 
 class Controller {
  public:
-  // `quarantine` (may be null) is the state of the scheduler's
-  // QuarantineFilter: devices waiting for an eviction slot and nodes that
-  // did not acknowledge launches go there.
-  Controller(ControllerOptions options, std::shared_ptr<const Catalog> catalog,
-             std::unique_ptr<Scheduler> scheduler, std::unique_ptr<StateStore> store,
-             std::shared_ptr<Quarantine> quarantine = nullptr);
-  ~Controller();
+  // `clock` and `executor` are not owned and must outlive the controller;
+  // the scheduler core should read the same clock. `quarantine` (may be
+  // null) is the state of the scheduler's QuarantineFilter: devices waiting
+  // for an eviction slot and nodes that did not acknowledge launches go
+  // there.
+  Controller(ControllerOptions options, const Clock* clock, Executor* executor,
+             std::shared_ptr<const Catalog> catalog, std::unique_ptr<Scheduler> scheduler,
+             std::unique_ptr<StateStore> store, std::shared_ptr<Quarantine> quarantine = nullptr);
 
-  // Rebuilds jobs, bindings and nodes from the store. Call before Start.
+  // Rebuilds jobs, bindings and nodes from the store. Call before the
+  // first post or tick.
   absl::Status Restore();
-  // Starts the controller thread and its timers.
-  void Start();
-  // Stops timers and joins the thread; pending posts are dropped.
-  void Stop();
 
-  // Runs `fn` on the controller thread. `what` names the post in logs.
-  void Post(const char* what, std::function<void()> fn);
+  // Runs `fn` on the owner thread (the executor). `what` names the post in logs.
+  void Post(const char* what, std::function<void()> fn) { executor_->Post(what, std::move(fn)); }
 
   const Catalog& catalog() const { return *catalog_; }
 
-  // ---- controller thread only --------------------------------------------
+  // ---- owner thread only ---------------------------------------------------
+  // The timers: liveness, evictions, launch resends and holds, the
+  // scheduling cycle, and a retry of a failed store write. The driver calls
+  // it every `cycle_interval`.
+  void Tick();
+  // Ends every agent session (shutdown).
+  void CloseSessions();
+
   // Accepts the job and calls `done` with its id once it is durable. Submits
   // that arrive together share one store transaction (group commit).
   using SubmitDone = std::function<void(absl::StatusOr<std::string>)>;
@@ -126,7 +120,7 @@ class Controller {
   void AddWatcher(const Caller& caller, const std::string& job_id, std::shared_ptr<WatchLink> link);
   // Forgets the watcher once its stream has ended.
   void RemoveWatcher(const WatchLink* link);
-  size_t WatchersForTest() const { return watchers_.size(); }
+  size_t WatchersForTest() const { return watches_.size(); }
 
   // `finished` are the outcomes the agent holds unacknowledged; they are
   // applied when the session attaches, before `running` is reconciled.
@@ -152,31 +146,13 @@ class Controller {
     std::map<std::string, TaskEntry> tasks;  // by task id
     bool finished() const;
   };
-  struct NodeEntry {
-    v1::Node proto;  // inventory, device health kept current
-    bool schedulable = true;
-    bool ready = false;
-    absl::Time last_heartbeat;
-    int64_t session_id = 0;
-    std::shared_ptr<SessionLink> link;
-    std::vector<v1::RunningTask> reported_running;  // from Register, used at attach
-    std::vector<v1::TaskEvent> reported_finished;   // from Register, applied at attach
-    std::set<int32_t> isolated;                     // devices the scheduler sees unhealthy
-    std::vector<std::string> drain_evicted;         // jobs evicted by the current drain
-  };
-  // A launch sent but not yet acknowledged by the agent.
-  struct UnackedLaunch {
-    absl::Time sent;
-    int32_t sends = 0;
-  };
+  using NodeEntry = NodeSessions::Node;
   struct PendingIsolation {
     std::string node;
     int32_t device = 0;
     std::string reason;
   };
 
-  void Tick();
-  void ArmTimer();
   void RunCycle();
   void CheckLiveness();
   // Spends eviction tokens: device isolations first (an idle device never
@@ -193,16 +169,28 @@ class Controller {
   // Writes everything marked dirty; on success sends queued messages and
   // watch events. On failure keeps them for the next try.
   absl::Status Flush();
+  // Flush for callers with nobody to return the error to: a failure is
+  // logged (naming `when`) and the next Tick retries it.
+  void FlushOrRetry(const char* when);
   // Schedules one Flush (and the acks of waiting submits) after the posts
   // already queued, so bursts share a transaction.
   void FlushSoon();
   void FlushAndAck();
 
-  void MarkJob(const std::string& id, std::string reason);
-  void MarkTask(const std::string& task_id);
-  void MarkNode(const std::string& node);
-  void AddEvent(std::string kind, std::string subject, std::string detail);
-  void SendTo(const std::string& node, v1::ControllerMessage msg);
+  // What changed goes to the registrar; it leaves at the next Flush.
+  void MarkJob(const std::string& id, std::string reason) {
+    registrar_.MarkJob(id, std::move(reason));
+  }
+  void MarkTask(const std::string& task_id) { registrar_.MarkTask(task_id); }
+  void MarkNode(const std::string& node) { registrar_.MarkNode(node); }
+  void AddEvent(std::string kind, std::string subject, std::string detail) {
+    registrar_.AddEvent(std::move(kind), std::move(subject), std::move(detail));
+  }
+  void SendTo(const std::string& node, v1::ControllerMessage msg) {
+    registrar_.Send(node, std::move(msg));
+  }
+  // The job, task and node tables as the registrar reads them.
+  class StoreRecords;
 
   void ApplyBinding(const Binding& b);
   void StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::string& reason);
@@ -226,44 +214,26 @@ class Controller {
   std::unique_ptr<Scheduler> scheduler_;
   std::unique_ptr<StateStore> store_;
   std::shared_ptr<Quarantine> quarantine_;
-  RealClock clock_;
-
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  boost::asio::steady_timer timer_;
-  std::thread thread_;
-  bool stopped_ = false;
+  const Clock& clock_;
+  Executor* executor_;
 
   // Controller-thread state.
   std::map<std::string, JobEntry> jobs_;
-  std::map<std::string, NodeEntry> nodes_;
+  NodeSessions nodes_;
   int64_t next_job_seq_ = 1;
-  int64_t next_session_id_ = 1;
   bool cycle_requested_ = false;
   absl::Time last_cycle_ = absl::InfinitePast();
   absl::Time last_pending_sync_ = absl::InfinitePast();
 
-  std::set<std::string> dirty_jobs_;
-  std::set<std::string> dirty_tasks_;
-  std::set<std::string> dirty_nodes_;
-  std::vector<EventRecord> pending_events_;
-  std::vector<std::pair<std::string, v1::ControllerMessage>> pending_sends_;
-  std::map<std::string, std::string> pending_notify_;  // job id -> reason
+  Registrar registrar_;
   std::vector<std::pair<std::string, SubmitDone>> submit_waiters_;
   bool flush_posted_ = false;
 
   std::deque<PendingIsolation> isolations_;
-  int64_t eviction_tokens_milli_ = 0;  // 1000 = one eviction
-  absl::Time last_refill_ = absl::InfinitePast();
+  EvictionBudget evictions_;
   bool rate_limit_logged_ = false;
-  std::map<std::string, UnackedLaunch> unacked_;  // by task id
-
-  struct Watcher {
-    Caller caller;
-    std::string job_id;
-    std::shared_ptr<WatchLink> link;
-  };
-  std::vector<Watcher> watchers_;
+  LaunchTracker launches_;
+  WatchHub watches_;
 };
 
 }  // namespace manychip::internal

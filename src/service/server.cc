@@ -487,7 +487,7 @@ class GrpcServer final : public Server {
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("listen: cannot bind ", o.listen));
     }
-    parts_->controller->Start();
+    parts_->thread->Start([c = parts_->controller.get()] { c->Tick(); });
     return absl::OkStatus();
   }
 
@@ -506,7 +506,7 @@ class GrpcServer final : public Server {
       // while the controller still runs to answer in-flight unary calls.
       server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     }
-    parts_->controller->Stop();
+    parts_->thread->Stop([c = parts_->controller.get()] { c->CloseSessions(); });
     if (server_ != nullptr) server_->Wait();
     done_.Notify();
   }

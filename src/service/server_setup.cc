@@ -101,8 +101,10 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
                        .launch_max_sends = o.launch_max_sends,
                        .launch_failure_hold = o.launch_failure_hold,
                        .watch_max_per_caller = o.watch_max_per_caller};
-  parts->controller = std::make_unique<Controller>(co, parts->catalog, std::move(scheduler),
-                                                   std::move(store), std::move(quarantine));
+  parts->thread = std::make_unique<ControllerThread>(o.cycle_interval);
+  parts->controller =
+      std::make_unique<Controller>(co, parts->clock.get(), parts->thread.get(), parts->catalog,
+                                   std::move(scheduler), std::move(store), std::move(quarantine));
   MC_RETURN_IF_ERROR(parts->controller->Restore());
   return parts;
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <numbers>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -22,6 +23,25 @@ const char* Colour(size_t i) {
 std::string Num(double v) { return internal::FormatDouble(v, 2); }
 
 }  // namespace
+
+double EstimateTextWidth(const std::string& text, double font_size) {
+  // Advance widths of common sans-serif faces (DejaVu Sans, Liberation Sans),
+  // rounded up: narrow punctuation, digits and lower case, then wide capitals.
+  double em = 0;
+  for (unsigned char c : text) {
+    if (c == ' ' || c == '.' || c == ',' || c == ':' || c == 'i' || c == 'l' || c == 'j' ||
+        c == '(' || c == ')' || c == '|' || c == '\'' || c == 'f' || c == 't' || c == 'r') {
+      em += 0.42;
+    } else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@') {
+      em += 1.0;
+    } else if (c >= 'A' && c <= 'Z') {
+      em += 0.78;
+    } else {
+      em += 0.66;  // digits, the rest of lower case, '-', '_' and bytes of UTF-8
+    }
+  }
+  return em * font_size;
+}
 
 std::string HtmlEscape(const std::string& s) {
   std::string out;
@@ -82,10 +102,17 @@ std::string SvgLineChart(const std::string& title, const std::string& x_label,
                   "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
   absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kT), "\" x2=\"", Num(kL),
                   "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
-  for (int i = 0; i <= 5; ++i) {
-    const double xv = x0 + (x1 - x0) * i / 5, yv = y0 + (y1 - y0) * i / 5;
-    absl::StrAppend(&svg, "<text x=\"", Num(px(xv)), "\" y=\"", Num(kH - kB + 15),
+  // As many x ticks (at most 5 intervals) as fit with a label's width between them.
+  const double tick_w = std::max(EstimateTextWidth(Num(x0), 12), EstimateTextWidth(Num(x1), 12));
+  int x_ticks = 5;
+  while (x_ticks > 1 && (kW - kL - kR) / x_ticks < tick_w + 12) --x_ticks;
+  for (int i = 0; i <= x_ticks; ++i) {
+    const double xv = x0 + (x1 - x0) * i / x_ticks;
+    absl::StrAppend(&svg, "<text class=\"x-label\" x=\"", Num(px(xv)), "\" y=\"", Num(kH - kB + 15),
                     "\" text-anchor=\"middle\">", Num(xv), "</text>\n");
+  }
+  for (int i = 0; i <= 5; ++i) {
+    const double yv = y0 + (y1 - y0) * i / 5;
     absl::StrAppend(&svg, "<text x=\"", Num(kL - 5), "\" y=\"", Num(py(yv) + 4),
                     "\" text-anchor=\"end\">", Num(yv), "</text>\n");
     absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(py(yv)), "\" x2=\"", Num(kW - kR),
@@ -117,27 +144,61 @@ std::string SvgLineChart(const std::string& title, const std::string& x_label,
 
 std::string SvgBarChart(const std::string& title, const std::string& y_label,
                         const std::vector<std::pair<std::string, double>>& bars) {
-  constexpr double kW = 720, kH = 300, kL = 60, kT = 30, kB = 50;
-  double ymax = 0;
-  for (const auto& [n, v] : bars) ymax = std::max(ymax, v);
+  // Sized to the data: each bar's slot is as wide as its widest label, up to
+  // kMaxW in all (the report's 60em column); past that the labels turn to
+  // kAngle degrees and the bottom margin grows to hold the longest.
+  constexpr double kH0 = 250, kLeft = 60, kR = 10, kT = 30, kMinW = 360, kMaxW = 900;
+  constexpr double kFont = 12, kAngle = 40;
+  const double n = std::max<double>(1, static_cast<double>(bars.size()));
+  double ymax = 0, label_w = 0, value_w = 0;
+  for (const auto& [name, v] : bars) {
+    ymax = std::max(ymax, v);
+    label_w = std::max(label_w, EstimateTextWidth(name, kFont));
+    value_w = std::max(value_w, EstimateTextWidth(Num(v), kFont));
+  }
   if (ymax <= 0) ymax = 1;
   ymax *= 1.15;
-  const double slot = (kW - kL - 10) / std::max<double>(1, static_cast<double>(bars.size()));
+  double slot = std::max(label_w, value_w) + 12;
+  const bool rotate = kLeft + kR + n * slot > kMaxW;
+  if (rotate) {
+    // Rotated labels are kFont + 2 apart across their baselines when slots are
+    // (kFont + 2) / sin(angle) wide; values still need their own width.
+    const double min_slot =
+        std::max((kFont + 2) / std::sin(kAngle * std::numbers::pi / 180), value_w + 6);
+    slot = std::max(min_slot, (kMaxW - kLeft - kR) / n);
+  }
+  // A rotated label hangs down and to the left of its bar: the first one must
+  // not leave the chart.
+  const double cos_a = std::cos(kAngle * std::numbers::pi / 180);
+  const double kL = rotate ? std::max(kLeft, label_w * cos_a - slot * 0.5 + 4) : kLeft;
+  const double kW = std::max(kMinW, kL + kR + n * slot);
+  const double label_drop =
+      rotate ? label_w * std::sin(kAngle * std::numbers::pi / 180) + kFont : kFont;
+  const double kB = 20 + label_drop, kH = kH0 + label_drop;
   std::string svg = SvgOpen(kW, kH, title);
-  absl::StrAppend(&svg, "<text x=\"14\" y=\"", Num(kH / 2),
-                  "\" text-anchor=\"middle\" transform=\"rotate(-90 14 ", Num(kH / 2), ")\">",
-                  HtmlEscape(y_label), "</text>\n");
+  absl::StrAppend(&svg, "<text x=\"14\" y=\"", Num((kT + kH - kB) / 2),
+                  "\" text-anchor=\"middle\" transform=\"rotate(-90 14 ", Num((kT + kH - kB) / 2),
+                  ")\">", HtmlEscape(y_label), "</text>\n");
   for (size_t i = 0; i < bars.size(); ++i) {
     const double h = bars[i].second / ymax * (kH - kT - kB);
     const double x = kL + slot * static_cast<double>(i) + slot * 0.15;
+    const double cx = x + slot * 0.35;
     absl::StrAppend(&svg, "<rect x=\"", Num(x), "\" y=\"", Num(kH - kB - h), "\" width=\"",
                     Num(slot * 0.7), "\" height=\"", Num(h), "\" fill=\"", Colour(i), "\"/>\n");
-    absl::StrAppend(&svg, "<text x=\"", Num(x + slot * 0.35), "\" y=\"", Num(kH - kB - h - 4),
-                    "\" text-anchor=\"middle\">", Num(bars[i].second), "</text>\n");
-    absl::StrAppend(&svg, "<text x=\"", Num(x + slot * 0.35), "\" y=\"", Num(kH - kB + 16),
-                    "\" text-anchor=\"middle\">", HtmlEscape(bars[i].first), "</text>\n");
+    absl::StrAppend(&svg, "<text class=\"bar-value\" x=\"", Num(cx), "\" y=\"",
+                    Num(kH - kB - h - 4), "\" text-anchor=\"middle\">", Num(bars[i].second),
+                    "</text>\n");
+    const double ly = kH - kB + 16;
+    if (rotate) {
+      absl::StrAppend(&svg, "<text class=\"x-label\" x=\"", Num(cx), "\" y=\"", Num(ly),
+                      "\" text-anchor=\"end\" transform=\"rotate(-", Num(kAngle), " ", Num(cx), " ",
+                      Num(ly), ")\">", HtmlEscape(bars[i].first), "</text>\n");
+    } else {
+      absl::StrAppend(&svg, "<text class=\"x-label\" x=\"", Num(cx), "\" y=\"", Num(ly),
+                      "\" text-anchor=\"middle\">", HtmlEscape(bars[i].first), "</text>\n");
+    }
   }
-  absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kH - kB), "\" x2=\"", Num(kW - 10),
+  absl::StrAppend(&svg, "<line x1=\"", Num(kL), "\" y1=\"", Num(kH - kB), "\" x2=\"", Num(kW - kR),
                   "\" y2=\"", Num(kH - kB), "\" stroke=\"#333\"/>\n");
   svg += "</svg>\n";
   return svg;

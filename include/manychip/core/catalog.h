@@ -19,6 +19,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "manychip/core/arch.h"
 #include "manychip/resources.h"
 
 namespace manychip {
@@ -53,10 +54,17 @@ struct DeviceModelSpec {
   int64_t training_factor_milli = 0;
   int64_t inference_factor_milli = 0;
   std::string software_stack;
+  // Arch names (ArchName) the vendor's software stack ships for; empty =
+  // not known.
   std::vector<std::string> host_arches;
   // Dense index of this model in its catalog (0..size-1), for fast per-model
   // arrays in the scheduler.
   int32_t index = -1;
+
+  // Whether the stack ships for `arch`: listed in host_arches, or unknown
+  // (empty host_arches: do not guess). The catalog, not the host adapters,
+  // is what says where a vendor's stack ships.
+  bool StackShipsFor(Arch arch) const;
 };
 
 class Catalog {

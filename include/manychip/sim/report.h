@@ -24,12 +24,19 @@ struct Series {
   std::vector<double> y;
 };
 
-// An SVG line chart (<svg>...</svg>) of `series`, axes labelled.
+// An SVG line chart (<svg>...</svg>) of `series`, axes labelled; x ticks
+// (class="x-label") thinned until their labels fit apart.
 std::string SvgLineChart(const std::string& title, const std::string& x_label,
                          const std::string& y_label, const std::vector<Series>& series);
-// An SVG bar chart of (label, value) pairs.
+// An SVG bar chart of (label, value) pairs, as wide as its labels need up to
+// 900 px; past that the labels are set at an angle. x-axis labels carry
+// class="x-label" and values class="bar-value", for checks of the layout.
 std::string SvgBarChart(const std::string& title, const std::string& y_label,
                         const std::vector<std::pair<std::string, double>>& bars);
+
+// The width in px of `text` set in a sans-serif face at `font_size` px, rounded
+// up per character, so that labels spaced by it do not touch.
+double EstimateTextWidth(const std::string& text, double font_size);
 
 // Escapes &, <, >, " for HTML text and attributes.
 std::string HtmlEscape(const std::string& s);

@@ -184,5 +184,40 @@ TEST(DiscoveryTest, EveryCatalogVendorHasAnAdapter) {
   }
 }
 
+// A third-party vendor's card: the catalog, not the host adapters' own
+// vendor list, says which arches its stack ships for.
+TEST(DiscoveryTest, StackWarningsFollowTheCatalogsHostArches) {
+  DeviceModelSpec acme;
+  acme.id = "acme-a1";
+  acme.vendor = "acme";
+  acme.memory = MiB::FromRaw(32768);
+  acme.bf16_tflops = 100;
+  acme.host_arches = {"x86_64"};
+  DeviceModelSpec unknown = acme;
+  unknown.id = "acme-a0";
+  unknown.host_arches.clear();
+  auto catalog = Catalog::Create({acme, unknown}, "acme-a1");
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  NodeSpec node;
+  node.arch = Arch::kX86_64;
+  for (int i = 0; i < 2; ++i) {
+    DeviceSpec d;
+    d.index = i;
+    d.model = catalog->Find("acme-a1")->index;
+    node.devices.push_back(d);
+  }
+  DeviceSpec d0;
+  d0.index = 2;
+  d0.model = catalog->Find("acme-a0")->index;
+  node.devices.push_back(d0);
+  // The x86_64 host adapter lists no "acme" stack; the catalog does.
+  EXPECT_TRUE(StackWarnings(node, *catalog).empty());
+  node.arch = Arch::kRiscv64;
+  EXPECT_EQ(StackWarnings(node, *catalog),
+            std::vector<std::string>{
+                "2 acme-a1 devices on a riscv64 host: the catalog ships its acme stack for "
+                "x86_64 only"});
+}
+
 }  // namespace
 }  // namespace manychip
