@@ -12,7 +12,8 @@ packages=(
   openssl  # the mutual-TLS integration test makes its certificates with it
   etcd-server etcd-client  # the etcd StateStore's tests start a real etcd on loopback
   prometheus-cpp-dev  # manychipd's /metrics (the core library)
-  prometheus chromium  # the operations integration test scrapes and renders with them
+  prometheus chromium  # the operations and report tests scrape and render with them
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets with ASan + UBSan
 )
 
 missing=()
