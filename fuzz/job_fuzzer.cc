@@ -6,7 +6,7 @@
 
 #include "fuzz/fuzz_input.h"
 #include "manychip/codec/model.h"
-#include "manychip/core/job_validation.h"
+#include "src/core/job_validation.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace manychip;
