@@ -19,6 +19,7 @@
 #include "spdlog/spdlog.h"
 #include "src/service/backoff.h"
 #include "src/service/grpc_status.h"
+#include "src/service/task_outcome.h"
 #include "src/service/task_runner.h"
 
 namespace manychip {
@@ -216,8 +217,7 @@ class GrpcAgent final : public Agent {
   // and every new session resends them (agent.proto, "Failure handling").
   void SendLocked(const v1::AgentMessage& m) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (stream_ != nullptr && stream_->Write(m)) return;
-    const bool outcome = m.has_task_event() && (m.task_event().kind() == v1::EXITED ||
-                                                m.task_event().kind() == v1::FAILED_TO_START);
+    const bool outcome = m.has_task_event() && internal::IsTaskOutcome(m.task_event());
     if ((m.has_task_event() && !outcome) || m.has_device_health()) pending_.push_back(m);
   }
 

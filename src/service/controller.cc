@@ -14,6 +14,7 @@
 #include "manychip/elide_input.h"
 #include "manychip/status.h"
 #include "spdlog/spdlog.h"
+#include "src/service/task_outcome.h"
 
 namespace manychip::internal {
 namespace {
@@ -715,15 +716,10 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
         SendTo(node, std::move(msg));
         TrackLaunch(tid);  // a new session: its own sends
       } else {
-        // The agent restarted without it (its restart kills what a previous
-        // life left, see TaskRunner). Like a node loss, not a task failure:
-        // the job is failed over.
-        t.status.set_phase(v1::TASK_LOST);
-        t.status.set_message("the agent no longer runs it");
-        launches_.Forget(tid);
-        MarkTask(tid);
-        MarkJob(id, absl::StrCat("task ", tid, " lost"));
-        AddEvent("task.lost", tid, "agent no longer runs it");
+        // Neither running nor reported finished (an agent from before
+        // keepers, or a lost workdir). Like a node loss, not a task
+        // failure: the job is failed over.
+        MarkTaskLost(id, tid, t, "the agent no longer runs it");
         lost_jobs.insert(id);
       }
     }
@@ -731,6 +727,16 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
   for (const std::string& id : lost_jobs) {
     EvictJob(id, absl::StrCat("task lost: the agent on ", node, " no longer runs it"));
   }
+}
+
+void Controller::MarkTaskLost(const std::string& job_id, const std::string& task_id, TaskEntry& t,
+                              const std::string& why) {
+  t.status.set_phase(v1::TASK_LOST);
+  t.status.set_message(why);
+  launches_.Forget(task_id);
+  MarkTask(task_id);
+  MarkJob(job_id, absl::StrCat("task ", task_id, " lost"));
+  AddEvent("task.lost", task_id, why);
 }
 
 void Controller::CheckLiveness() {
@@ -820,6 +826,13 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
       cycle_requested_ = true;
       break;
     }
+    case v1::LOST:
+      // Died with its agent (task_keeper.h): failed over like a node loss,
+      // under a new attempt, not counted as a failure of the task.
+      if (!t->active()) break;
+      MarkTaskLost(job_id, ev.task_id(), *t, absl::StrCat("lost: ", ev.message()));
+      EvictJob(job_id, absl::StrCat("task ", ev.task_id(), " lost on ", node, ": ", ev.message()));
+      break;
     default:
       break;
   }
@@ -832,7 +845,7 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
 void Controller::AckOutcomes(const std::string& node, const std::vector<v1::TaskEvent>& events) {
   v1::ControllerMessage msg;
   for (const v1::TaskEvent& ev : events) {
-    if (ev.kind() != v1::EXITED && ev.kind() != v1::FAILED_TO_START) continue;
+    if (!IsTaskOutcome(ev)) continue;
     v1::TaskEventAck::Outcome* o = msg.mutable_ack()->add_outcomes();
     o->set_task_id(ev.task_id());
     o->set_attempt(ev.attempt());

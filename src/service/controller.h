@@ -203,6 +203,9 @@ class Controller {
   void AckOutcomes(const std::string& node, const std::vector<v1::TaskEvent>& events);
   void OnDeviceHealth(const std::string& node, const v1::DeviceHealthUpdate& u);
   void Reconcile(const std::string& node, const std::vector<v1::RunningTask>& running, bool full);
+  // TASK_LOST with `why`; the caller fails the job over.
+  void MarkTaskLost(const std::string& job_id, const std::string& task_id, TaskEntry& t,
+                    const std::string& why);
   void SyncJobPhase(const std::string& id);
   v1::LaunchTask MakeLaunch(const JobEntry& job, const TaskEntry& task) const;
   v1::JobStatus WithTasks(const JobEntry& job) const;

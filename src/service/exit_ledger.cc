@@ -14,16 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "spdlog/spdlog.h"
+#include "src/service/task_outcome.h"
 
 namespace manychip::internal {
 namespace {
 
 constexpr char kSuffix[] = ".exit";
 constexpr char kTempSuffix[] = ".tmp";
-
-bool IsOutcome(const v1::TaskEvent& ev) {
-  return ev.kind() == v1::EXITED || ev.kind() == v1::FAILED_TO_START;
-}
 
 absl::Status ErrnoError(const std::string& what, const std::string& path) {
   return absl::InternalError(absl::StrCat(what, " ", path, ": ", std::strerror(errno)));
@@ -80,7 +77,7 @@ absl::StatusOr<ExitLedger> ExitLedger::Open(std::string dir) {
     std::stringstream data;
     data << in.rdbuf();
     v1::TaskEvent ev;
-    if (!ev.ParseFromString(data.str()) || !IsOutcome(ev) || ev.task_id().empty()) {
+    if (!ev.ParseFromString(data.str()) || !IsTaskOutcome(ev) || ev.task_id().empty()) {
       spdlog::warn("dropping unreadable task outcome {}", path.string());
       std::filesystem::remove(path, ec);
       continue;
@@ -101,9 +98,9 @@ std::string ExitLedger::FileFor(const Key& key) const {
 }
 
 absl::Status ExitLedger::Add(const v1::TaskEvent& ev) {
-  if (!IsOutcome(ev)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "event.kind: must be EXITED or FAILED_TO_START, got ", v1::TaskEventKind_Name(ev.kind())));
+  if (!IsTaskOutcome(ev)) {
+    return absl::InvalidArgumentError(absl::StrCat("event.kind: must be ", kTaskOutcomeKinds,
+                                                   ", got ", v1::TaskEventKind_Name(ev.kind())));
   }
   if (ev.task_id().empty()) return absl::InvalidArgumentError("event.task_id: must not be empty");
   const Key key(ev.task_id(), ev.attempt());

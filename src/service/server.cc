@@ -34,6 +34,7 @@
 #include "src/service/server_setup.h"
 #include "src/service/status_pages.h"
 #include "src/service/stream_outbox.h"
+#include "src/service/task_outcome.h"
 
 namespace manychip {
 namespace internal {
@@ -513,11 +514,10 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
     }
     for (int i = 0; i < req->finished_size(); ++i) {
       const v1::TaskEvent& ev = req->finished(i);
-      if (ev.kind() != v1::EXITED && ev.kind() != v1::FAILED_TO_START) {
-        r->Finish(grpc::Status(
-            grpc::StatusCode::INVALID_ARGUMENT,
-            absl::StrCat("finished[", i, "].kind: must be EXITED or FAILED_TO_START, got ",
-                         v1::TaskEventKind_Name(ev.kind()))));
+      if (!IsTaskOutcome(ev)) {
+        r->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               absl::StrCat("finished[", i, "].kind: must be ", kTaskOutcomeKinds,
+                                            ", got ", v1::TaskEventKind_Name(ev.kind()))));
         return r;
       }
     }

@@ -21,40 +21,51 @@
 #include "boost/asio/post.hpp"
 #include "boost/asio/signal_set.hpp"
 #include "boost/asio/steady_timer.hpp"
-#include "boost/process.hpp"
-#include "boost/process/extend.hpp"
+#include "boost/process/search_path.hpp"
 #include "spdlog/spdlog.h"
 #include "src/service/exit_ledger.h"
+#include "src/service/task_keeper.h"
 #include "src/service/task_session.h"
+
+extern char** environ;  // the agent's, which a task inherits
 
 namespace manychip::internal {
 namespace {
 
 namespace bp = boost::process;
 
-// Runs in the child between fork and exec: a session (and process group)
-// of its own, so Stop reaches grandchildren, and death with the agent. The
-// agent blocks SIGTERM/SIGINT in all its threads (shutdown_signal.h) and
-// gRPC ignores SIGPIPE; a task must not inherit either, or it could never
-// stop gracefully.
-struct ChildSetup : bp::extend::handler {
-  template <class Executor>
-  void on_exec_setup(Executor&) const {
-    ::setsid();
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::signal(SIGPIPE, SIG_DFL);
-  }
-};
+// TERM/KILL, once, for the task's process group and for any member of its
+// keeper's session that moved to another group (see TaskSignalTargets).
+void SignalTask(pid_t session, pid_t group, const std::string& task_id, int sig) {
+  for (pid_t target : TaskSignalTargets(session, group, task_id)) ::kill(target, sig);
+}
 
-// TERM/KILL for the task's process group and for any member of its session
-// that moved to another group.
-void SignalTask(pid_t pid, const std::string& task_id, int sig) {
-  ::kill(-pid, sig);
-  ::kill(pid, sig);
-  SignalTaskSession(pid, task_id, sig);
+v1::TaskEvent Lost(const std::string& id, int32_t attempt, std::string why) {
+  v1::TaskEvent ev;
+  ev.set_task_id(id);
+  ev.set_attempt(attempt);
+  ev.set_kind(v1::LOST);
+  ev.set_message(std::move(why));
+  return ev;
+}
+
+// The outcome a keeper recorded, as the daemon is told it.
+v1::TaskEvent OutcomeOf(const KeeperRecord& rec) {
+  if (rec.killed_for_dead_agent) {
+    return Lost(rec.task_id, rec.attempt, "killed with its agent");
+  }
+  v1::TaskEvent ev;
+  ev.set_task_id(rec.task_id);
+  ev.set_attempt(rec.attempt);
+  ev.set_kind(v1::EXITED);
+  ev.set_pid(rec.task);
+  if (WIFSIGNALED(rec.wait_status)) {
+    ev.set_signal(WTERMSIG(rec.wait_status));
+    ev.set_exit_code(128 + WTERMSIG(rec.wait_status));
+  } else {
+    ev.set_exit_code(WEXITSTATUS(rec.wait_status));
+  }
+  return ev;
 }
 
 constexpr size_t kFinishedRemembered = 4096;
@@ -68,8 +79,8 @@ std::string FileStem(const std::string& task_id, int32_t attempt) {
 struct TaskRunner::Impl {
   struct Proc {
     int32_t attempt = 0;
-    int64_t pid = 0;
-    std::unique_ptr<bp::child> child;
+    int64_t pid = 0;   // the task's process (and group) id
+    pid_t keeper = 0;  // the agent's child; its pid is the task's session id
     std::unique_ptr<boost::asio::steady_timer> kill_timer;
   };
 
@@ -79,7 +90,7 @@ struct TaskRunner::Impl {
         work(boost::asio::make_work_guard(io)),
         sigchld(io, SIGCHLD) {
     OpenLedger();
-    KillPreviousLife();
+    RecoverPreviousLife();
     WaitChildren();
     thread = std::thread([this] { io.run(); });
   }
@@ -111,45 +122,102 @@ struct TaskRunner::Impl {
 
   std::filesystem::path TasksDir() const { return std::filesystem::path(workdir) / "tasks"; }
 
-  // A task's pid file: "<pid> <attempt> <task id>". It exists while the
-  // task runs, so after a crash of the agent it names what may be left.
+  // A task's pid file: "<keeper pid> <attempt> <task id> <task pid>". It
+  // exists while the task runs, so after a crash of the agent it names what
+  // may be left (the keeper's pid is the session id of all of it).
   std::filesystem::path PidFile(const std::string& id, int32_t attempt) const {
     return TasksDir() / (FileStem(id, attempt) + ".pid");
   }
+  // Where the keeper records the outcome (task_keeper.h).
+  std::filesystem::path RecordFile(const std::string& id, int32_t attempt) const {
+    return TasksDir() / (FileStem(id, attempt) + kRecordSuffix);
+  }
+  static constexpr const char* kRecordSuffix = ".outcome";
 
-  // Tasks of a previous agent life are killed, not adopted: their leader
-  // died with that agent (PR_SET_PDEATHSIG), and a new agent is not their
-  // parent, so it could neither reap them nor learn how they ended. What is
+  // Tasks of a previous agent life are not adopted: their keepers killed
+  // them when that agent died (or they ended on their own just before),
+  // and recorded which. Each recorded outcome goes into the ledger, to be
+  // reported like any other: a task that exited 0 is never run again, and
+  // one killed with the agent is reported LOST, so the daemon fails it over
+  // under a new attempt instead of relaunching this one. A task with a pid
+  // file and no record (its keeper was killed too) is LOST as well. What is
   // left (grandchildren) is killed by session so it cannot hold devices the
-  // daemon will give to someone else; the daemon, told that none of them
-  // run, fails them over.
-  void KillPreviousLife() {
+  // daemon will give to someone else.
+  void RecoverPreviousLife() {
     std::error_code ec;
+    std::vector<std::filesystem::path> pid_files;
     for (const auto& entry : std::filesystem::directory_iterator(TasksDir(), ec)) {
-      if (entry.path().extension() != ".pid") continue;
-      std::ifstream in(entry.path());
-      int64_t pid = 0;
+      if (entry.path().extension() == ".pid") pid_files.push_back(entry.path());
+    }
+    for (const std::filesystem::path& path : pid_files) {
+      std::ifstream in(path);
+      int64_t session = 0;
       int32_t attempt = 0;
       std::string id;
-      if (in >> pid >> attempt >> id && pid > 1) {
-        const std::vector<pid_t> left = TaskSessionMembers(static_cast<pid_t>(pid), id);
-        for (pid_t p : left) ::kill(p, SIGKILL);
-        if (!left.empty()) {
-          spdlog::warn("task {} attempt {} outlived the previous agent: killed {} process(es)", id,
-                       attempt, left.size());
+      if (in >> session >> attempt >> id) {
+        const bool known = session > 1;  // 0: the agent died while starting it
+        if (known) {
+          const std::vector<pid_t> left = TaskSessionMembers(static_cast<pid_t>(session), id);
+          for (pid_t p : left) ::kill(p, SIGKILL);
+          if (!left.empty()) {
+            spdlog::warn("task {} attempt {} outlived the previous agent: killed {} process(es)",
+                         id, attempt, left.size());
+          }
+        }
+        // Its keeper writes the record once the task is reaped: give it a
+        // moment (it is not our child, so there is nothing to wait on).
+        const std::filesystem::path record = RecordFile(id, attempt);
+        const absl::Time deadline = absl::Now() + (known ? absl::Seconds(3) : absl::Seconds(1));
+        while (!std::filesystem::exists(record, ec) &&
+               (!known || ::kill(static_cast<pid_t>(session), 0) == 0) && absl::Now() < deadline) {
+          absl::SleepFor(absl::Milliseconds(5));
+        }
+        if (!std::filesystem::exists(record, ec)) {
+          Recover(Lost(id, attempt, "the agent restarted while it ran; its outcome is unknown"));
         }
       }
-      std::filesystem::remove(entry.path(), ec);
+      std::filesystem::remove(path, ec);
     }
+    std::vector<std::filesystem::path> records;
+    for (const auto& entry : std::filesystem::directory_iterator(TasksDir(), ec)) {
+      if (entry.path().extension() == kRecordSuffix) records.push_back(entry.path());
+    }
+    for (const std::filesystem::path& path : records) {
+      absl::StatusOr<KeeperRecord> rec = ReadKeeperRecord(path.string());
+      if (rec.ok()) {
+        Recover(OutcomeOf(*rec));
+      } else {
+        spdlog::warn("dropping {}: {}", path.string(), rec.status().ToString());
+      }
+      std::filesystem::remove(path, ec);
+    }
+  }
+
+  // An outcome of a previous life, kept (before its files go) and reported
+  // with the ledger's others.
+  void Recover(const v1::TaskEvent& ev) {
+    // The ledger's copy wins: an agent that died between removing a pid
+    // file and its record leaves an outcome it already kept.
+    if (auto it = finished.find(ev.task_id());
+        it != finished.end() && it->second.attempt() == ev.attempt()) {
+      return;
+    }
+    spdlog::info("task {} attempt {} ended in the previous agent life: {}", ev.task_id(),
+                 ev.attempt(),
+                 ev.kind() == v1::LOST ? ev.message() : absl::StrCat("exit code ", ev.exit_code()));
+    absl::MutexLock lock(&mu);
+    KeepLocked(ev);
+    Remember(ev);
   }
 
   ~Impl() {
     boost::asio::post(io, [this] {
       for (auto& [id, p] : procs) {
-        SignalTask(static_cast<pid_t>(p.pid), id, SIGKILL);
-        ::waitpid(static_cast<pid_t>(p.pid), nullptr, 0);
+        SignalTask(p.keeper, static_cast<pid_t>(p.pid), id, SIGKILL);
+        ::waitpid(p.keeper, nullptr, 0);
         std::error_code ec;
         std::filesystem::remove(PidFile(id, p.attempt), ec);
+        std::filesystem::remove(RecordFile(id, p.attempt), ec);
       }
       procs.clear();
       sigchld.cancel();
@@ -215,24 +283,40 @@ struct TaskRunner::Impl {
     if (ec) return Fail(l, absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
     const std::string stem = (dir / FileStem(id, l.attempt())).string();
 
-    bp::environment env = boost::this_process::environment();
+    KeeperSpec spec;
+    spec.exe = exe.string();
+    spec.argv.push_back(l.command());
+    spec.argv.insert(spec.argv.end(), l.args().begin(), l.args().end());
+    std::map<std::string, std::string> env;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const absl::string_view kv(*e);
+      const size_t eq = kv.find('=');
+      if (eq != absl::string_view::npos)
+        env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+    }
     for (const auto& [k, v] : l.env()) env[k] = v;
-    env[std::string(kTaskMarkerEnv)] = id;  // how KillPreviousLife recognises the task
-    std::vector<std::string> args(l.args().begin(), l.args().end());
+    env[std::string(kTaskMarkerEnv)] = id;  // how a later agent life recognises the task
+    for (const auto& [k, v] : env) spec.env.push_back(absl::StrCat(k, "=", v));
+    spec.stdout_path = stem + ".out";
+    spec.stderr_path = stem + ".err";
+    spec.workdir = workdir;
+    spec.task_id = id;
+    spec.attempt = l.attempt();
+    spec.record_path = RecordFile(id, l.attempt()).string();
+    // Written before the fork, so an agent that dies while starting the
+    // task leaves a name for what its keeper may record (pids come later).
+    std::ofstream(PidFile(id, l.attempt())) << 0 << " " << l.attempt() << " " << id << " 0\n";
+    absl::StatusOr<KeeperProcess> started = StartKeeper(spec);
+    if (!started.ok()) {
+      std::filesystem::remove(PidFile(id, l.attempt()), ec);
+      return Fail(l, std::string(started.status().message()));
+    }
     Proc p;
     p.attempt = l.attempt();
-    try {
-      p.child = std::make_unique<bp::child>(exe, bp::args(args), env, bp::std_out > stem + ".out",
-                                            bp::std_err > stem + ".err", bp::std_in < bp::null,
-                                            bp::start_dir(workdir), ChildSetup{});
-    } catch (const std::exception& e) {
-      return Fail(l, absl::StrCat("cannot start ", exe.string(), ": ", e.what()));
-    }
-    p.pid = p.child->id();
-    std::ofstream(PidFile(id, l.attempt())) << p.pid << " " << l.attempt() << " " << id << "\n";
-    // Reaped by our SIGCHLD loop, not by bp::child (whose async exit
-    // notification missed children exiting close together in Boost 1.74).
-    p.child->detach();
+    p.pid = started->task;
+    p.keeper = started->keeper;
+    std::ofstream(PidFile(id, l.attempt()))
+        << p.keeper << " " << l.attempt() << " " << id << " " << p.pid << "\n";
     v1::TaskEvent ev;
     ev.set_task_id(id);
     ev.set_attempt(l.attempt());
@@ -263,7 +347,7 @@ struct TaskRunner::Impl {
     pid_t pid;
     while ((pid = ::waitpid(-1, &raw, WNOHANG)) > 0) {
       for (auto& [id, p] : procs) {
-        if (p.pid == pid) {
+        if (p.keeper == pid) {
           OnExit(std::string(id), p.attempt, raw);
           break;
         }
@@ -271,23 +355,27 @@ struct TaskRunner::Impl {
     }
   }
 
+  // The keeper ended (`raw` is its wait status): it recorded the task's.
   void OnExit(const std::string& id, int32_t attempt, int raw) {
     auto it = procs.find(id);
     if (it == procs.end() || it->second.attempt != attempt) return;
+    const std::filesystem::path record = RecordFile(id, attempt);
+    absl::StatusOr<KeeperRecord> rec = ReadKeeperRecord(record.string());
     v1::TaskEvent ev;
-    ev.set_task_id(id);
-    ev.set_attempt(attempt);
-    ev.set_kind(v1::EXITED);
-    ev.set_pid(it->second.pid);
-    if (WIFSIGNALED(raw)) {
-      ev.set_signal(WTERMSIG(raw));
-      ev.set_exit_code(128 + WTERMSIG(raw));
+    if (rec.ok() && rec->task_id == id && rec->attempt == attempt) {
+      ev = OutcomeOf(*rec);
     } else {
-      ev.set_exit_code(WEXITSTATUS(raw));
+      // Only a keeper killed from outside leaves no record; the task died
+      // with it (PR_SET_PDEATHSIG) and how it would have ended is unknown.
+      ev = Lost(id, attempt,
+                absl::StrCat("its keeper process ended (",
+                             WIFSIGNALED(raw) ? absl::StrCat("signal ", WTERMSIG(raw))
+                                              : absl::StrCat("code ", WEXITSTATUS(raw)),
+                             ") without recording how the task ended"));
     }
     if (it->second.kill_timer) it->second.kill_timer->cancel();
     // The task is over when its leader is: what it left behind goes too.
-    const int left = SignalTaskSession(static_cast<pid_t>(it->second.pid), id, SIGKILL);
+    const int left = SignalTaskSession(it->second.keeper, id, SIGKILL);
     if (left > 0) spdlog::info("task {}: killed {} leftover process(es)", id, left);
     {
       // One step, so a Snapshot lists the task as running or as finished.
@@ -296,8 +384,11 @@ struct TaskRunner::Impl {
       KeepLocked(ev);
     }
     // After the outcome is on disk: a crash in between leaves both, never neither.
+    // The pid file first: one left without its record would make a later
+    // life call the task lost (the ledger's copy wins, see Recover).
     std::error_code ec;
     std::filesystem::remove(PidFile(id, attempt), ec);
+    std::filesystem::remove(record, ec);
     procs.erase(it);
     spdlog::info("task {} attempt {} exited: code {} signal {}", id, attempt, ev.exit_code(),
                  ev.signal());
@@ -311,17 +402,21 @@ struct TaskRunner::Impl {
     if (it == procs.end()) return;
     Proc& p = it->second;
     const pid_t pid = static_cast<pid_t>(p.pid);
-    SignalTask(pid, id, SIGTERM);
-    if (p.kill_timer) return;  // a stop is already under way
+    const pid_t keeper = p.keeper;
+    // A stop already under way has sent its SIGTERM and will escalate on
+    // its own timer: a repeated stop (the controller resends until the exit
+    // is reported) must not deliver a second one.
+    if (p.kill_timer) return;
+    SignalTask(keeper, pid, id, SIGTERM);
     p.kill_timer = std::make_unique<boost::asio::steady_timer>(io);
     p.kill_timer->expires_after(std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
     p.kill_timer->async_wait(
-        [this, id, attempt = p.attempt, pid](const boost::system::error_code& e) {
+        [this, id, attempt = p.attempt, pid, keeper](const boost::system::error_code& e) {
           if (e) return;
           auto it = procs.find(id);
           if (it == procs.end() || it->second.attempt != attempt) return;
           spdlog::warn("task {} ignored SIGTERM; killing", id);
-          SignalTask(pid, id, SIGKILL);
+          SignalTask(keeper, pid, id, SIGKILL);
         });
   }
 

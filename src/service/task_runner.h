@@ -1,18 +1,20 @@
 #pragma once
 
 // TaskRunner: the agent's supervisor of task processes. Each launched task is
-// a real child process (Boost.Process on a Boost.Asio io_context) with the
-// task's env (device visibility included), stdout/stderr captured to
+// a real process started through a keeper (task_keeper.h), with the task's
+// env (device visibility included), stdout/stderr captured to
 // `<workdir>/tasks/<task>.<attempt>.{out,err}`, its exit code or signal
-// reported. Each task runs in a session of its own (setsid) and is
-// recognised by MANYCHIP_TASK_ID in its environment (task_session.h). Stop
-// sends SIGTERM to the task's processes, grandchildren included, then
-// SIGKILL after the grace period; when the task's main process exits, what
-// it left running is killed. The direct child dies with the agent
-// (PR_SET_PDEATHSIG); grandchildren that outlive a crashed agent are found
-// through `<workdir>/tasks/*.pid` and killed when the next runner starts
-// in the same workdir (killed, not adopted: see KillPreviousLife), so a
-// restarted agent never leaves an unknown copy of a task running.
+// reported. Each task runs in its keeper's session and a process group of
+// its own, and is recognised by MANYCHIP_TASK_ID in its environment
+// (task_session.h). Stop sends one SIGTERM to the task's processes,
+// grandchildren included, then SIGKILL after the grace period; when the
+// task's main process exits, what it left running is killed. Tasks die
+// with the agent, but their keepers record how each ended; the next runner
+// in the same workdir reads those records (and `<workdir>/tasks/*.pid`,
+// killing any grandchild left) and reports each task as EXITED (it ended on
+// its own) or LOST (killed with the agent, or no record), so a restarted
+// agent never leaves an unknown copy of a task running and never makes the
+// daemon rerun a task that had finished.
 //
 // Every outcome (EXITED, FAILED_TO_START) is also kept in an ExitLedger
 // (`<workdir>/exits`) until `Acknowledge` names it, and the ledger of a

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <thread>
@@ -117,10 +118,14 @@ TEST(AgentRecoveryTest, GrandchildOfKilledAgentIsKilledByItsRestartAndTheJobFail
   ASSERT_TRUE(c.StartDaemon()) << c.Logs();
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
-  // The shell starts a grandchild and writes its pid.
-  const std::string id =
-      Submit(c, "j.json",
-             ShellJob("team-a", 1, 1, "sleep 300 & echo $! > gc.$MANYCHIP_ATTEMPT.pid; wait"));
+  // The shell starts a grandchild in a process group of its own (the
+  // task's group dies with the agent: its keeper kills it), which writes its
+  // pid once it is there.
+  const std::string id = Submit(
+      c, "j.json",
+      ShellJob("team-a", 1, 1,
+               "perl -e 'setpgrp(0,0); open(F, \">gc.tmp\"); print F $$; close(F); "
+               "rename(\"gc.tmp\", \"gc.$ENV{MANYCHIP_ATTEMPT}.pid\"); sleep 300' & wait"));
   pid_t grandchild = 0;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -137,8 +142,19 @@ TEST(AgentRecoveryTest, GrandchildOfKilledAgentIsKilledByItsRestartAndTheJobFail
   ASSERT_TRUE(Alive(grandchild));
 
   c.agent("gpu-1")->Kill(SIGKILL);
-  // The shell died with the agent; the grandchild did not.
-  absl::SleepFor(absl::Milliseconds(300));
+  // The shell died with the agent: its keeper says so in its record. The
+  // grandchild did not.
+  const std::string tasks = c.File("agent-gpu-1/tasks");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(tasks, ec)) {
+          if (e.path().extension() == ".outcome") return true;
+        }
+        return false;
+      },
+      absl::Seconds(10)))
+      << c.Logs();
   ASSERT_TRUE(Alive(grandchild)) << "nothing to test: the grandchild died with the agent";
 
   // Same workdir: the restarted agent finds the task's pid file.
@@ -305,6 +321,69 @@ TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgain) {
 
 TEST(AgentRecoveryTest, TaskThatExitedIntoADyingSessionIsNotRunAgainAfterAnAgentRestart) {
   ExitIntoADyingSessionRunsOnce(AgentToo::kRestarted);
+}
+
+// The window keepers close: a task ends 0 while its agent cannot reap it
+// (stopped), and the agent is SIGKILLed before it could. The next agent
+// life reports the exit its keeper recorded; the job succeeds under
+// attempt 1 and nothing runs again. A second task, still running when the
+// agent dies, is reported LOST and its job runs again under attempt 2.
+TEST(AgentRecoveryTest, ExitThatTheKilledAgentNeverSawIsReportedByItsNextLife) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon({"--node_grace=30s"})) << c.Logs();
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+  ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(10))) << c.Logs();
+  const std::string go = c.File("go");
+  const std::string done =
+      Submit(c, "done.json",
+             ShellJob("team-a", 1, 1,
+                      absl::StrCat("echo $MANYCHIP_ATTEMPT >> launches.done; while [ ! -e ", go,
+                                   " ]; do sleep 0.02; done")));
+  const std::string busy =
+      Submit(c, "busy.json",
+             ShellJob("team-a", 1, 1,
+                      "echo $MANYCHIP_ATTEMPT >> launches.busy; [ $MANYCHIP_ATTEMPT -gt 1 ] || "
+                      "exec sleep 300"));
+  for (const std::string& id : {done, busy}) {
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          auto j = c.GetJob(id);
+          return j.ok() && j->tasks_size() == 1 && j->tasks(0).phase() == v1::TASK_RUNNING;
+        },
+        absl::Seconds(20)))
+        << c.Logs();
+  }
+
+  ASSERT_EQ(::kill(c.agent("gpu-1")->pid(), SIGSTOP), 0);
+  std::ofstream(go) << "go\n";
+  // The keeper of `done` recorded its exit 0 (the only record so far: the
+  // other task still runs).
+  const std::string tasks = c.File("agent-gpu-1/tasks");
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(tasks, ec)) {
+          if (e.path().extension() == ".outcome") return true;
+        }
+        return false;
+      },
+      absl::Seconds(10)))
+      << c.Logs();
+  c.agent("gpu-1")->Kill(SIGKILL);
+  c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
+
+  ASSERT_TRUE(c.WaitPhase(done, v1::SUCCEEDED, absl::Seconds(20))) << c.Logs();
+  auto j = c.GetJob(done);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->tasks(0).attempt(), 1) << j->DebugString();
+  ASSERT_TRUE(c.WaitPhase(busy, v1::SUCCEEDED, absl::Seconds(20))) << c.Logs();
+  j = c.GetJob(busy);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(j->tasks(0).attempt(), 2) << j->DebugString();
+  EXPECT_EQ(Slurp(c.File("agent-gpu-1/launches.done")), "1\n") << "the finished task ran again";
+  EXPECT_EQ(Slurp(c.File("agent-gpu-1/launches.busy")), "1\n2\n");
+  EXPECT_TRUE(absl::StrContains(Slurp(c.File("agent-gpu-1.log")), "killed with its agent"))
+      << Slurp(c.File("agent-gpu-1.log"));
 }
 
 }  // namespace

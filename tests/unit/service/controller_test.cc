@@ -489,6 +489,41 @@ TEST_F(ControllerTest, OutcomeReportedAtRegisterIsAppliedBeforeReconcileAndAcked
   EXPECT_EQ(Job("train-2").phase(), v1::SUCCEEDED);
 }
 
+// A launch the agent took but never confirmed, and a restart of the agent
+// that killed the task: the agent's next life reports it LOST (its keeper
+// recorded it). Failed over under a new attempt, never relaunched under
+// the one that may already have run.
+TEST_F(ControllerTest, ATaskReportedLostIsFailedOverUnderANewAttemptNotRelaunched) {
+  StartController();
+  FakeAgent& a = Connect("n1");
+  ASSERT_TRUE(Submit(WholeNodeJob("train-1")).ok());
+  Tick();
+  ASSERT_EQ(Task("train-1").phase(), v1::TASK_BOUND);  // STARTED never arrived
+  controller_->DetachSession("n1", a.session_id);
+
+  v1::TaskEvent lost;
+  lost.set_task_id("train-1/workers/0");
+  lost.set_attempt(1);
+  lost.set_kind(v1::LOST);
+  lost.set_message("killed with its agent");
+  Connect("n1", {}, {lost});
+  FakeAgent& back = agents_.at("n1");
+  const v1::TaskStatus t = Task("train-1");
+  EXPECT_NE(t.phase(), v1::TASK_EXITED);
+  EXPECT_NE(Job("train-1").phase(), v1::FAILED) << "a loss is not a failure of the task";
+  ASSERT_FALSE(back.link->sent.empty());
+  EXPECT_TRUE(back.link->sent[0].has_ack()) << "the LOST outcome is acknowledged";
+  Tick();
+  for (const v1::LaunchTask& l : back.Launches()) {
+    EXPECT_NE(l.attempt(), 1) << "attempt 1 may have run already";
+  }
+  const v1::TaskStatus again = Task("train-1");
+  EXPECT_EQ(again.attempt(), 2);
+  EXPECT_EQ(again.phase(), v1::TASK_BOUND);
+  ASSERT_FALSE(back.Launches().empty());
+  EXPECT_EQ(back.Launches().back().attempt(), 2);
+}
+
 TEST_F(ControllerTest, DrainEvictsAtTheRateLimitAndOthersPlaceElsewhere) {
   options_.max_evictions_per_minute = 2;
   StartController();

@@ -1,5 +1,7 @@
 #include "src/service/task_runner.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -118,11 +120,17 @@ TEST_F(TaskRunnerTest, MissingCommandFailsToStart) {
 
 TEST_F(TaskRunnerTest, StopTerminatesThenKillsAfterGrace) {
   runner_->Launch(Shell("polite", "exec sleep 30"));
-  runner_->Launch(Shell("stubborn", "trap '' TERM; while true; do sleep 0.05; done"));
+  runner_->Launch(
+      Shell("stubborn", "trap '' TERM; touch stubborn.ready; while true; do sleep 0.05; done"));
   ASSERT_GT(WaitEvent("polite", v1::STARTED).pid(), 0);
   ASSERT_GT(WaitEvent("stubborn", v1::STARTED).pid(), 0);
   EXPECT_EQ(runner_->Running().size(), 2u);
-  absl::SleepFor(absl::Milliseconds(100));  // let the trap be installed
+  // Its trap is installed once it says so.
+  const absl::Time ready_by = absl::Now() + absl::Seconds(10);
+  while (!std::filesystem::exists(dir_ + "/stubborn.ready") && absl::Now() < ready_by) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir_ + "/stubborn.ready"));
   runner_->Stop("polite", absl::Seconds(5));
   runner_->Stop("stubborn", absl::Milliseconds(300));
   EXPECT_EQ(WaitEvent("polite", v1::EXITED).signal(), SIGTERM);
@@ -183,6 +191,70 @@ TEST_F(TaskRunnerTest, OutcomeIsKeptUntilAcknowledgedEvenAcrossARestart) {
   runner_->Acknowledge("k/g/2", 1);
   StartRunner();
   EXPECT_TRUE(runner_->Snapshot().finished.empty());
+}
+
+// An agent SIGKILLed while one task had just exited 0 (unreaped: the agent
+// was stopped) and another still ran. The next life reports the first as
+// exited 0 and the second as LOST, and reruns neither under that attempt.
+TEST_F(TaskRunnerTest, AfterAnAgentCrashEachTaskIsReportedAsItEndedNotLostOrRunAgain) {
+  runner_.reset();  // the fork below must come from a single-threaded process
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t agent = ::fork();
+  ASSERT_GE(agent, 0);
+  if (agent == 0) {
+    TaskRunner life(dir_, [](const v1::TaskEvent&) {});
+    life.Launch(Shell("a", "echo run >> count-a; while [ ! -e go ]; do sleep 0.01; done"));
+    life.Launch(Shell("b", "echo run >> count-b; exec sleep 60"));
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (life.Running().size() < 2 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    const char ok = life.Running().size() == 2 ? 'y' : 'n';
+    (void)!::write(ready[1], &ok, 1);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char ok = 0;
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  ::close(ready[0]);
+  ASSERT_EQ(ok, 'y');
+  // "a" ends while the agent cannot see it, then the agent dies.
+  ASSERT_EQ(::kill(agent, SIGSTOP), 0);
+  std::ofstream(dir_ + "/go") << "";
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (!std::filesystem::exists(dir_ + "/tasks/a.1.outcome") && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  ASSERT_TRUE(std::filesystem::exists(dir_ + "/tasks/a.1.outcome"));
+  ::kill(agent, SIGKILL);
+  ::waitpid(agent, nullptr, 0);
+
+  StartRunner();
+  TaskRunner::Report report = runner_->Snapshot();
+  EXPECT_TRUE(report.running.empty());
+  ASSERT_EQ(report.finished.size(), 2u);
+  std::sort(
+      report.finished.begin(), report.finished.end(),
+      [](const v1::TaskEvent& x, const v1::TaskEvent& y) { return x.task_id() < y.task_id(); });
+  EXPECT_EQ(report.finished[0].task_id(), "a");
+  EXPECT_EQ(report.finished[0].kind(), v1::EXITED);
+  EXPECT_EQ(report.finished[0].exit_code(), 0);
+  EXPECT_EQ(report.finished[1].task_id(), "b");
+  EXPECT_EQ(report.finished[1].kind(), v1::LOST) << report.finished[1].DebugString();
+  // Read into the ledger, the previous life's files are gone.
+  for (const char* f : {"a.1.pid", "a.1.outcome", "b.1.pid", "b.1.outcome"}) {
+    EXPECT_FALSE(std::filesystem::exists(dir_ + "/tasks/" + f)) << f;
+  }
+
+  // The daemon resending either launch learns the outcome; nothing reruns.
+  runner_->Launch(Shell("a", "echo run >> count-a"));
+  runner_->Launch(Shell("b", "echo run >> count-b"));
+  EXPECT_EQ(WaitEvent("a", v1::EXITED).exit_code(), 0);
+  EXPECT_EQ(WaitEvent("b", v1::LOST).kind(), v1::LOST);
+  EXPECT_EQ(Count("a", v1::STARTED) + Count("b", v1::STARTED), 0);
+  EXPECT_EQ(Read("count-a"), "run\n");
+  EXPECT_EQ(Read("count-b"), "run\n");
 }
 
 }  // namespace

@@ -60,6 +60,26 @@ TEST(TaskSessionTest, MatchesSessionAndMarkerFromProcFiles) {
   EXPECT_TRUE(TaskSessionMembers(1, "job-1/main/0", proc.path()).empty());
 }
 
+TEST(TaskSessionTest, SignalTargetsNameEachProcessOnce) {
+  TempDir proc;
+  using namespace std::string_literals;
+  // Session 99 (the keeper, unmarked): the task's main process 100 (its
+  // own group), a child that stayed in that group, a child that moved to a
+  // group of its own, and an unmarked stranger that moved too.
+  WriteProc(proc.path(), 99, "99 (keeper) S 1 99 99 0 -1", "A=1\0"s);
+  WriteProc(proc.path(), 100, "100 (sh) S 99 100 99 0 -1", "MANYCHIP_TASK_ID=job-1/main/0\0"s);
+  WriteProc(proc.path(), 101, "101 (sleep) S 100 100 99 0 -1", "MANYCHIP_TASK_ID=job-1/main/0\0"s);
+  WriteProc(proc.path(), 107, "107 (worker) S 100 107 99 0 -1", "MANYCHIP_TASK_ID=job-1/main/0\0"s);
+  WriteProc(proc.path(), 108, "108 (x) S 100 108 99 0 -1", "A=1\0"s);
+
+  // The group once (the main process and 101 are in it), 107 on its own:
+  // a signal per process, never a second one to the main process, and
+  // none to the keeper.
+  EXPECT_EQ(TaskSignalTargets(99, 100, "job-1/main/0", proc.path()),
+            (std::vector<pid_t>{-100, 107}));
+  EXPECT_TRUE(TaskSignalTargets(1, 100, "job-1/main/0", proc.path()).empty());
+}
+
 // A leftover of a "previous agent": a process in a session of its own with
 // the task marker, named by a pid file in the workdir.
 pid_t SpawnLeftover(const std::string& task_id, bool marked) {
