@@ -37,6 +37,15 @@ bool Alive(pid_t pid) {
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
 }
 
+// Whether a task keeper has written an outcome record in `tasks_dir`.
+bool HasKeeperRecord(const std::string& tasks_dir) {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(tasks_dir, ec)) {
+    if (e.path().extension() == ".outcome") return true;
+  }
+  return false;
+}
+
 TEST(AgentRecoveryTest, UnacknowledgedLaunchIsResentAndRunsOnce) {
   Cluster c;
   ASSERT_TRUE(c.StartDaemon({"--launch_ack_timeout=1s", "--launch_max_sends=3"})) << c.Logs();
@@ -121,11 +130,11 @@ TEST(AgentRecoveryTest, GrandchildOfKilledAgentIsKilledByItsRestartAndTheJobFail
   // The shell starts a grandchild in a process group of its own (the
   // task's group dies with the agent: its keeper kills it), which writes its
   // pid once it is there.
-  const std::string id = Submit(
-      c, "j.json",
-      ShellJob("team-a", 1, 1,
-               "perl -e 'setpgrp(0,0); open(F, \">gc.tmp\"); print F $$; close(F); "
-               "rename(\"gc.tmp\", \"gc.$ENV{MANYCHIP_ATTEMPT}.pid\"); sleep 300' & wait"));
+  const std::string id =
+      Submit(c, "j.json",
+             ShellJob("team-a", 1, 1,
+                      "perl -e 'setpgrp(0,0); open(F, \">gc.tmp\"); print F $$; close(F); "
+                      "rename(\"gc.tmp\", \"gc.$ENV{MANYCHIP_ATTEMPT}.pid\"); sleep 300' & wait"));
   pid_t grandchild = 0;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -145,16 +154,7 @@ TEST(AgentRecoveryTest, GrandchildOfKilledAgentIsKilledByItsRestartAndTheJobFail
   // The shell died with the agent: its keeper says so in its record. The
   // grandchild did not.
   const std::string tasks = c.File("agent-gpu-1/tasks");
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::error_code ec;
-        for (const auto& e : std::filesystem::directory_iterator(tasks, ec)) {
-          if (e.path().extension() == ".outcome") return true;
-        }
-        return false;
-      },
-      absl::Seconds(10)))
-      << c.Logs();
+  ASSERT_TRUE(WaitFor([&] { return HasKeeperRecord(tasks); }, absl::Seconds(10))) << c.Logs();
   ASSERT_TRUE(Alive(grandchild)) << "nothing to test: the grandchild died with the agent";
 
   // Same workdir: the restarted agent finds the task's pid file.
@@ -359,16 +359,7 @@ TEST(AgentRecoveryTest, ExitThatTheKilledAgentNeverSawIsReportedByItsNextLife) {
   // The keeper of `done` recorded its exit 0 (the only record so far: the
   // other task still runs).
   const std::string tasks = c.File("agent-gpu-1/tasks");
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::error_code ec;
-        for (const auto& e : std::filesystem::directory_iterator(tasks, ec)) {
-          if (e.path().extension() == ".outcome") return true;
-        }
-        return false;
-      },
-      absl::Seconds(10)))
-      << c.Logs();
+  ASSERT_TRUE(WaitFor([&] { return HasKeeperRecord(tasks); }, absl::Seconds(10))) << c.Logs();
   c.agent("gpu-1")->Kill(SIGKILL);
   c.StartAgent("gpu-1", Src("examples/inventories/x86-h20.json"));
 
