@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/child_process.h"
 
 namespace manychip::internal {
 namespace {
@@ -49,12 +50,7 @@ class TaskKeeperTest : public ::testing::Test {
 
   // Polls for the record a keeper that is not our child writes.
   bool WaitForRecord(const std::string& path) const {
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (!std::filesystem::exists(path)) {
-      if (absl::Now() > deadline) return false;
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    return true;
+    return testing::WaitFor([&] { return std::filesystem::exists(path); }, absl::Seconds(10));
   }
 
   std::string dir_;

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/child_process.h"
 
 namespace manychip::internal {
 namespace {
@@ -126,11 +127,8 @@ TEST_F(TaskRunnerTest, StopTerminatesThenKillsAfterGrace) {
   ASSERT_GT(WaitEvent("stubborn", v1::STARTED).pid(), 0);
   EXPECT_EQ(runner_->Running().size(), 2u);
   // Its trap is installed once it says so.
-  const absl::Time ready_by = absl::Now() + absl::Seconds(10);
-  while (!std::filesystem::exists(dir_ + "/stubborn.ready") && absl::Now() < ready_by) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  ASSERT_TRUE(std::filesystem::exists(dir_ + "/stubborn.ready"));
+  ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(dir_ + "/stubborn.ready"); },
+                               absl::Seconds(10)));
   runner_->Stop("polite", absl::Seconds(5));
   runner_->Stop("stubborn", absl::Milliseconds(300));
   EXPECT_EQ(WaitEvent("polite", v1::EXITED).signal(), SIGTERM);
@@ -206,11 +204,8 @@ TEST_F(TaskRunnerTest, AfterAnAgentCrashEachTaskIsReportedAsItEndedNotLostOrRunA
     TaskRunner life(dir_, [](const v1::TaskEvent&) {});
     life.Launch(Shell("a", "echo run >> count-a; while [ ! -e go ]; do sleep 0.01; done"));
     life.Launch(Shell("b", "echo run >> count-b; exec sleep 60"));
-    const absl::Time deadline = absl::Now() + absl::Seconds(10);
-    while (life.Running().size() < 2 && absl::Now() < deadline) {
-      absl::SleepFor(absl::Milliseconds(5));
-    }
-    const char ok = life.Running().size() == 2 ? 'y' : 'n';
+    const char ok =
+        testing::WaitFor([&] { return life.Running().size() == 2; }, absl::Seconds(10)) ? 'y' : 'n';
     (void)!::write(ready[1], &ok, 1);
     for (;;) ::pause();
   }
@@ -222,11 +217,8 @@ TEST_F(TaskRunnerTest, AfterAnAgentCrashEachTaskIsReportedAsItEndedNotLostOrRunA
   // "a" ends while the agent cannot see it, then the agent dies.
   ASSERT_EQ(::kill(agent, SIGSTOP), 0);
   std::ofstream(dir_ + "/go") << "";
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (!std::filesystem::exists(dir_ + "/tasks/a.1.outcome") && absl::Now() < deadline) {
-    absl::SleepFor(absl::Milliseconds(5));
-  }
-  ASSERT_TRUE(std::filesystem::exists(dir_ + "/tasks/a.1.outcome"));
+  ASSERT_TRUE(testing::WaitFor([&] { return std::filesystem::exists(dir_ + "/tasks/a.1.outcome"); },
+                               absl::Seconds(10)));
   ::kill(agent, SIGKILL);
   ::waitpid(agent, nullptr, 0);
 
