@@ -49,7 +49,6 @@ bool SameInventory(v1::Node a, v1::Node b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
 
-constexpr absl::string_view kJobPrefix = "job-";
 
 }  // namespace
 
@@ -109,12 +108,7 @@ absl::Status Controller::Restore() {
 
   for (const v1::JobStatus& st : snap.jobs) {
     const std::string& id = st.job().id();
-    if (absl::StartsWith(id, kJobPrefix)) {
-      int64_t seq = 0;
-      if (absl::SimpleAtoi(id.substr(kJobPrefix.size()), &seq)) {
-        next_job_seq_ = std::max(next_job_seq_, seq + 1);
-      }
-    }
+    job_ids_.Observe(id);
     auto spec = codec::JobFromProto(st.job(), *catalog_);
     if (!spec.ok()) {
       spdlog::error("restore: job {} no longer validates: {}", id, spec.status().ToString());
@@ -243,6 +237,18 @@ bool Controller::Visible(const Caller& caller, const JobEntry& job) const {
   return caller.Sees(job.status.job().tenant());
 }
 
+absl::StatusOr<std::string> Controller::VisibleJobId(const Caller& caller,
+                                                     const std::string& asked) const {
+  if (auto it = jobs_.find(asked); it != jobs_.end() && Visible(caller, it->second)) return asked;
+  // A tenant may name its own jobs as it submitted them: "train-1" for the
+  // stored "<tenant>.train-1" (server.cc, TenantJobId).
+  if (!caller.admin && !caller.tenant.empty()) {
+    const std::string own = absl::StrCat(caller.tenant, ".", asked);
+    if (auto it = jobs_.find(own); it != jobs_.end() && Visible(caller, it->second)) return own;
+  }
+  return absl::NotFoundError(absl::StrCat("job ", ElideInput(asked), " not found"));
+}
+
 std::string Controller::TaskId(const JobEntry& job, const TaskRef& ref) const {
   return absl::StrCat(ref.job_id, "/", job.spec.task_groups[ref.group].name, "/", ref.task);
 }
@@ -254,9 +260,8 @@ void Controller::SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done) 
                                                  caller.tenant, "\", not \"", spec.tenant, "\"")));
   }
   if (spec.id.empty()) {
-    do {
-      spec.id = absl::StrFormat("%s%06d", kJobPrefix, next_job_seq_++);
-    } while (jobs_.contains(spec.id));
+    spec.id = job_ids_.Next(caller.admin ? std::string() : caller.tenant,
+                            [this](const std::string& id) { return jobs_.contains(id); });
   } else if (jobs_.contains(spec.id)) {
     return done(absl::AlreadyExistsError(
         absl::StrCat("job.id: job ", ElideInput(spec.id), " already exists")));
@@ -316,11 +321,9 @@ void Controller::FlushAndAck() {
   if (s.ok() && registrar_.jobs_pending()) FlushSoon();
 }
 
-absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const std::string& id) {
+absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const std::string& asked) {
+  MC_ASSIGN_OR_RETURN(const std::string id, VisibleJobId(caller, asked));
   auto it = jobs_.find(id);
-  if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
-  }
   JobEntry& job = it->second;
   if (job.finished()) return job.status.phase();
   MC_RETURN_IF_ERROR(scheduler_->Cancel(id));
@@ -346,11 +349,9 @@ v1::JobStatus Controller::WithTasks(const JobEntry& job) const {
 }
 
 absl::StatusOr<v1::JobStatus> Controller::GetJob(const Caller& caller,
-                                                 const std::string& id) const {
+                                                 const std::string& asked) const {
+  MC_ASSIGN_OR_RETURN(const std::string id, VisibleJobId(caller, asked));
   auto it = jobs_.find(id);
-  if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
-  }
   return WithTasks(it->second);
 }
 
@@ -367,11 +368,9 @@ std::vector<v1::JobStatus> Controller::ListJobs(const Caller& caller, v1::JobPha
 }
 
 absl::StatusOr<v1::ExplainResponse> Controller::Explain(const Caller& caller,
-                                                        const std::string& id) const {
+                                                        const std::string& asked) const {
+  MC_ASSIGN_OR_RETURN(const std::string id, VisibleJobId(caller, asked));
   auto it = jobs_.find(id);
-  if (it == jobs_.end() || !Visible(caller, it->second)) {
-    return absl::NotFoundError(absl::StrCat("job ", ElideInput(id), " not found"));
-  }
   const JobEntry& job = it->second;
   v1::ExplainResponse out;
   out.set_job_id(id);

@@ -47,6 +47,7 @@
 #include "src/service/caller.h"
 #include "src/service/eviction_budget.h"
 #include "src/service/executor.h"
+#include "src/service/job_ids.h"
 #include "src/service/launch_tracker.h"
 #include "src/service/log_throttle.h"
 #include "src/service/node_sessions.h"
@@ -106,6 +107,8 @@ class Controller {
   // that arrive together share one store transaction (group commit).
   using SubmitDone = std::function<void(absl::StatusOr<std::string>)>;
   void SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done);
+  // A job is named by its stored id or, for a tenant, by the id it chose
+  // ("train-1" for "<tenant>.train-1"); one the caller may not see is NotFound.
   absl::StatusOr<v1::JobPhase> CancelJob(const Caller& caller, const std::string& id);
   absl::StatusOr<v1::JobStatus> GetJob(const Caller& caller, const std::string& id) const;
   std::vector<v1::JobStatus> ListJobs(const Caller& caller, v1::JobPhase phase,
@@ -211,6 +214,8 @@ class Controller {
   v1::JobStatus WithTasks(const JobEntry& job) const;
   v1::NodeStatus NodeStatusOf(const std::string& name, const NodeEntry& n) const;
   bool Visible(const Caller& caller, const JobEntry& job) const;
+  // The stored id of the job `asked` names for `caller`, or NotFound.
+  absl::StatusOr<std::string> VisibleJobId(const Caller& caller, const std::string& asked) const;
   std::string TaskId(const JobEntry& job, const TaskRef& ref) const;
   TaskEntry* FindTask(const std::string& task_id);
   int64_t NowMs() const;
@@ -227,7 +232,7 @@ class Controller {
   // Controller-thread state.
   std::map<std::string, JobEntry> jobs_;
   NodeSessions nodes_;
-  int64_t next_job_seq_ = 1;
+  JobIdSequence job_ids_;
   bool cycle_requested_ = false;
   absl::Time last_cycle_ = absl::InfinitePast();
   absl::Time last_pending_sync_ = absl::InfinitePast();

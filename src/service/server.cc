@@ -31,6 +31,7 @@
 #include "src/service/expiry_queue.h"
 #include "src/service/grpc_status.h"
 #include "src/service/http_server.h"
+#include "src/service/parse_error_interceptor.h"
 #include "src/service/server_setup.h"
 #include "src/service/status_pages.h"
 #include "src/service/stream_outbox.h"
@@ -568,6 +569,9 @@ class GrpcServer final : public Server {
     b.RegisterService(scheduler_service_.get());
     b.RegisterService(gateway_service_.get());
     b.SetMaxReceiveMessageSize(o.max_message_bytes);
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> hooks;
+    hooks.push_back(MakeParseErrorInterceptorFactory());
+    b.experimental().SetInterceptorCreators(std::move(hooks));
     if (!o.accept_compressed_requests) {
       // See ServerOptions::accept_compressed_requests: the call fails on its
       // headers, before a byte of the message is inflated.

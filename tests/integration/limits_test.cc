@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/integration/harness.h"
 
@@ -188,12 +190,24 @@ TEST_F(TenantIdTest, ATakenIdIsNewToAnotherTenant) {
   s = Submit(c_, WithId("build-42"), a_, nullptr);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS) << s.error_message();
 
-  // An assigned id taken by team a: new to team b too, so it cannot be squatted.
+  // Assigned ids are numbered in each tenant's own sequence, so the number
+  // says nothing of other tenants' work, and an id one tenant takes by choice
+  // cannot squat another's next assigned id.
   std::string assigned;
   ASSERT_TRUE(Submit(c_, ShellRequest("", "/bin/true"), a_, &assigned).ok());
-  s = Submit(c_, WithId(assigned), b_, &b_id);
-  ASSERT_TRUE(s.ok()) << s.error_message();
-  EXPECT_EQ(b_id, "team-b." + assigned);
+  EXPECT_EQ(assigned, "team-a.job-000001");
+  ASSERT_TRUE(Submit(c_, WithId("job-000001"), b_, &b_id).ok());
+  EXPECT_EQ(b_id, "team-b.job-000001");
+  ASSERT_TRUE(Submit(c_, ShellRequest("", "/bin/true"), b_, &assigned).ok());
+  EXPECT_EQ(assigned, "team-b.job-000002");
+
+  // A tenant names its jobs as it chose them, or by the stored id.
+  auto short_name = c_.GetJob("build-42", a_);
+  ASSERT_TRUE(short_name.ok()) << short_name.status();
+  EXPECT_EQ(short_name->job().id(), "team-a.build-42");
+  auto b_short = c_.GetJob("build-42", b_);
+  ASSERT_TRUE(b_short.ok()) << b_short.status();
+  EXPECT_EQ(b_short->job().id(), "team-b.build-42");
 
   // Reaching into the other namespace is refused for everyone, taken or not.
   grpc::Status taken = Submit(c_, WithId("team-a.build-42"), b_, nullptr);
@@ -255,6 +269,46 @@ TEST(LimitsTest, OversizedJobsAreRefusedNamingTheField) {
   s = Submit(c, ShellRequest("a", "/bin/true"), "", &id);
   EXPECT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(id, "job-000001");
+}
+
+// Bytes that are no protobuf at all: a field tag with wire type 7 (none).
+grpc::Status CallWithGarbage(Cluster& c, const std::string& method) {
+  grpc::GenericStub stub(grpc::CreateChannel(c.address(), grpc::InsecureChannelCredentials()));
+  const std::string garbage = "\x0f\xff\xff\xff";
+  grpc::Slice slice(garbage);
+  grpc::ByteBuffer request(&slice, 1);
+  grpc::ByteBuffer response;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return status;
+}
+
+TEST(LimitsTest, AnUnparsableRequestIsInvalidArgumentNamingItsType) {
+  Cluster c;
+  ASSERT_TRUE(c.StartDaemon()) << c.Logs();
+  grpc::Status s = CallWithGarbage(c, "/manychip.v1.Scheduler/SubmitJob");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "manychip.v1.SubmitJobRequest"))
+      << s.error_message();
+  s = CallWithGarbage(c, "/manychip.v1.AgentGateway/Register");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+  EXPECT_TRUE(absl::StrContains(s.error_message(), "manychip.v1.RegisterRequest"))
+      << s.error_message();
+  // A method that does not exist is still UNIMPLEMENTED.
+  s = CallWithGarbage(c, "/manychip.v1.Scheduler/NoSuchMethod");
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNIMPLEMENTED) << s.error_message();
+
+  std::string id;
+  s = Submit(c, ShellRequest("a", "/bin/true"), "", &id);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  EXPECT_TRUE(c.daemon()->running());
 }
 
 TEST(LimitsTest, AStreamThatNeverSaysHelloIsEnded) {

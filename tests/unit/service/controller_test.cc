@@ -197,10 +197,10 @@ class ControllerTest : public ::testing::Test {
     }
   }
 
-  absl::StatusOr<std::string> Submit(JobSpec spec) {
+  absl::StatusOr<std::string> Submit(JobSpec spec, Caller caller = Caller{.admin = true, .tenant = ""}) {
     std::optional<absl::StatusOr<std::string>> result;
     controller_->Post("test.submit", [&] {
-      controller_->SubmitJob(Caller{.admin = true, .tenant = ""}, std::move(spec),
+      controller_->SubmitJob(caller, std::move(spec),
                              [&](absl::StatusOr<std::string> id) { result = std::move(id); });
     });
     EXPECT_TRUE(executor_.RunUntilIdle());
@@ -674,6 +674,26 @@ TEST_F(ControllerTest, SecondControllerOnTheSameStoreResumes) {
   auto next_id = Submit(SmallJob("", 4));
   ASSERT_TRUE(next_id.ok()) << next_id.status();
   EXPECT_EQ(*next_id, "job-000002");
+}
+
+// An assigned id tells a tenant how many jobs it submitted, not how many the
+// pool has seen: each tenant numbers its own, and the numbers survive a restart.
+TEST_F(ControllerTest, AssignedIdsAreNumberedPerTenantAndSurviveARestart) {
+  StartController(SqliteStore());
+  const Caller team_a{.admin = false, .tenant = "team-a"};
+  JobSpec b_job = SmallJob("", 1);
+  b_job.tenant = "team-b";
+  const Caller team_b{.admin = false, .tenant = "team-b"};
+
+  EXPECT_EQ(Submit(SmallJob("", 1)).value_or("?"), "job-000001");  // the admin's sequence
+  EXPECT_EQ(Submit(SmallJob("", 1), team_a).value_or("?"), "team-a.job-000001");
+  EXPECT_EQ(Submit(SmallJob("", 1), team_a).value_or("?"), "team-a.job-000002");
+  EXPECT_EQ(Submit(b_job, team_b).value_or("?"), "team-b.job-000001");
+
+  StartController(SqliteStore());
+  EXPECT_EQ(Submit(SmallJob("", 1), team_a).value_or("?"), "team-a.job-000003");
+  EXPECT_EQ(Submit(b_job, team_b).value_or("?"), "team-b.job-000002");
+  EXPECT_EQ(Submit(SmallJob("", 1)).value_or("?"), "job-000002");
 }
 
 TEST_F(ControllerTest, RestoredNodeThatNeverReturnsFailsItsJobsOver) {
