@@ -44,6 +44,19 @@ inline std::string Src(const std::string& rel) {
   return absl::StrCat(MANYCHIP_SOURCE_DIR, "/", rel);
 }
 
+// The peak resident set of `pid` in KiB (VmHWM of /proc/PID/status), or -1.
+inline int64_t PeakRssKib(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) != 0) continue;
+    std::istringstream fields(line.substr(6));
+    int64_t kib = -1;
+    if (fields >> kib) return kib;
+  }
+  return -1;
+}
+
 inline std::string Slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;

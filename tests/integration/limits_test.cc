@@ -8,8 +8,6 @@
 #include <string>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
@@ -17,19 +15,6 @@
 
 namespace manychip::testing {
 namespace {
-
-// The peak resident set of `pid` in KiB (VmHWM), or -1.
-int64_t PeakRssKib(pid_t pid) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!absl::StartsWith(line, "VmHWM:")) continue;
-    std::vector<std::string> parts = absl::StrSplit(line, ' ', absl::SkipEmpty());
-    int64_t kib = -1;
-    if (parts.size() >= 2 && absl::SimpleAtoi(parts[1], &kib)) return kib;
-  }
-  return -1;
-}
 
 v1::SubmitJobRequest ShellRequest(const std::string& tenant, const std::string& command) {
   v1::SubmitJobRequest req;
@@ -65,6 +50,7 @@ TEST(LimitsTest, ACompressedRequestIsRefusedBeforeItIsInflated) {
     EXPECT_TRUE(absl::StrContains(s.error_message(), "gzip")) << s.error_message();
   }
   const int64_t after = PeakRssKib(c.daemon()->pid());
+  RecordProperty("daemon_peak_rss_growth_kib", std::to_string(after - before));
   EXPECT_LT(after - before, 32 << 10)
       << "peak RSS grew from " << before << " to " << after << " KiB";
 
