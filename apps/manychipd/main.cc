@@ -5,7 +5,7 @@
 // With --state etcd://... several replicas share one state and elect a
 // leader (docs/ha.md):
 //
-//   manychipd --listen 127.0.0.1:7070 --advertise 127.0.0.1:7070 \
+//   manychipd --listen 127.0.0.1:7070 --advertise 127.0.0.1:7070
 //             --state etcd://127.0.0.1:2379/prod --leader_lease 10s
 //
 // Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot start (the reason is
