@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -238,12 +239,19 @@ void ExpectNoLaunchTwice(const std::string& launches) {
 }
 
 // Submits from its own thread until `stop`, one job at a time, each through
-// the leader; keeps the ids acknowledged. Bounded by count.
+// the leader; keeps the ids acknowledged. Bounded by count, and kept at most
+// kAhead jobs ahead of the launches (`launched()`), so kills land among
+// submits, launches and exits rather than after a burst.
 class Submitter {
  public:
-  Submitter(Ha& ha, v1::Job job, int max_jobs) : ha_(ha), job_(std::move(job)) {
-    thread_ = std::thread([this, max_jobs] {
+  static constexpr int kAhead = 8;
+  Submitter(Ha& ha, v1::Job job, int max_jobs, std::function<int()> launched)
+      : ha_(ha), job_(std::move(job)) {
+    thread_ = std::thread([this, max_jobs, launched = std::move(launched)] {
       for (int i = 0; i < max_jobs && !stop_.load(); ++i) {
+        // Pacing only: a stalled cluster is the main thread's finding.
+        (void)WaitFor([&] { return stop_.load() || launched() >= acknowledged() - kAhead; },
+                      absl::Seconds(5));
         std::string id;
         if (ha_.Submit(job_, &id, absl::Seconds(2)).ok()) {
           absl::MutexLock lock(&mu_);
@@ -286,7 +294,8 @@ TEST(HaTest, KilledLeaderIsReplacedLosingNoJobAndLaunchingNothingTwice) {
   const std::string launches = ha.files().File("launches.log");
   // Tasks that run a moment, so kills land among launches, runs and exits.
   const v1::Job job = ParseJob(ShellJob("team-a", 1, 1, LaunchScript(launches, "sleep 0.5")));
-  Submitter submitter(ha, job, 400);
+  Submitter submitter(ha, job, 400,
+                      [&] { return static_cast<int>(Lines(Slurp(launches)).size()); });
 
   std::vector<double> failover_s;
   for (int round = 0; round < kRounds; ++round) {
