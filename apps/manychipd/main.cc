@@ -39,6 +39,9 @@ ABSL_FLAG(std::string, advertise, "",
 ABSL_FLAG(absl::Duration, leader_lease, absl::Seconds(10),
           "etcd state (HA): the leader's lease, whole seconds; a dead leader is replaced "
           "after about this long");
+ABSL_FLAG(bool, test_ignore_lease_loss, false,
+          "tests only: a leader does not step down when its lease expired, so only its fenced "
+          "writes can depose it");
 ABSL_FLAG(std::string, catalog, "",
           "device catalog JSON (empty: catalog/devices.json in the data dir, "
           "$MANYCHIP_DATA_DIR or ../share/manychip beside the binary)");
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
   o.state_path = absl::GetFlag(FLAGS_state);
   o.advertise = absl::GetFlag(FLAGS_advertise);
   o.leader_lease = absl::GetFlag(FLAGS_leader_lease);
+  o.test_ignore_lease_loss = absl::GetFlag(FLAGS_test_ignore_lease_loss);
   o.http_listen = absl::GetFlag(FLAGS_http_listen);
   auto catalog = manychip::FlagOrDataFile(absl::GetFlag(FLAGS_catalog), "catalog/devices.json");
   if (!catalog.ok()) return Fail(catalog.status(), 2);

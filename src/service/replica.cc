@@ -218,7 +218,10 @@ class ReplicaServer final : public Server {
   absl::Status Lead(int64_t token) {
     const absl::Time elected = absl::Now();
     spdlog::info("manychipd: elected leader as {} (fencing token {})", o_.advertise, token);
-    election_->KeepAlive([](const absl::Status& why) { StepDown(why); });
+    election_->KeepAlive([ignore = o_.test_ignore_lease_loss](const absl::Status& why) {
+      if (!ignore) StepDown(why);
+      spdlog::warn("manychipd: test hook: ignoring the loss of the lease: {}", why.ToString());
+    });
     auto term = std::make_shared<LeaderTerm>();
     term->advertise = o_.advertise;
     term->token = token;

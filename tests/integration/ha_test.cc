@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <set>
@@ -35,7 +36,11 @@
 namespace manychip::testing {
 namespace {
 
-constexpr char kLease[] = "2s";
+// MANYCHIP_HA_TEST_LEASE=10s measures failover at the default lease.
+std::string Lease() {
+  const char* e = std::getenv("MANYCHIP_HA_TEST_LEASE");
+  return e != nullptr ? e : "2s";
+}
 
 std::vector<std::string> Lines(const std::string& text) {
   return absl::StrSplit(text, '\n', absl::SkipEmpty());
@@ -44,7 +49,8 @@ std::vector<std::string> Lines(const std::string& text) {
 // Replicas of one manychipd on one etcd prefix, agents dialing all of them.
 class Ha {
  public:
-  Ha(int etcd_members, int replicas) {
+  Ha(int etcd_members, int replicas, std::vector<std::string> extra = {})
+      : extra_(std::move(extra)) {
     auto etcd = EtcdCluster::Start(etcd_members);
     EXPECT_TRUE(etcd.ok()) << etcd.status();
     if (!etcd.ok()) return;
@@ -82,7 +88,7 @@ class Ha {
         Bin("manychipd"),
         absl::StrCat("--listen=127.0.0.1:", ports_[i]),
         absl::StrCat("--state=etcd://", etcd_->endpoints_text(), "/ha"),
-        absl::StrCat("--leader_lease=", kLease),
+        absl::StrCat("--leader_lease=", Lease()),
         "--catalog=" + Src("examples/catalog/devices.json"),
         "--port_file=" + port_file,
         "--heartbeat_interval=200ms",
@@ -90,6 +96,7 @@ class Ha {
         "--node_grace=15s",
         "--cycle_interval=50ms",
         "--stop_grace=1s"};
+    argv.insert(argv.end(), extra_.begin(), extra_.end());
     procs_[i] = std::make_unique<Process>(argv, log(i));
     int port = 0;
     const bool up = WaitFor(
@@ -213,6 +220,7 @@ class Ha {
   }
 
  private:
+  const std::vector<std::string> extra_;  // more manychipd flags
   Cluster files_;  // the temp dir (no daemon of its own)
   std::unique_ptr<EtcdCluster> etcd_;
   std::vector<int> ports_;
@@ -324,7 +332,7 @@ TEST(HaTest, KilledLeaderIsReplacedLosingNoJobAndLaunchingNothingTwice) {
   std::sort(failover_s.begin(), failover_s.end());
   std::printf("HA failover (lease %s, kill -9 -> first placement) over %d rounds: median %.2f s, "
               "max %.2f s\n",
-              kLease, kRounds, failover_s[failover_s.size() / 2], failover_s.back());
+              Lease().c_str(), kRounds, failover_s[failover_s.size() / 2], failover_s.back());
   const std::vector<std::string> ids = submitter.acked();
   ASSERT_GE(ids.size(), static_cast<size_t>(3 * kRounds));
   // Every acknowledged job exists and ends SUCCEEDED (its task exits 0).
@@ -346,8 +354,11 @@ TEST(HaTest, KilledLeaderIsReplacedLosingNoJobAndLaunchingNothingTwice) {
   ExpectNoLaunchTwice(launches);
 }
 
+// The old leader's renewal would also notice the lapsed lease on waking and
+// step down; the test hook leaves that to the fence, so what deposes it here
+// is etcd refusing its write.
 TEST(HaTest, PausedLeaderIsFencedAndStepsDownLaunchingNothing) {
-  Ha ha(1, 2);
+  Ha ha(1, 2, {"--test_ignore_lease_loss"});
   ASSERT_TRUE(ha.ok());
   const int old = ha.Leader();
   ASSERT_GE(old, 0) << ha.Logs();
@@ -381,9 +392,8 @@ TEST(HaTest, PausedLeaderIsFencedAndStepsDownLaunchingNothing) {
   paused_submit.join();
   EXPECT_NE(paused_code.load(), 0) << "a deposed leader acknowledged a job";
   const std::string old_log = Slurp(ha.log(old));
-  EXPECT_TRUE(absl::StrContains(old_log, "deposed")) << old_log;
-  std::printf("paused leader stepped down on: %s\n",
-              absl::StrContains(old_log, "fenced:") ? "its fenced write" : "its lease renewal");
+  EXPECT_TRUE(absl::StrContains(old_log, "deposed, stepping down: FAILED_PRECONDITION: fenced:"))
+      << old_log;
   auto ghost = ha.GetJob("written-by-the-paused-leader");
   EXPECT_EQ(ghost.status().code(), absl::StatusCode::kNotFound) << ghost.status();
 

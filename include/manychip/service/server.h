@@ -109,6 +109,10 @@ struct ServerOptions {
   // comes back as a standby. On SQLite these are unused: it always leads.
   std::string advertise;  // the address clients and agents use; empty = listen's host and bound port
   absl::Duration leader_lease = absl::Seconds(10);
+  // Tests only: a lease the renewal finds expired is logged, not acted on,
+  // so only the fence can depose this leader (tests/integration/ha_test.cc
+  // proves the fence end to end that way).
+  bool test_ignore_lease_loss = false;
 
   // The status listener: /metrics (Prometheus), /healthz, /readyz and the
   // dashboard at /. Empty = none. Plaintext and unauthenticated, so
