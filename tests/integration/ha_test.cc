@@ -5,11 +5,13 @@
 //    standby takes over, every acknowledged job exists, nothing is launched
 //    twice; each round measures kill -> the new leader's first placement;
 //  - SIGSTOP of the leader for longer than the lease: a standby takes over;
-//    on SIGCONT the old leader's fenced write (or its lease renewal) fails
-//    and it exits 3 having written and launched nothing;
+//    on SIGCONT the old leader's fenced write fails (a test hook keeps its
+//    lease renewal from stepping down first) and it exits 3 having written
+//    and launched nothing;
 //  - quorum loss of a 3-member etcd: SubmitJob answers UNAVAILABLE and
 //    nothing is acknowledged that is lost; service resumes when it returns.
-// The leases are 2 s so the suite stays short.
+// The leases are 2 s so the suite stays short (MANYCHIP_HA_TEST_LEASE
+// overrides it to measure failover at another lease).
 
 #include <signal.h>
 
