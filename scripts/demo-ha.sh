@@ -107,7 +107,7 @@ ctl jobs
 say "kill -9 the leader ($leader)"
 for i in 0 1 2; do [ "127.0.0.1:${ports[$i]}" = "${leader%% *}" ] && victim=$i; done
 t0=$(date +%s.%N)
-kill -9 "${replica_pid[$victim]}"
+kill -9 "${replica_pid[$victim]}"; wait "${replica_pid[$victim]}" 2>/dev/null || true
 for _ in $(seq 300); do
   now="$(ctl leader 2>/dev/null || true)"
   [ -n "$now" ] && [ "${now%% *}" != "${leader%% *}" ] && break
