@@ -36,8 +36,8 @@ bool Fatal(absl::StatusCode c) {
 
 class GrpcAgent final : public Agent {
  public:
-  GrpcAgent(AgentOptions o, LeaderTargets targets,
-            std::shared_ptr<grpc::ChannelCredentials> creds, grpc::ChannelArguments args)
+  GrpcAgent(AgentOptions o, LeaderTargets targets, std::shared_ptr<grpc::ChannelCredentials> creds,
+            grpc::ChannelArguments args)
       : options_(std::move(o)),
         targets_(std::move(targets)),
         creds_(std::move(creds)),

@@ -12,8 +12,8 @@ absl::StatusOr<LeaderTargets> LeaderTargets::Parse(absl::string_view list) {
   for (absl::string_view part : absl::StrSplit(list, ',')) {
     absl::string_view a = absl::StripAsciiWhitespace(part);
     if (a.empty() || a.rfind(':') == absl::string_view::npos || a.back() == ':') {
-      return absl::InvalidArgumentError(absl::StrCat("--server: entry ", i, " \"", part,
-                                                     "\": must be HOST:PORT (list: A,B,C)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--server: entry ", i, " \"", part, "\": must be HOST:PORT (list: A,B,C)"));
     }
     t.list_.emplace_back(a);
     ++i;

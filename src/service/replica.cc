@@ -67,11 +67,10 @@ class ReplicaServer final : public Server {
     const size_t colon = o_.listen.rfind(':');
     host_ = o_.listen.substr(0, colon);
     if (o_.advertise.empty()) o_.advertise = absl::StrCat(host_, ":", port_);
-    MC_ASSIGN_OR_RETURN(
-        election_, EtcdLeadership::Create({.endpoints = loc_.etcd.endpoints,
-                                           .key = loc_.etcd.prefix + "/leader",
-                                           .value = o_.advertise,
-                                           .lease = o_.leader_lease}));
+    MC_ASSIGN_OR_RETURN(election_, EtcdLeadership::Create({.endpoints = loc_.etcd.endpoints,
+                                                           .key = loc_.etcd.prefix + "/leader",
+                                                           .value = o_.advertise,
+                                                           .lease = o_.leader_lease}));
     standby_service_->SetElection(election_.get());
     // The first round decides at startup, so an unreachable etcd is a
     // startup error and a lone or restarted replica leads at once.
@@ -81,8 +80,8 @@ class ReplicaServer final : public Server {
       if (!s.ok()) election_->Resign();
       return s;
     }
-    spdlog::info("manychipd: standby on {} (advertised {}); leader is {}", o_.listen,
-                 o_.advertise, election_->Observed());
+    spdlog::info("manychipd: standby on {} (advertised {}); leader is {}", o_.listen, o_.advertise,
+                 election_->Observed());
     campaign_ = std::thread([this] { Campaign(); });
     return absl::OkStatus();
   }
@@ -138,10 +137,10 @@ class ReplicaServer final : public Server {
                                        "manychipd standby: no replica leads yet; retry later"));
       }
       ctx->AddTrailingMetadata(kLeaderMetadataKey, leader);
-      return new Refuse(grpc::Status(
-          grpc::StatusCode::UNAVAILABLE,
-          absl::StrCat("manychipd standby: the leader is ", leader, " (trailing metadata ",
-                       kLeaderMetadataKey, ")")));
+      return new Refuse(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                       absl::StrCat("manychipd standby: the leader is ", leader,
+                                    " (trailing metadata ", kLeaderMetadataKey, ")")));
     }
 
    private:

@@ -60,8 +60,7 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     self_ = std::move(address);
   }
 
-  grpc::ServerUnaryReactor* GetLeader(grpc::CallbackServerContext* ctx,
-                                      const v1::GetLeaderRequest*,
+  grpc::ServerUnaryReactor* GetLeader(grpc::CallbackServerContext* ctx, const v1::GetLeaderRequest*,
                                       v1::GetLeaderResponse* resp) override {
     auto* r = ctx->DefaultReactor();
     if (term_ != nullptr) {

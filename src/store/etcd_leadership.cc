@@ -142,9 +142,9 @@ void EtcdLeadership::RenewLoop(std::function<void(const absl::Status&)> lost) {
     const absl::Time sent = absl::Now();
     absl::StatusOr<int64_t> ttl = client_->LeaseKeepAliveOnce(lease_id_);
     if (ttl.ok() && *ttl <= 0) {
-      lost(absl::FailedPreconditionError(absl::StrCat(
-          "leadership: the lease of ", o_.key, " (token ", token_,
-          ") has expired; another replica may lead now")));
+      lost(absl::FailedPreconditionError(
+          absl::StrCat("leadership: the lease of ", o_.key, " (token ", token_,
+                       ") has expired; another replica may lead now")));
       return;
     }
     absl::MutexLock lock(&mu_);

@@ -324,14 +324,13 @@ class EtcdStateStore final : public StateStore {
   absl::Status Fenced(const TxnResponse& r) const {
     const auto& found = r.responses(r.responses_size() - 1).response_range();
     const std::string now =
-        found.kvs_size() == 0
-            ? std::string("absent")
-            : absl::StrCat("held by \"", found.kvs(0).value(), "\" since revision ",
-                           found.kvs(0).create_revision());
-    absl::Status s = absl::FailedPreconditionError(absl::StrCat(
-        "fenced: etcd ", client_.endpoints_text(), ": leader key \"", o_.fence_key,
-        "\" is ", now, ", not this replica's term (token ", o_.fence_revision,
-        "): it is no longer the leader; nothing of the write was applied"));
+        found.kvs_size() == 0 ? std::string("absent")
+                              : absl::StrCat("held by \"", found.kvs(0).value(),
+                                             "\" since revision ", found.kvs(0).create_revision());
+    absl::Status s = absl::FailedPreconditionError(
+        absl::StrCat("fenced: etcd ", client_.endpoints_text(), ": leader key \"", o_.fence_key,
+                     "\" is ", now, ", not this replica's term (token ", o_.fence_revision,
+                     "): it is no longer the leader; nothing of the write was applied"));
     if (o_.on_fenced) o_.on_fenced(s);
     return s;
   }
@@ -659,8 +658,8 @@ absl::Status CheckOptions(const EtcdStoreOptions& o) {
     return absl::InvalidArgumentError("etcd: request_timeout: must be > 0");
   }
   if (!o.fence_key.empty() && o.fence_revision <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "etcd: fence_revision: must be > 0 with a fence_key, got ", o.fence_revision));
+    return absl::InvalidArgumentError(
+        absl::StrCat("etcd: fence_revision: must be > 0 with a fence_key, got ", o.fence_revision));
   }
   return absl::OkStatus();
 }

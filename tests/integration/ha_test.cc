@@ -88,17 +88,13 @@ class Ha {
     const std::string port_file = files_.File(absl::StrCat("port-", i));
     std::filesystem::remove(port_file);
     std::vector<std::string> argv = {
-        Bin("manychipd"),
-        absl::StrCat("--listen=127.0.0.1:", ports_[i]),
+        Bin("manychipd"), absl::StrCat("--listen=127.0.0.1:", ports_[i]),
         absl::StrCat("--state=etcd://", etcd_->endpoints_text(), "/ha"),
         absl::StrCat("--leader_lease=", Lease()),
-        "--catalog=" + Src("examples/catalog/devices.json"),
-        "--port_file=" + port_file,
+        "--catalog=" + Src("examples/catalog/devices.json"), "--port_file=" + port_file,
         "--heartbeat_interval=200ms",
         // Longer than a failover, so tasks are adopted rather than requeued.
-        "--node_grace=15s",
-        "--cycle_interval=50ms",
-        "--stop_grace=1s"};
+        "--node_grace=15s", "--cycle_interval=50ms", "--stop_grace=1s"};
     argv.insert(argv.end(), extra_.begin(), extra_.end());
     procs_[i] = std::make_unique<Process>(argv, log(i));
     int port = 0;
@@ -129,8 +125,7 @@ class Ha {
   }
 
   std::unique_ptr<v1::Scheduler::Stub> Stub(const std::string& address) {
-    return v1::Scheduler::NewStub(
-        grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+    return v1::Scheduler::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   }
 
   // The replica that answers GetLeader itself, or -1.
@@ -224,7 +219,7 @@ class Ha {
 
  private:
   const std::vector<std::string> extra_;  // more manychipd flags
-  Cluster files_;  // the temp dir (no daemon of its own)
+  Cluster files_;                         // the temp dir (no daemon of its own)
   std::unique_ptr<EtcdCluster> etcd_;
   std::vector<int> ports_;
   std::vector<std::unique_ptr<Process>> procs_;
@@ -333,9 +328,10 @@ TEST(HaTest, KilledLeaderIsReplacedLosingNoJobAndLaunchingNothingTwice) {
   }
   submitter.Stop();
   std::sort(failover_s.begin(), failover_s.end());
-  std::printf("HA failover (lease %s, kill -9 -> first placement) over %d rounds: median %.2f s, "
-              "max %.2f s\n",
-              Lease().c_str(), kRounds, failover_s[failover_s.size() / 2], failover_s.back());
+  std::printf(
+      "HA failover (lease %s, kill -9 -> first placement) over %d rounds: median %.2f s, "
+      "max %.2f s\n",
+      Lease().c_str(), kRounds, failover_s[failover_s.size() / 2], failover_s.back());
   const std::vector<std::string> ids = submitter.acked();
   ASSERT_GE(ids.size(), static_cast<size_t>(3 * kRounds));
   // Every acknowledged job exists and ends SUCCEEDED (its task exits 0).
@@ -386,12 +382,13 @@ TEST(HaTest, PausedLeaderIsFencedAndStepsDownLaunchingNothing) {
     v1::SubmitJobRequest req;
     *req.mutable_job() = j;
     v1::SubmitJobResponse resp;
-    paused_code = static_cast<int>(ha.Stub(ha.address(old))->SubmitJob(&ctx, req, &resp).error_code());
+    paused_code =
+        static_cast<int>(ha.Stub(ha.address(old))->SubmitJob(&ctx, req, &resp).error_code());
   });
   absl::SleepFor(absl::Milliseconds(300));  // pacing only: lets the request reach the socket
   ::kill(ha.replica(old)->pid(), SIGCONT);
   EXPECT_EQ(ha.replica(old)->Wait(absl::Seconds(15)), 3) << "the old leader did not step down\n"
-                                                       << ha.Logs();
+                                                         << ha.Logs();
   paused_submit.join();
   EXPECT_NE(paused_code.load(), 0) << "a deposed leader acknowledged a job";
   const std::string old_log = Slurp(ha.log(old));

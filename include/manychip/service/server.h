@@ -107,7 +107,8 @@ struct ServerOptions {
   // refused exits at once with status 3 (kDeposedExitStatus), so nothing of
   // its term acts again; run it under a supervisor that restarts it, and it
   // comes back as a standby. On SQLite these are unused: it always leads.
-  std::string advertise;  // the address clients and agents use; empty = listen's host and bound port
+  // The address clients and agents use; empty = listen's host and bound port.
+  std::string advertise;
   absl::Duration leader_lease = absl::Seconds(10);
   // Tests only: a lease the renewal finds expired is logged, not acted on,
   // so only the fence can depose this leader (tests/integration/ha_test.cc

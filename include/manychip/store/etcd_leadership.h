@@ -47,9 +47,9 @@ class EtcdClient;
 class EtcdLeadership {
  public:
   struct Options {
-    std::vector<std::string> endpoints;  // "host:port" of each etcd member
-    std::string key;                     // PREFIX/leader
-    std::string value;                   // this replica's advertised address
+    std::vector<std::string> endpoints;        // "host:port" of each etcd member
+    std::string key;                           // PREFIX/leader
+    std::string value;                         // this replica's advertised address
     absl::Duration lease = absl::Seconds(10);  // whole seconds, >= 1 s
   };
 
