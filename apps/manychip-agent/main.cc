@@ -40,7 +40,8 @@
 #include "manychip/service/agent.h"
 #include "spdlog/spdlog.h"
 
-ABSL_FLAG(std::string, server, "127.0.0.1:7070", "manychipd address");
+ABSL_FLAG(std::string, server, "127.0.0.1:7070",
+          "manychipd address, or A,B,C: the replicas of an HA manychipd (follows the leader)");
 ABSL_FLAG(std::string, node, "", "node name (overrides the inventory's)");
 ABSL_FLAG(std::string, inventory, "", "simulated node inventory (v1::Node JSON)");
 ABSL_FLAG(bool, discover, false, "discover the real host and devices");

@@ -2,7 +2,11 @@
 //
 //   manychipctl [--server ADDR] [--token T | --token_file F] [-o table|json] COMMAND ...
 //     submit FILE.json | get job ID | jobs [PHASE] | nodes | describe node NAME
-//     cancel ID | explain ID | watch [ID] | drain NODE | uncordon NODE
+//     cancel ID | explain ID | watch [ID] | drain NODE | uncordon NODE | leader
+//
+// `--server A,B,C` names the replicas of an HA manychipd (docs/ha.md): the
+// command goes to the one that leads, found by asking each in turn and
+// following a standby's `manychip-leader` hint.
 //
 // Exit status: 0 ok, 1 the server returned an error (printed), 2 usage error
 // or a local input problem (unreadable or malformed job file).
@@ -30,6 +34,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "manychip/codec/json.h"
+#include "manychip/service/leader_targets.h"
 #include "manychip/v1/scheduler.grpc.pb.h"
 
 namespace {
@@ -50,8 +55,10 @@ commands:
                           queued again and placed elsewhere, or stays PENDING);
                           prints each eviction until done or --wait runs out
   uncordon NODE           allow placing on NODE again; stops a drain's evictions
+  leader                  print the address of the replica that leads (HA)
 flags:
-  --server ADDR           manychipd address (default $MANYCHIP_SERVER or 127.0.0.1:7070)
+  --server ADDR[,ADDR]    manychipd address (default $MANYCHIP_SERVER or 127.0.0.1:7070);
+                          a list of HA replicas: commands go to the leader
   --token TOKEN           bearer token (default $MANYCHIP_TOKEN)
   --token_file FILE       read the token from FILE
   -o, --output FORMAT     table (default) or json
@@ -164,6 +171,7 @@ class Cli {
     if (int rc = Connect(); rc >= 0) return rc;
     const std::string& cmd = f_.args[0];
     const size_t n = f_.args.size();
+    if (cmd == "leader" && n == 1) return Leader();
     if (cmd == "submit" && n == 2) return Submit(f_.args[1]);
     if (cmd == "get" && n == 3 && f_.args[1] == "job") return GetJob(f_.args[2]);
     if (cmd == "jobs" && n <= 2) return Jobs(n == 2 ? f_.args[1] : "");
@@ -198,8 +206,56 @@ class Cli {
     }
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(256 << 20);
-    stub_ = v1::Scheduler::NewStub(grpc::CreateCustomChannel(f_.server, creds, args));
+    auto targets = manychip::LeaderTargets::Parse(f_.server);
+    if (!targets.ok()) return Usage(std::string(targets.status().message()));
+    creds_ = creds;
+    args_ = args;
+    stub_ = v1::Scheduler::NewStub(grpc::CreateCustomChannel(targets->current(), creds, args));
+    if (targets->all().size() > 1) {
+      // Several replicas: talk to the leader; none found = the first one,
+      // whose answer then says why.
+      if (auto leader = FindLeader(*targets)) {
+        stub_ = v1::Scheduler::NewStub(grpc::CreateCustomChannel(leader->first, creds, args));
+      }
+    }
     return -1;
+  }
+
+  // HA: asks the replicas in turn, following `manychip-leader` hints, for
+  // the one that leads: (address that answered, its answer).
+  std::optional<std::pair<std::string, v1::GetLeaderResponse>> FindLeader(
+      manychip::LeaderTargets targets) const {
+    for (int i = 0; i < targets.max_tries(); ++i) {
+      auto stub =
+          v1::Scheduler::NewStub(grpc::CreateCustomChannel(targets.current(), creds_, args_));
+      auto ctx = Context();
+      v1::GetLeaderResponse resp;
+      const grpc::Status s = stub->GetLeader(ctx.get(), v1::GetLeaderRequest(), &resp);
+      if (s.ok()) return std::pair{targets.current(), resp};
+      if (s.error_code() != grpc::StatusCode::UNAVAILABLE &&
+          s.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+        return std::nullopt;
+      }
+      targets.Failed(manychip::LeaderHint(*ctx));
+    }
+    return std::nullopt;
+  }
+
+  int Leader() {
+    auto targets = manychip::LeaderTargets::Parse(f_.server);
+    if (!targets.ok()) return Usage(std::string(targets.status().message()));
+    auto leader = FindLeader(*targets);
+    if (!leader) {
+      std::cerr << "error: UNAVAILABLE: no replica of " << f_.server << " leads\n";
+      return 1;
+    }
+    if (f_.output == "json") return PrintJson(leader->second);
+    std::cout << leader->second.leader();
+    if (leader->second.fencing_token() > 0) {
+      std::cout << " (fencing token " << leader->second.fencing_token() << ")";
+    }
+    std::cout << "\n";
+    return 0;
   }
 
   std::unique_ptr<grpc::ClientContext> Context(bool deadline = true) const {
@@ -500,6 +556,8 @@ class Cli {
   }
 
   Flags f_;
+  std::shared_ptr<grpc::ChannelCredentials> creds_;
+  grpc::ChannelArguments args_;
   std::unique_ptr<v1::Scheduler::Stub> stub_;
 };
 

@@ -2,8 +2,15 @@
 //
 //   manychipd --listen 127.0.0.1:7070 --state manychip.db --catalog devices.json
 //
+// With --state etcd://... several replicas share one state and elect a
+// leader (docs/ha.md):
+//
+//   manychipd --listen 127.0.0.1:7070 --advertise 127.0.0.1:7070
+//             --state etcd://127.0.0.1:2379/prod --leader_lease 10s
+//
 // Exit status: 0 after SIGINT/SIGTERM, 1 if it cannot start (the reason is
-// logged), 2 on bad flags.
+// logged), 2 on bad flags, 3 when a replica that led was deposed (its lease
+// expired or a fenced write was refused); restart it and it is a standby.
 
 #include <cstdio>
 #include <fstream>
@@ -26,6 +33,15 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070", "address to serve on (port 0 = any free port)");
 ABSL_FLAG(std::string, state, "manychip.db",
           "SQLite state file, :memory:, or etcd://HOST:PORT[,HOST:PORT...][/PREFIX]");
+ABSL_FLAG(std::string, advertise, "",
+          "etcd state (HA): the address clients and agents use for this replica; standbys "
+          "name it as the leader (empty: --listen's host and bound port)");
+ABSL_FLAG(absl::Duration, leader_lease, absl::Seconds(10),
+          "etcd state (HA): the leader's lease, whole seconds; a dead leader is replaced "
+          "after about this long");
+ABSL_FLAG(bool, test_ignore_lease_loss, false,
+          "tests only: a leader does not step down when its lease expired, so only its fenced "
+          "writes can depose it");
 ABSL_FLAG(std::string, catalog, "",
           "device catalog JSON (empty: catalog/devices.json in the data dir, "
           "$MANYCHIP_DATA_DIR or ../share/manychip beside the binary)");
@@ -92,6 +108,9 @@ int main(int argc, char** argv) {
   o.adapter_dir = absl::GetFlag(FLAGS_adapter_dir);
   o.listen = absl::GetFlag(FLAGS_listen);
   o.state_path = absl::GetFlag(FLAGS_state);
+  o.advertise = absl::GetFlag(FLAGS_advertise);
+  o.leader_lease = absl::GetFlag(FLAGS_leader_lease);
+  o.test_ignore_lease_loss = absl::GetFlag(FLAGS_test_ignore_lease_loss);
   o.http_listen = absl::GetFlag(FLAGS_http_listen);
   auto catalog = manychip::FlagOrDataFile(absl::GetFlag(FLAGS_catalog), "catalog/devices.json");
   if (!catalog.ok()) return Fail(catalog.status(), 2);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "manychip/codec/json.h"
+#include "manychip/service/leader_targets.h"
 #include "manychip/status.h"
 #include "manychip/v1/agent.grpc.pb.h"
 #include "spdlog/spdlog.h"
@@ -34,9 +36,12 @@ bool Fatal(absl::StatusCode c) {
 
 class GrpcAgent final : public Agent {
  public:
-  GrpcAgent(AgentOptions o, std::shared_ptr<grpc::Channel> channel)
+  GrpcAgent(AgentOptions o, LeaderTargets targets, std::shared_ptr<grpc::ChannelCredentials> creds,
+            grpc::ChannelArguments args)
       : options_(std::move(o)),
-        stub_(v1::AgentGateway::NewStub(channel)),
+        targets_(std::move(targets)),
+        creds_(std::move(creds)),
+        args_(std::move(args)),
         backoff_(options_.backoff_initial, options_.backoff_max,
                  options_.seed != 0 ? options_.seed : absl::HashOf(options_.inventory.name()) | 1),
         drop_launches_left_(options_.test_drop_launches),
@@ -54,9 +59,19 @@ class GrpcAgent final : public Agent {
         runner_.StopAll(options_.stop_grace);
         return s;
       }
-      const absl::Duration wait = backoff_.Next();
-      spdlog::warn("node {}: disconnected ({}); reconnecting in {}", node, s.ToString(),
-                   absl::FormatDuration(wait));
+      // HA: a standby names the leader; go there at once. Otherwise try
+      // the next address of --server after the backoff.
+      const std::string from = targets_.current();
+      targets_.Failed(hint_);
+      // Two standbys naming each other while the election settles must not
+      // spin: only the first hint in a row skips the backoff.
+      const bool follow = !hint_.empty() && targets_.current() == hint_ && !followed_;
+      followed_ = follow;
+      hint_.clear();
+      if (follow) backoff_.Reset();
+      const absl::Duration wait = follow ? absl::ZeroDuration() : backoff_.Next();
+      spdlog::warn("node {}: disconnected from {} ({}); reconnecting to {} in {}", node, from,
+                   s.ToString(), targets_.current(), absl::FormatDuration(wait));
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&shutdown_), wait);
     }
@@ -118,8 +133,13 @@ class GrpcAgent final : public Agent {
       grpc::ClientContext ctx;
       AddAuth(ctx);
       ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-      ctx.set_wait_for_ready(true);
-      MC_RETURN_IF_ERROR(internal::FromGrpcStatus(stub_->Register(&ctx, req, &resp)));
+      // With several replicas a dead one must not hold the agent for the
+      // whole deadline: the next one may lead.
+      ctx.set_wait_for_ready(targets_.all().size() == 1);
+      stub_ = StubFor(targets_.current());
+      const grpc::Status st = stub_->Register(&ctx, req, &resp);
+      if (!st.ok()) hint_ = LeaderHint(ctx);
+      MC_RETURN_IF_ERROR(internal::FromGrpcStatus(st));
     }
     const absl::Time session_start = absl::Now();
     grpc::ClientContext ctx;
@@ -180,6 +200,7 @@ class GrpcAgent final : public Agent {
       session_over_ = false;
     }
     grpc::Status st = stream->Finish();
+    if (!st.ok()) hint_ = LeaderHint(ctx);
     // A session that lasted was a healthy connection: start backing off anew.
     if (absl::Now() - session_start > absl::Seconds(10)) backoff_.Reset();
     if (st.ok()) return absl::UnavailableError("the daemon ended the session");
@@ -221,8 +242,23 @@ class GrpcAgent final : public Agent {
     if ((m.has_task_event() && !outcome) || m.has_device_health()) pending_.push_back(m);
   }
 
+  // One channel per address, made on first use (Run thread only).
+  v1::AgentGateway::Stub* StubFor(const std::string& address) {
+    std::unique_ptr<v1::AgentGateway::Stub>& stub = stubs_[address];
+    if (stub == nullptr) {
+      stub = v1::AgentGateway::NewStub(grpc::CreateCustomChannel(address, creds_, args_));
+    }
+    return stub.get();
+  }
+
   AgentOptions options_;
-  std::unique_ptr<v1::AgentGateway::Stub> stub_;
+  LeaderTargets targets_;  // Run thread only
+  const std::shared_ptr<grpc::ChannelCredentials> creds_;
+  const grpc::ChannelArguments args_;
+  std::map<std::string, std::unique_ptr<v1::AgentGateway::Stub>> stubs_;
+  v1::AgentGateway::Stub* stub_ = nullptr;  // the current session's
+  std::string hint_;                        // the last failure's leader hint
+  bool followed_ = false;                   // the last reconnect followed a hint
   internal::Backoff backoff_;
   int32_t drop_launches_left_;  // Run thread only
 
@@ -269,8 +305,9 @@ absl::StatusOr<std::unique_ptr<Agent>> Agent::Create(const AgentOptions& o) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, std::max(100, max_ms));
-  auto channel = grpc::CreateCustomChannel(o.server, creds, args);
-  return std::unique_ptr<Agent>(new GrpcAgent(o, std::move(channel)));
+  MC_ASSIGN_OR_RETURN(LeaderTargets targets, LeaderTargets::Parse(o.server));
+  return std::unique_ptr<Agent>(
+      new GrpcAgent(o, std::move(targets), std::move(creds), std::move(args)));
 }
 
 }  // namespace manychip

@@ -46,12 +46,34 @@ namespace {
 class SchedulerService final : public v1::Scheduler::CallbackService {
  public:
   SchedulerService(Controller* controller, const Authenticator* auth, JobLimits limits,
-                   OutboxLimits watch_limits, metrics::DaemonMetrics* metrics)
+                   OutboxLimits watch_limits, metrics::DaemonMetrics* metrics,
+                   std::shared_ptr<const LeaderTerm> term)
       : controller_(controller),
         auth_(auth),
         limits_(limits),
         watch_limits_(watch_limits),
-        metrics_(metrics) {}
+        metrics_(metrics),
+        term_(std::move(term)) {}
+
+  // HA: which replica leads; this one, since it serves the Scheduler.
+  void SetSelf(std::string address) {
+    absl::MutexLock lock(&self_mu_);
+    self_ = std::move(address);
+  }
+
+  grpc::ServerUnaryReactor* GetLeader(grpc::CallbackServerContext* ctx, const v1::GetLeaderRequest*,
+                                      v1::GetLeaderResponse* resp) override {
+    auto* r = ctx->DefaultReactor();
+    if (term_ != nullptr) {
+      resp->set_leader(term_->advertise);
+    } else {
+      absl::MutexLock lock(&self_mu_);
+      resp->set_leader(self_);
+    }
+    resp->set_fencing_token(term_ != nullptr ? term_->token : 0);
+    r->Finish(grpc::Status::OK);
+    return r;
+  }
 
   grpc::ServerUnaryReactor* SubmitJob(grpc::CallbackServerContext* ctx,
                                       const v1::SubmitJobRequest* req,
@@ -60,6 +82,13 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
     const absl::Time arrived = absl::Now();
     auto caller = auth_->ClientCaller(*ctx);
     if (!caller.ok()) return Fail(r, caller.status());
+    // Nothing is acknowledged that etcd may not keep: while it cannot
+    // confirm this leadership (no quorum), refuse at once.
+    if (term_ != nullptr && term_->confirmed && !term_->confirmed()) {
+      return Fail(r, absl::UnavailableError(
+                         "job not accepted: etcd cannot confirm this replica's leadership (no "
+                         "quorum?); retry later"));
+    }
     v1::Job job = req->job();
     // A tenant token names the tenant; a job that leaves it out is its own.
     if (job.tenant().empty() && !caller->admin) job.set_tenant(caller->tenant);
@@ -224,6 +253,9 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
   const JobLimits limits_;
   const OutboxLimits watch_limits_;
   metrics::DaemonMetrics* metrics_;
+  const std::shared_ptr<const LeaderTerm> term_;  // null on SQLite
+  absl::Mutex self_mu_;
+  std::string self_ ABSL_GUARDED_BY(self_mu_);  // SQLite: the address it serves on
 };
 
 // A WatchJobs stream. Its StreamOutbox decides when to write and when to
@@ -551,15 +583,16 @@ class GatewayService final : public v1::AgentGateway::CallbackService {
 
 class GrpcServer final : public Server {
  public:
-  GrpcServer(std::unique_ptr<ServerParts> parts, std::unique_ptr<Authenticator> auth)
-      : parts_(std::move(parts)), auth_(std::move(auth)) {}
+  GrpcServer(std::unique_ptr<ServerParts> parts, std::unique_ptr<Authenticator> auth,
+             std::shared_ptr<const LeaderTerm> term)
+      : parts_(std::move(parts)), auth_(std::move(auth)), term_(std::move(term)) {}
   ~GrpcServer() override { Shutdown(); }
 
   absl::Status Listen(const ServerOptions& o, std::shared_ptr<grpc::ServerCredentials> creds) {
     scheduler_service_ = std::make_unique<SchedulerService>(
         parts_->controller.get(), auth_.get(), o.job_limits,
         OutboxLimits{.max_queued_bytes = static_cast<size_t>(o.watch_max_queued_bytes)},
-        parts_->metrics.get());
+        parts_->metrics.get(), term_);
     gateway_service_ = std::make_unique<GatewayService>(parts_->controller.get(), auth_.get(),
                                                         o.hello_timeout, parts_->metrics.get());
     grpc::EnableDefaultHealthCheckService(true);
@@ -586,7 +619,16 @@ class GrpcServer final : public Server {
     if (server_ == nullptr || port_ == 0) {
       return absl::UnavailableError(absl::StrCat("listen: cannot bind ", o.listen));
     }
-    parts_->thread->Start([c = parts_->controller.get()] { c->Tick(); });
+    if (!o.advertise.empty()) {
+      scheduler_service_->SetSelf(o.advertise);
+    } else {
+      scheduler_service_->SetSelf(
+          absl::StrCat(o.listen.substr(0, o.listen.rfind(':')), ":", port_));
+    }
+    // HA: no cycles (and so no placements) while etcd cannot confirm the term.
+    parts_->thread->Start([c = parts_->controller.get(), t = term_] {
+      if (t == nullptr || !t->confirmed || t->confirmed()) c->Tick();
+    });
     if (!o.http_listen.empty()) {
       MC_ASSIGN_OR_RETURN(std::shared_ptr<const HttpRouter> router,
                           MakeStatusRouter(parts_->controller.get(), parts_->metrics.get()));
@@ -623,6 +665,7 @@ class GrpcServer final : public Server {
  private:
   std::unique_ptr<ServerParts> parts_;
   std::unique_ptr<Authenticator> auth_;
+  std::shared_ptr<const LeaderTerm> term_;
   std::unique_ptr<SchedulerService> scheduler_service_;
   std::unique_ptr<GatewayService> gateway_service_;
   std::unique_ptr<grpc::Server> server_;
@@ -642,6 +685,13 @@ bool IsLoopback(absl::string_view listen) {
 }  // namespace internal
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& o) {
+  // etcd state: a replica that leads only once elected (replica.cc).
+  if (absl::StartsWithIgnoreCase(o.state_path, "etcd://")) return internal::StartReplica(o);
+  return internal::StartLeaderServer(o, nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> internal::StartLeaderServer(
+    const ServerOptions& o, std::shared_ptr<const LeaderTerm> term) {
   using internal::IsLoopback;
   const bool tls = !o.tls_cert.empty() || !o.tls_key.empty();
   if (tls && (o.tls_cert.empty() || o.tls_key.empty())) {
@@ -673,10 +723,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& o) {
     creds = grpc::InsecureServerCredentials();
   }
   MC_RETURN_IF_ERROR(internal::CheckAuthSurfaces(o));
-  MC_ASSIGN_OR_RETURN(std::unique_ptr<internal::ServerParts> parts, internal::BuildServerParts(o));
+  MC_ASSIGN_OR_RETURN(std::unique_ptr<internal::ServerParts> parts,
+                      internal::BuildServerParts(o, term.get()));
   auto auth = std::make_unique<internal::Authenticator>(o.tenant_tokens, o.node_tokens,
                                                         o.admin_token, !o.tls_client_ca.empty());
-  auto server = std::make_unique<internal::GrpcServer>(std::move(parts), std::move(auth));
+  auto server =
+      std::make_unique<internal::GrpcServer>(std::move(parts), std::move(auth), std::move(term));
   MC_RETURN_IF_ERROR(server->Listen(o, std::move(creds)));
   spdlog::info("manychipd listening on {} (port {})", o.listen, server->port());
   return std::unique_ptr<Server>(std::move(server));

@@ -36,7 +36,8 @@ absl::StatusOr<std::map<std::string, std::string>> LoadTokenFile(const std::stri
 
 namespace internal {
 
-absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOptions& o) {
+absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOptions& o,
+                                                              const LeaderTerm* term) {
   if (o.catalog_path.empty()) return absl::InvalidArgumentError("--catalog: required");
   if (o.state_path.empty()) return absl::InvalidArgumentError("--state: required");
   if (o.heartbeat_interval <= absl::ZeroDuration()) {
@@ -89,7 +90,13 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
   parts->clock = std::make_unique<RealClock>();
 
   // A file path, :memory:, or etcd://HOST:PORT[,...][/PREFIX] (state_url.h).
-  MC_ASSIGN_OR_RETURN(std::unique_ptr<StateStore> store, OpenStateStore(o.state_path));
+  // On etcd with HA the term opens it, fenced by the leader's token.
+  std::unique_ptr<StateStore> store;
+  if (term != nullptr && term->open_store) {
+    MC_ASSIGN_OR_RETURN(store, term->open_store());
+  } else {
+    MC_ASSIGN_OR_RETURN(store, OpenStateStore(o.state_path));
+  }
   parts->metrics = std::make_unique<metrics::DaemonMetrics>(o.profile.name);
   store = std::make_unique<MeteredStateStore>(std::move(store), parts->metrics.get());
   SchedulerOptions so;

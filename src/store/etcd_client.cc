@@ -37,8 +37,9 @@ EtcdClient::EtcdClient(std::vector<std::string> endpoints, absl::Duration timeou
     // Reconnect quickly after a member restarts instead of backing off to
     // gRPC's 2 min default.
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-    stubs_.push_back(etcdserverpb::KV::NewStub(
-        grpc::CreateCustomChannel(ep, grpc::InsecureChannelCredentials(), args)));
+    auto channel = grpc::CreateCustomChannel(ep, grpc::InsecureChannelCredentials(), args);
+    stubs_.push_back(etcdserverpb::KV::NewStub(channel));
+    lease_stubs_.push_back(etcdserverpb::Lease::NewStub(channel));
   }
 }
 
@@ -94,9 +95,11 @@ bool TryNextMember(const grpc::Status& s) {
 
 }  // namespace
 
-template <class Req, class Resp, class Method>
-absl::StatusOr<Resp> EtcdClient::Call(const char* what, const Req& req, Method method) const {
-  const size_t n = stubs_.size();
+template <class Req, class Resp, class Stub, class Method>
+absl::StatusOr<Resp> EtcdClient::Call(const char* what, const Req& req,
+                                      const std::vector<std::unique_ptr<Stub>>& stubs,
+                                      Method method) const {
+  const size_t n = stubs.size();
   if (n == 0) return absl::FailedPreconditionError("etcd: no endpoints");
   absl::Status last;
   size_t i = current_.load();
@@ -104,7 +107,7 @@ absl::StatusOr<Resp> EtcdClient::Call(const char* what, const Req& req, Method m
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
     Resp resp;
-    const grpc::Status s = ((*stubs_[i]).*method)(&ctx, req, &resp);
+    const grpc::Status s = ((*stubs[i]).*method)(&ctx, req, &resp);
     if (s.ok()) {
       current_.store(i);
       return resp;
@@ -121,14 +124,58 @@ absl::StatusOr<Resp> EtcdClient::Call(const char* what, const Req& req, Method m
 
 absl::StatusOr<etcdserverpb::TxnResponse> EtcdClient::Txn(
     const etcdserverpb::TxnRequest& req) const {
-  return Call<etcdserverpb::TxnRequest, etcdserverpb::TxnResponse>("txn", req,
+  return Call<etcdserverpb::TxnRequest, etcdserverpb::TxnResponse>("txn", req, stubs_,
                                                                    &etcdserverpb::KV::Stub::Txn);
 }
 
 absl::StatusOr<etcdserverpb::RangeResponse> EtcdClient::Range(
     const etcdserverpb::RangeRequest& req) const {
   return Call<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse>(
-      "range", req, &etcdserverpb::KV::Stub::Range);
+      "range", req, stubs_, &etcdserverpb::KV::Stub::Range);
+}
+
+absl::StatusOr<etcdserverpb::LeaseGrantResponse> EtcdClient::LeaseGrant(
+    const etcdserverpb::LeaseGrantRequest& req) const {
+  return Call<etcdserverpb::LeaseGrantRequest, etcdserverpb::LeaseGrantResponse>(
+      "lease grant", req, lease_stubs_, &etcdserverpb::Lease::Stub::LeaseGrant);
+}
+
+absl::StatusOr<etcdserverpb::LeaseRevokeResponse> EtcdClient::LeaseRevoke(
+    const etcdserverpb::LeaseRevokeRequest& req) const {
+  return Call<etcdserverpb::LeaseRevokeRequest, etcdserverpb::LeaseRevokeResponse>(
+      "lease revoke", req, lease_stubs_, &etcdserverpb::Lease::Stub::LeaseRevoke);
+}
+
+absl::StatusOr<int64_t> EtcdClient::LeaseKeepAliveOnce(int64_t lease_id) const {
+  const size_t n = lease_stubs_.size();
+  if (n == 0) return absl::FailedPreconditionError("etcd: no endpoints");
+  absl::Status last;
+  size_t i = current_.load();
+  for (size_t tried = 0; tried < n; ++tried, i = (i + 1) % n) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+    auto stream = lease_stubs_[i]->LeaseKeepAlive(&ctx);
+    etcdserverpb::LeaseKeepAliveRequest req;
+    req.set_id(lease_id);
+    etcdserverpb::LeaseKeepAliveResponse resp;
+    const bool answered = stream->Write(req) && stream->Read(&resp);
+    if (answered) {
+      ctx.TryCancel();  // one renewal per stream; the answer is what counts
+      (void)stream->Finish();
+      current_.store(i);
+      return resp.ttl();
+    }
+    stream->WritesDone();
+    const grpc::Status s = stream->Finish();
+    if (s.error_code() == grpc::StatusCode::NOT_FOUND) return 0;  // lease not found: expired
+    last = MapError(s, "lease keepalive", endpoints_[i], timeout_);
+    if (!TryNextMember(s)) return last;
+  }
+  if (n > 1) {
+    return absl::UnavailableError(
+        absl::StrCat("etcd ", endpoints_text_, ": no member answered; last: ", last.message()));
+  }
+  return last;
 }
 
 }  // namespace manychip::internal

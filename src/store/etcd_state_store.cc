@@ -8,11 +8,16 @@
 //   PREFIX/events/<seq, 20 digits> EventValue (zero-padded so key order is seq order)
 //   PREFIX/staged/chunk/<n>        a split write's StagedWrite bytes, in chunks
 //   PREFIX/staged/commit           StagedCommit: the split write is durable
+//   PREFIX/leader                  the HA leader's advertised address, on its
+//                                  lease (etcd_leadership.h); written by the
+//                                  election, never by this store
 //
 // Every write's Txn compares PREFIX/seq's mod revision with the one this
 // store last saw and rewrites it, so a second writer is detected instead of
 // interleaved, and a Txn retried after a lost reply recognizes its own
-// write id. Reads pin one revision, so a Load never mixes two writes.
+// write id. Reads pin one revision, so a Load never mixes two writes. With a
+// fence (HA), every writing Txn also compares the leader key's create
+// revision with this replica's token, so a deposed leader writes nothing.
 
 #include "manychip/store/etcd_state_store.h"
 
@@ -70,6 +75,7 @@ class Keys {
   std::string chunks() const { return p_ + "staged/chunk/"; }
   std::string chunk(int n) const { return absl::StrFormat("%sstaged/chunk/%06d", p_, n); }
   std::string commit() const { return p_ + "staged/commit"; }
+  std::string leader() const { return p_ + "leader"; }
 
  private:
   std::string p_;
@@ -115,16 +121,18 @@ class EtcdStateStore final : public StateStore {
       TxnRequest read;
       AddRange(read.add_success(), keys_.format());
       AddRange(read.add_success(), keys_.seq());
-      AddRange(read.add_success(), keys_.all(), PrefixEnd(keys_.all()), 1, true);
+      // Two keys: the election's leader key may come first on a new prefix.
+      AddRange(read.add_success(), keys_.all(), PrefixEnd(keys_.all()), 2, true);
       MC_ASSIGN_OR_RETURN(TxnResponse r, client_.Txn(read));
       const auto& format = r.responses(0).response_range();
       const auto& seq = r.responses(1).response_range();
       const auto& any = r.responses(2).response_range();
       if (format.kvs_size() == 0) {
-        if (any.kvs_size() > 0) {
+        for (const auto& kv : any.kvs()) {
+          if (kv.key() == keys_.leader()) continue;
           return absl::FailedPreconditionError(absl::StrCat(
               "etcd ", client_.endpoints_text(), ": prefix \"", o_.prefix,
-              "\" holds keys manychip did not write (e.g. \"", any.kvs(0).key(), "\") and no \"",
+              "\" holds keys manychip did not write (e.g. \"", kv.key(), "\") and no \"",
               keys_.format(), "\" marker; use an empty prefix: etcd://HOST:PORT/OTHER_PREFIX"));
         }
         // Claim the empty prefix; a racing claimer makes this fail and the
@@ -138,7 +146,9 @@ class EtcdStateStore final : public StateStore {
         AddPut(claim, keys_.format(), kFormat);
         store::SeqValue zero;
         AddPut(claim, keys_.seq(), zero.SerializeAsString());
+        AddFence(claim);
         MC_ASSIGN_OR_RETURN(TxnResponse cr, client_.Txn(claim));
+        if (FenceFailed(cr)) return Fenced(cr);
         if (cr.succeeded()) {
           last_seq_ = 0;
           seq_mod_rev_ = cr.header().revision();
@@ -287,6 +297,51 @@ class EtcdStateStore final : public StateStore {
     c->set_result(Compare::EQUAL);
     c->set_mod_revision(seq_mod_rev_);
     AddRange(t.add_failure(), keys_.seq());
+    AddFence(t);
+  }
+
+  // The compare every writing Txn makes under a fence: the leader key still
+  // has the create revision this replica won it with. Its failure branch
+  // reads the key, so a refusal can say who holds it now.
+  void AddFence(TxnRequest& t) const {
+    if (o_.fence_key.empty()) return;
+    Compare* c = t.add_compare();
+    c->set_key(o_.fence_key);
+    c->set_target(Compare::CREATE);
+    c->set_result(Compare::EQUAL);
+    c->set_create_revision(o_.fence_revision);
+    AddRange(t.add_failure(), o_.fence_key);
+  }
+
+  // Whether a failed Txn failed on the fence; the fence key's range is the
+  // failure branch's last response.
+  bool FenceFailed(const TxnResponse& r) const {
+    if (o_.fence_key.empty() || r.succeeded() || r.responses_size() == 0) return false;
+    const auto& found = r.responses(r.responses_size() - 1).response_range();
+    return found.kvs_size() == 0 || found.kvs(0).create_revision() != o_.fence_revision;
+  }
+
+  absl::Status Fenced(const TxnResponse& r) const {
+    const auto& found = r.responses(r.responses_size() - 1).response_range();
+    const std::string now =
+        found.kvs_size() == 0 ? std::string("absent")
+                              : absl::StrCat("held by \"", found.kvs(0).value(),
+                                             "\" since revision ", found.kvs(0).create_revision());
+    absl::Status s = absl::FailedPreconditionError(
+        absl::StrCat("fenced: etcd ", client_.endpoints_text(), ": leader key \"", o_.fence_key,
+                     "\" is ", now, ", not this replica's term (token ", o_.fence_revision,
+                     "): it is no longer the leader; nothing of the write was applied"));
+    if (o_.on_fenced) o_.on_fenced(s);
+    return s;
+  }
+
+  // A writing Txn outside the seq guard (stage chunks, applies, unstage):
+  // fenced like every write.
+  absl::Status FencedTxn(TxnRequest& t) const {
+    AddFence(t);
+    MC_ASSIGN_OR_RETURN(TxnResponse r, client_.Txn(t));
+    if (FenceFailed(r)) return Fenced(r);
+    return absl::OkStatus();
   }
 
   absl::Status AdoptSeqLocked(const mvccpb::KeyValue& kv) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -324,6 +379,7 @@ class EtcdStateStore final : public StateStore {
       seq_mod_rev_ = r->header().revision();
       return true;
     }
+    if (FenceFailed(*r)) return Fenced(*r);
     const auto& found = r->responses(0).response_range();
     if (found.kvs_size() == 0) {
       return absl::DataLossError(absl::StrCat("etcd ", client_.endpoints_text(), ": \"",
@@ -387,7 +443,7 @@ class EtcdStateStore final : public StateStore {
     for (size_t at = 0; at < bytes.size(); at += chunk, ++chunks) {
       TxnRequest t;
       AddPut(t, keys_.chunk(chunks), bytes.substr(at, chunk));
-      MC_RETURN_IF_ERROR(client_.Txn(t).status());
+      MC_RETURN_IF_ERROR(FencedTxn(t));
     }
     MC_RETURN_IF_ERROR(CrashPoint("staged"));
     store::StagedCommit commit;
@@ -409,6 +465,7 @@ class EtcdStateStore final : public StateStore {
       // effort; the next open drops it too).
       TxnRequest drop;
       AddDelete(drop.add_success(), keys_.staged(), PrefixEnd(keys_.staged()));
+      AddFence(drop);
       (void)client_.Txn(drop);
       return landed;
     }
@@ -430,7 +487,7 @@ class EtcdStateStore final : public StateStore {
     int64_t bytes = 0;
     auto flush = [&]() -> absl::Status {
       if (t.success_size() == 0) return absl::OkStatus();
-      MC_RETURN_IF_ERROR(client_.Txn(t).status());
+      MC_RETURN_IF_ERROR(FencedTxn(t));
       t.Clear();
       bytes = 0;
       return CrashPoint("applying");  // after each applied Txn
@@ -454,7 +511,7 @@ class EtcdStateStore final : public StateStore {
   absl::Status UnstageLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     TxnRequest t;
     AddDelete(t.add_success(), keys_.staged(), PrefixEnd(keys_.staged()));
-    MC_RETURN_IF_ERROR(client_.Txn(t).status());
+    MC_RETURN_IF_ERROR(FencedTxn(t));
     pending_ = false;
     return absl::OkStatus();
   }
@@ -599,6 +656,10 @@ absl::Status CheckOptions(const EtcdStoreOptions& o) {
   }
   if (o.request_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("etcd: request_timeout: must be > 0");
+  }
+  if (!o.fence_key.empty() && o.fence_revision <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("etcd: fence_revision: must be > 0 with a fence_key, got ", o.fence_revision));
   }
   return absl::OkStatus();
 }

@@ -31,7 +31,9 @@
 namespace manychip {
 
 struct AgentOptions {
-  std::string server;    // host:port of manychipd
+  // host:port of manychipd, or a list "A,B,C" of replicas (HA): the agent
+  // follows a standby's `manychip-leader` hint, else tries the next one.
+  std::string server;
   v1::Node inventory;    // what the agent registers (name included)
   std::string workdir;   // task output files go under <workdir>/tasks
   std::string token;     // per-node token, sent as a bearer token

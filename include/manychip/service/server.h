@@ -98,11 +98,31 @@ struct ServerOptions {
   // combination unless this says it is meant.
   bool allow_open_agent_gateway = false;
 
+  // HA on an etcd state (docs/ha.md). With `state_path` etcd://..., every
+  // manychipd is a replica: it campaigns for the leader key PREFIX/leader
+  // (lease `leader_lease`, whole seconds), and only the leader loads the
+  // state, schedules and accepts writes; a standby answers every call
+  // UNAVAILABLE with the leader's address in the trailing metadata key
+  // `manychip-leader`. A leader that loses its lease or whose fenced write is
+  // refused exits at once with status 3 (kDeposedExitStatus), so nothing of
+  // its term acts again; run it under a supervisor that restarts it, and it
+  // comes back as a standby. On SQLite these are unused: it always leads.
+  // The address clients and agents use; empty = listen's host and bound port.
+  std::string advertise;
+  absl::Duration leader_lease = absl::Seconds(10);
+  // Tests only: a lease the renewal finds expired is logged, not acted on,
+  // so only the fence can depose this leader (tests/integration/ha_test.cc
+  // proves the fence end to end that way).
+  bool test_ignore_lease_loss = false;
+
   // The status listener: /metrics (Prometheus), /healthz, /readyz and the
   // dashboard at /. Empty = none. Plaintext and unauthenticated, so
   // loopback only ("127.0.0.1:9090"; port 0 = any free port).
   std::string http_listen;
 };
+
+// The exit status of a replica deposed while it led (see `advertise`).
+inline constexpr int kDeposedExitStatus = 3;
 
 // Reads a token file: JSON object {"<token>": "<tenant or node name>", ...}.
 absl::StatusOr<std::map<std::string, std::string>> LoadTokenFile(const std::string& path);

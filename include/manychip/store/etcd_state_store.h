@@ -15,6 +15,13 @@
 // none or all of the write visible. A single record that cannot fit one Txn
 // is refused with InvalidArgument before anything is written.
 //
+// Fencing (HA, etcd_leadership.h): with `fence_key` set, every Txn that
+// writes also compares that key's create revision with `fence_revision`,
+// the token the leader won its election with. A replica deposed while it
+// paused or was cut off then cannot write: its write is refused with
+// FailedPrecondition ("fenced: ...") before anything is applied, and
+// `on_fenced` is called so it can step down at once.
+//
 // Thread-safety: every method is safe from any thread (writes are serialized
 // by a mutex). One writer per prefix: a write that finds the prefix changed
 // by someone else since it last read is refused with Aborted.
@@ -48,6 +55,13 @@ struct EtcdStoreOptions {
   int64_t max_request_bytes = 1536 * 1024;
   // Deadline of each call to etcd; one that passes counts as unreachable.
   absl::Duration request_timeout = absl::Seconds(5);
+  // The leader key and the create revision it had when this replica won it
+  // (its fencing token). Empty key = no fencing (a single manychipd).
+  std::string fence_key;
+  int64_t fence_revision = 0;
+  // Called (from the writing thread, before Write returns) when a write was
+  // refused because the fence key no longer carries `fence_revision`.
+  std::function<void(const absl::Status&)> on_fenced;
   // Tests only: called at each step of a split write ("staged": chunks
   // written; "committed"; "applying": after each applied Txn; "applied");
   // an error returned there ends the write at that point as a crash would,
