@@ -76,6 +76,10 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
     return absl::InvalidArgumentError(
         absl::StrCat("--watch_max_queued_bytes: must be >= 1024, got ", o.watch_max_queued_bytes));
   }
+  if (o.missing_adapter != "warn" && o.missing_adapter != "refuse") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--missing_adapter: must be warn or refuse, got \"", o.missing_adapter, "\""));
+  }
   if (o.watch_max_per_caller < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("--watch_max_per_caller: must be >= 1, got ", o.watch_max_per_caller));
@@ -114,6 +118,12 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
                        .launch_max_sends = o.launch_max_sends,
                        .launch_failure_hold = o.launch_failure_hold,
                        .watch_max_per_caller = o.watch_max_per_caller};
+  co.missing_adapter = o.missing_adapter == "refuse" ? ControllerOptions::MissingAdapter::kRefuse
+                                                     : ControllerOptions::MissingAdapter::kWarn;
+  co.adapter_vendors.emplace();
+  for (const DeviceAdapter* a : parts->registry->device_adapters()) {
+    co.adapter_vendors->insert(std::string(a->vendor()));
+  }
   parts->thread = std::make_unique<ControllerThread>(o.cycle_interval);
   parts->controller =
       std::make_unique<Controller>(co, parts->clock.get(), parts->thread.get(), parts->catalog,
