@@ -41,6 +41,7 @@
 #include "manychip/adapters/adapter_registry.h"
 #include "manychip/clock.h"
 #include "manychip/core/catalog.h"
+#include "manychip/core/quota.h"
 #include "manychip/core/scheduler.h"
 #include "manychip/store/state_store.h"
 #include "manychip/v1/agent.pb.h"
@@ -145,6 +146,11 @@ class Controller {
                        std::shared_ptr<EventLink> link);
   void RemoveEventWatcher(const EventLink* link);
   size_t EventWatchersForTest() const { return event_watches_.size(); }
+
+  // Sets each tenant's quota in the core (replacing one set before) and
+  // keeps the list for the quota gauges (manychipd --tenant_quotas).
+  absl::Status SetTenantQuotas(std::vector<TenantQuotaSpec> quotas);
+  const std::vector<TenantQuotaSpec>& tenant_quotas() const { return tenant_quotas_; }
 
   // `finished` are the outcomes the agent holds unacknowledged; they are
   // applied when the session attaches, before `running` is reconciled.
@@ -273,6 +279,7 @@ class Controller {
   LaunchTracker launches_;
   WatchHub watches_;
   EventHub event_watches_;
+  std::vector<TenantQuotaSpec> tenant_quotas_;
 };
 
 }  // namespace manychip::internal

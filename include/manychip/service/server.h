@@ -88,6 +88,10 @@ struct ServerOptions {
   // event, NodeStatus.warnings) and places with the generic device choice;
   // "refuse" fails its Register with FAILED_PRECONDITION naming the vendor.
   std::string missing_adapter = "warn";
+  // A JSON file {"tenants": [v1.TenantQuota, ...]} (the `tenants` of a
+  // v1.Cluster): each tenant's guaranteed and max per resource key. Empty =
+  // no quotas. Exported as manychip_tenant_quota_* gauges.
+  std::string tenant_quotas_path;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.
   std::string tls_cert;
