@@ -247,7 +247,7 @@ TEST_P(StateStoreContractTest, EventsKeepTheirRefs) {
   e.refs.set_node("n1");
   w.events = {e, {.unix_ms = 8, .kind = "node.not_ready", .subject = "n1", .detail = ""}};
   ASSERT_TRUE(store_->Write(w).ok());
-  Reopen();
+  if (GetParam().durable) Reopen();  // refs survive a reopen too
   auto got = store_->Events(0, 10);
   ASSERT_TRUE(got.ok()) << got.status();
   ASSERT_EQ(got->size(), 2u);
