@@ -27,11 +27,7 @@ void Print(const v1::Event& ev, bool json) {
 }  // namespace
 
 int RunEvents(const EventsCalls& calls, const EventsOptions& o) {
-  if (!o.json) {
-    std::cout << absl::StrFormat("%-6s %-23s %-20s %-28s %s", "SEQ", "TIME", "KIND", "SUBJECT",
-                                 "DETAIL")
-              << std::endl;
-  }
+  bool header = o.json;  // the table's header, once the server answered
   int64_t after = o.since;
   while (true) {
     v1::ListEventsRequest req;
@@ -41,6 +37,12 @@ int RunEvents(const EventsCalls& calls, const EventsOptions& o) {
     auto ctx = calls.context(/*deadline=*/true);
     grpc::Status s = calls.stub->ListEvents(ctx.get(), req, &resp);
     if (!s.ok()) return calls.server_error(s);
+    if (!header) {
+      std::cout << absl::StrFormat("%-6s %-23s %-20s %-28s %s", "SEQ", "TIME", "KIND", "SUBJECT",
+                                   "DETAIL")
+                << std::endl;
+      header = true;
+    }
     for (const v1::Event& ev : resp.events()) Print(ev, o.json);
     if (resp.last_seq() <= after) break;
     after = resp.last_seq();
