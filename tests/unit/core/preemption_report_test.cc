@@ -55,8 +55,6 @@ TEST(PreemptionReportTest, VictimAndPreemptorNameEachOther) {
   EXPECT_EQ(p.victims[0].tenant, "batch");
   EXPECT_EQ(p.victims[0].priority, 1);
   EXPECT_FALSE(p.victims[0].gang_hold);
-  // Reported once: the next cycle has no preemption to report.
-  EXPECT_TRUE(s->RunCycle().preemptions.empty());
   for (const char* id : {"low-1", "low-2"}) {
     absl::StatusOr<JobView> v = s->GetJob(id);
     ASSERT_TRUE(v.ok());
@@ -67,6 +65,8 @@ TEST(PreemptionReportTest, VictimAndPreemptorNameEachOther) {
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->summary,
             "placed; preempted low-1 (tenant batch, priority 1), low-2 (tenant batch, priority 1)");
+  // Reported once: the next cycle has no preemption to report.
+  EXPECT_TRUE(s->RunCycle().preemptions.empty());
 }
 
 }  // namespace
