@@ -38,6 +38,9 @@ absl::StatusOr<NodeSpec> DiscoverNode(const AdapterRegistry& registry, const Cat
       return absl::Status(found.status().code(),
                           absl::StrCat(adapter->vendor(), ": ", found.status().message()));
     }
+    for (UnrecognizedDeviceSpec& u : found->unrecognized) {
+      node.unrecognized_devices.push_back(std::move(u));
+    }
     if (found->devices.empty()) continue;
     ++vendors_with_devices;
     const int32_t offset = static_cast<int32_t>(node.devices.size());

@@ -91,7 +91,8 @@ bool IsAcceleratorClass(uint32_t class_code) {
 std::vector<DeviceSpec> PciDevicesOfVendor(const std::vector<PciFunction>& functions,
                                            absl::string_view vendor,
                                            const std::vector<std::string>& pci_vendor_ids,
-                                           const Catalog& catalog) {
+                                           const Catalog& catalog,
+                                           std::vector<UnrecognizedDeviceSpec>* unrecognized) {
   std::vector<const DeviceModelSpec*> models = catalog.ModelsOfVendor(vendor);
   std::vector<std::string> ids = pci_vendor_ids;
   for (const DeviceModelSpec* m : models) {
@@ -109,8 +110,19 @@ std::vector<DeviceSpec> PciDevicesOfVendor(const std::vector<PciFunction>& funct
       if (model != nullptr) break;
     }
     if (model == nullptr) {
-      spdlog::warn("pci {}: {} device {}:{} is in no catalog model, skipped", f.address,
-                   std::string(vendor), f.vendor_id, f.device_id);
+      const std::string reason =
+          absl::StrCat("PCI device id ", f.vendor_id, ":", f.device_id,
+                       " is in no catalog model of vendor ", vendor,
+                       "; not schedulable until the catalog lists it");
+      spdlog::warn("pci {}: {}", f.address, reason);
+      if (unrecognized != nullptr) {
+        unrecognized->push_back({.vendor = std::string(vendor),
+                                 .pci_bus_id = f.address,
+                                 .pci_vendor_id = f.vendor_id,
+                                 .pci_device_id = f.device_id,
+                                 .numa_node = f.numa_node,
+                                 .reason = reason});
+      }
       continue;
     }
     DeviceSpec d;

@@ -43,12 +43,13 @@ bool IsAcceleratorClass(uint32_t class_code);
 // model from the catalog by pci_vendor_id/pci_device_ids among models whose
 // vendor is `vendor`). `pci_vendor_ids` are the vendor's PCI ids (the
 // catalog's pci_vendor_id values are added). A function whose device id no
-// catalog model lists is skipped with a warning: guessing a model would make
-// a wrong inventory.
-std::vector<DeviceSpec> PciDevicesOfVendor(const std::vector<PciFunction>& functions,
-                                           absl::string_view vendor,
-                                           const std::vector<std::string>& pci_vendor_ids,
-                                           const Catalog& catalog);
+// catalog model lists is not a device (guessing a model would make a wrong
+// inventory): it goes to `unrecognized` (when given) with the reason, and
+// is logged.
+std::vector<DeviceSpec> PciDevicesOfVendor(
+    const std::vector<PciFunction>& functions, absl::string_view vendor,
+    const std::vector<std::string>& pci_vendor_ids, const Catalog& catalog,
+    std::vector<UnrecognizedDeviceSpec>* unrecognized = nullptr);
 
 // The function at `bus_id` ("0000:3b:00.0", any case), or nullptr.
 const PciFunction* FindPciFunction(const std::vector<PciFunction>& functions,

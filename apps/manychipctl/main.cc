@@ -3,6 +3,7 @@
 //   manychipctl [--server ADDR] [--token T | --token_file F] [-o table|json] COMMAND ...
 //     submit FILE.json | get job ID | jobs [PHASE] | nodes | describe node NAME
 //     cancel ID | explain ID | watch [ID] | drain NODE | uncordon NODE | leader
+//     events [JOB] [--follow] [--since SEQ]
 //
 // `--server A,B,C` names the replicas of an HA manychipd (docs/ha.md): the
 // command goes to the one that leads, found by asking each in turn and
@@ -31,6 +32,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "apps/common/binary_setup.h"
+#include "apps/manychipctl/events_cmd.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "manychip/codec/json.h"
@@ -56,6 +58,9 @@ commands:
                           prints each eviction until done or --wait runs out
   uncordon NODE           allow placing on NODE again; stops a drain's evictions
   leader                  print the address of the replica that leads (HA)
+  events [JOB]            the event log (submits, placements, preemptions with both
+                          sides, evictions, health changes, holds), oldest first;
+                          with JOB only the events naming that job
 flags:
   --server ADDR[,ADDR]    manychipd address (default $MANYCHIP_SERVER or 127.0.0.1:7070);
                           a list of HA replicas: commands go to the leader
@@ -66,6 +71,8 @@ flags:
   --tls_cert/--tls_key    client certificate and key for mutual TLS
   --timeout DURATION      per-call deadline (default 10s)
   --wait DURATION         how long drain follows its evictions (default 2m; 0s = not)
+  --follow, -f            events: keep streaming new events until interrupted
+  --since SEQ             events: only those after sequence number SEQ (default 0)
   -h, --help              this text; --version: the version
 )";
 
@@ -76,6 +83,8 @@ struct Flags {
   std::string tls_ca, tls_cert, tls_key;
   absl::Duration timeout = absl::Seconds(10);
   absl::Duration wait = absl::Minutes(2);
+  bool follow = false;  // events
+  int64_t since = 0;    // events
   std::vector<std::string> args;
 };
 
@@ -127,9 +136,13 @@ int ParseFlags(int argc, char** argv, Flags* f) {
       std::cout << manychip::VersionLine("manychipctl") << "\n";
       return 0;
     }
-    static const std::vector<std::string> kValued = {"server",  "token",  "token_file", "o",
-                                                     "output",  "tls_ca", "tls_cert",   "tls_key",
-                                                     "timeout", "wait"};
+    if ((name == "follow" || name == "f") && !has_value) {
+      f->follow = true;
+      continue;
+    }
+    static const std::vector<std::string> kValued = {
+        "server", "token",   "token_file", "o",    "output", "tls_ca",
+        "tls_cert", "tls_key", "timeout",  "wait", "since"};
     if (std::find(kValued.begin(), kValued.end(), name) == kValued.end()) {
       return Usage(absl::StrCat("unknown flag ", a));
     }
@@ -158,6 +171,9 @@ int ParseFlags(int argc, char** argv, Flags* f) {
         (!absl::ParseDuration(value, &f->wait) || f->wait < absl::ZeroDuration())) {
       return Usage(absl::StrCat("--wait: not a duration >= 0: ", value));
     }
+    if (name == "since" && (!absl::SimpleAtoi(value, &f->since) || f->since < 0)) {
+      return Usage(absl::StrCat("--since: not a sequence number >= 0: ", value));
+    }
   }
   return -1;
 }
@@ -182,6 +198,7 @@ class Cli {
     if (cmd == "watch" && n <= 2) return Watch(n == 2 ? f_.args[1] : "");
     if (cmd == "drain" && n == 2) return Drain(f_.args[1]);
     if (cmd == "uncordon" && n == 2) return Uncordon(f_.args[1]);
+    if (cmd == "events" && n <= 2) return Events(n == 2 ? f_.args[1] : "");
     return Usage(absl::StrCat("bad command line: ", absl::StrJoin(f_.args, " ")));
   }
 
@@ -412,6 +429,7 @@ class Cli {
           std::cout << "\nEvicted:     " << absl::StrJoin(n.evicted_jobs(), ", ");
         }
         if (!n.held().empty()) std::cout << "\nHeld:        " << n.held();
+        for (const std::string& w : n.warnings()) std::cout << "\nWarning:     " << w;
         std::cout << "\n\n"
                   << absl::StrFormat("%-6s %-20s %-10s %-6s %-10s %s\n", "INDEX", "MODEL", "HEALTH",
                                      "NUMA", "LINKGROUP", "UUID");
@@ -421,6 +439,7 @@ class Cli {
               d.health() == v1::UNHEALTHY ? "UNHEALTHY" : "healthy", d.numa_node(), d.link_group(),
               d.uuid(), d.health_reason().empty() ? "" : "  (" + d.health_reason() + ")");
         }
+        PrintUnrecognized(n.node(), "");
         return 0;
       }
       std::cerr << "error: NOT_FOUND: node " << only << " not found\n";
@@ -440,12 +459,26 @@ class Cli {
       for (const auto& [m, c] : models) parts.push_back(absl::StrCat(c, "x", m));
       std::string devices = parts.empty() ? "-" : absl::StrJoin(parts, ",");
       if (unhealthy > 0) absl::StrAppend(&devices, " (", unhealthy, " bad)");
+      if (n.node().unrecognized_devices_size() > 0) {
+        absl::StrAppend(&devices, " +", n.node().unrecognized_devices_size(), " unschedulable");
+      }
       std::cout << absl::StrFormat(
           "%-18s %-8s %-22s %-10s %-12s %d/%d\n", n.node().name(), n.node().arch(), devices,
           n.condition() == v1::READY ? "Ready" : "NotReady", n.schedulable() ? "yes" : "no",
           n.allocated_milli_devices(), n.total_milli_devices());
+      PrintUnrecognized(n.node(), "  ");
+      for (const std::string& w : n.warnings()) std::cout << "  WARNING " << w << "\n";
     }
     return 0;
+  }
+
+  // Cards discovery found but no catalog model matches: never scheduled.
+  static void PrintUnrecognized(const v1::Node& node, const std::string& indent) {
+    for (const v1::UnrecognizedDevice& u : node.unrecognized_devices()) {
+      std::cout << indent << "UNSCHEDULABLE " << (u.pci_bus_id().empty() ? "-" : u.pci_bus_id())
+                << " " << u.vendor() << " " << u.pci_vendor_id() << ":" << u.pci_device_id()
+                << ": " << u.reason() << "\n";
+    }
   }
 
   int Cancel(const std::string& id) {
@@ -553,6 +586,17 @@ class Cli {
                 << " job(s) evicted, no tasks left\n";
     }
     return 0;
+  }
+
+  int Events(const std::string& job) {
+    manychipctl::EventsCalls calls{
+        .stub = stub_.get(),
+        .context = [this](bool deadline) { return Context(deadline); },
+        .server_error = [](const grpc::Status& s) { return ServerError(s); }};
+    return manychipctl::RunEvents(calls, {.job_id = job,
+                                          .since = f_.since,
+                                          .follow = f_.follow,
+                                          .json = f_.output == "json"});
   }
 
   Flags f_;

@@ -81,6 +81,14 @@ ABSL_FLAG(int64_t, watch_max_queued_bytes, 256 << 10,
           "a WatchJobs client with more unsent event bytes than this is cut (too slow)");
 ABSL_FLAG(int32_t, watch_max_per_caller, 256,
           "WatchJobs streams one caller (tenant or admin) may hold open");
+ABSL_FLAG(std::string, missing_adapter, "warn",
+          "a node with devices of a vendor no loaded adapter serves: warn (admit it with a "
+          "warning log, a node.missing_adapter event and NodeStatus.warnings; placements use "
+          "the generic device choice) or refuse (its Register fails naming the vendor)");
+ABSL_FLAG(std::string, tenant_quotas, "",
+          "JSON file {\"tenants\": [{\"tenant\": ..., \"guaranteed\": {...}, \"max\": {...}}]}: "
+          "per-tenant quotas (keys cpu, memory, devices, h20e, device:<model>, vendor:<vendor>), "
+          "exported as manychip_tenant_quota_* gauges; empty = none");
 ABSL_FLAG(std::string, tls_cert, "", "server certificate (PEM)");
 ABSL_FLAG(std::string, tls_key, "", "server key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "", "CA for client certificates: set = mutual TLS");
@@ -138,6 +146,8 @@ int main(int argc, char** argv) {
   o.job_limits.max_entries = absl::GetFlag(FLAGS_max_job_entries);
   o.watch_max_queued_bytes = absl::GetFlag(FLAGS_watch_max_queued_bytes);
   o.watch_max_per_caller = absl::GetFlag(FLAGS_watch_max_per_caller);
+  o.missing_adapter = absl::GetFlag(FLAGS_missing_adapter);
+  o.tenant_quotas_path = absl::GetFlag(FLAGS_tenant_quotas);
   o.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   o.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

@@ -246,6 +246,26 @@ absl::StatusOr<NodeSpec> NodeFromProto(const v1::Node& proto, const Catalog& cat
   }
   MC_RETURN_IF_ERROR(CheckStringMap(proto.software(), at("software"), true, &node.software));
   node.unschedulable = proto.unschedulable();
+  constexpr int kMaxUnrecognized = 1024;
+  if (proto.unrecognized_devices_size() > kMaxUnrecognized) {
+    return FieldError(at("unrecognized_devices"),
+                      absl::StrCat(proto.unrecognized_devices_size(), " entries; at most ",
+                                   kMaxUnrecognized));
+  }
+  for (int i = 0; i < proto.unrecognized_devices_size(); ++i) {
+    const v1::UnrecognizedDevice& u = proto.unrecognized_devices(i);
+    if (u.vendor().empty() || u.reason().empty()) {
+      return FieldError(Index(at("unrecognized_devices"), i),
+                        "vendor and reason are required (what was found, and why it is not "
+                        "schedulable)");
+    }
+    node.unrecognized_devices.push_back({.vendor = u.vendor(),
+                                         .pci_bus_id = u.pci_bus_id(),
+                                         .pci_vendor_id = u.pci_vendor_id(),
+                                         .pci_device_id = u.pci_device_id(),
+                                         .numa_node = u.numa_node(),
+                                         .reason = u.reason()});
+  }
   return node;
 }
 
@@ -290,6 +310,15 @@ v1::Node NodeToProto(const NodeSpec& node, const Catalog& catalog) {
   }
   for (const auto& [k, v] : node.software) (*out.mutable_software())[k] = v;
   out.set_unschedulable(node.unschedulable);
+  for (const UnrecognizedDeviceSpec& u : node.unrecognized_devices) {
+    v1::UnrecognizedDevice* d = out.add_unrecognized_devices();
+    d->set_vendor(u.vendor);
+    d->set_pci_bus_id(u.pci_bus_id);
+    d->set_pci_vendor_id(u.pci_vendor_id);
+    d->set_pci_device_id(u.pci_device_id);
+    d->set_numa_node(u.numa_node);
+    d->set_reason(u.reason);
+  }
   return out;
 }
 

@@ -154,6 +154,7 @@ class FrameworkScheduler final : public Scheduler {
   TenantLedger tenants_;
   uint64_t event_generation_ = 1;
   std::vector<TaskRef> pending_stops_;
+  std::vector<Preemption> pending_preemptions_;  // CycleResult::preemptions
 };
 
 }  // namespace manychip::internal

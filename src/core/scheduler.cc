@@ -425,6 +425,8 @@ CycleResult FrameworkScheduler::RunCycle() {
   }
   out.to_stop = std::move(pending_stops_);
   pending_stops_.clear();
+  out.preemptions = std::move(pending_preemptions_);
+  pending_preemptions_.clear();
   return out;
 }
 
@@ -563,8 +565,16 @@ bool FrameworkScheduler::TryJob(JobRecord& j) {
     // Both sides say who: the victim names its preemptor, the preemptor
     // keeps the list of jobs it displaced (explain, log).
     j.displaced.clear();
+    Preemption record{.preemptor = {.job_id = j.spec.id,
+                                    .tenant = j.spec.tenant,
+                                    .priority = j.spec.priority},
+                      .victims = {}};
     for (const EvictedJob& e : evicted) {
       JobRecord* v = jobs_.Find(e.job_id);
+      record.victims.push_back({.job_id = v->spec.id,
+                                .tenant = v->spec.tenant,
+                                .priority = v->spec.priority,
+                                .gang_hold = e.holding});
       ++v->preemptions;
       v->last_reject = absl::StrCat("preempted by job ", j.spec.id, " (tenant ", j.spec.tenant,
                                     ", priority ", j.spec.priority, ")");
@@ -575,6 +585,7 @@ bool FrameworkScheduler::TryJob(JobRecord& j) {
         if (bound) pending_stops_.push_back(TaskRef{e.job_id, g, t});
       }
     }
+    if (!record.victims.empty()) pending_preemptions_.push_back(std::move(record));
     if (!evicted.empty() && options_.observer != nullptr) {
       options_.observer->Preempted(static_cast<int32_t>(evicted.size()));
     }

@@ -76,7 +76,59 @@ prometheus::MetricFamily Family(std::string name, std::string help) {
   return f;
 }
 
+// The demand one task of `t`'s group and flavor asks for.
+v1::Demand TaskDemand(const v1::Job& job, const v1::TaskStatus& t) {
+  for (const v1::TaskGroup& g : job.task_groups()) {
+    if (g.name() != t.group()) continue;
+    for (const v1::Flavor& f : g.flavors()) {
+      if (f.name() == t.flavor()) return f.demand();
+    }
+    return g.demand();
+  }
+  return v1::Demand();
+}
+
+JobKind KindOf(v1::JobKind k) {
+  switch (k) {
+    case v1::INFERENCE:
+      return JobKind::kInference;
+    case v1::BATCH:
+      return JobKind::kBatch;
+    default:
+      return JobKind::kTraining;
+  }
+}
+
 }  // namespace
+
+std::map<std::string, int64_t> TenantQuotaUse(const Catalog& catalog,
+                                              const std::vector<v1::NodeStatus>& nodes,
+                                              const std::vector<v1::JobStatus>& jobs,
+                                              const std::string& tenant) {
+  std::map<std::string, int64_t> used;
+  std::vector<v1::JobStatus> mine;
+  for (const v1::JobStatus& j : jobs) {
+    if (j.job().tenant() != tenant) continue;
+    mine.push_back(j);
+    for (const v1::TaskStatus& t : j.tasks()) {
+      if (!Active(t.phase()) || t.node().empty()) continue;
+      const v1::Demand d = TaskDemand(j.job(), t);
+      used["cpu"] += d.cpu_milli();
+      used["memory"] += d.memory_mib();
+    }
+  }
+  ForEachAllocation(
+      IndexDevices(nodes), mine,
+      [&](const v1::JobStatus& j, const std::string&, const std::string& model, int64_t milli) {
+        const DeviceModelSpec* m = catalog.Find(model);
+        if (m == nullptr) return;
+        used["devices"] += milli;
+        used["device:" + m->id] += milli;
+        used["vendor:" + m->vendor] += milli;
+        used["h20e"] += DeviceUnits(catalog, m->index, KindOf(j.job().kind()), milli);
+      });
+  return used;
+}
 
 std::vector<PoolRow> SummarizePool(const Catalog& catalog, const std::vector<v1::NodeStatus>& nodes,
                                    const std::vector<v1::JobStatus>& jobs) {
@@ -196,6 +248,35 @@ std::vector<prometheus::MetricFamily> ClusterFamilies(const Catalog& catalog,
   }
   out.push_back(std::move(tenant_milli));
   out.push_back(std::move(tenant_h20e));
+  // Quota per tenant and key: what the tenant's quota names, and its use.
+  prometheus::MetricFamily quota_used =
+      Family("manychip_tenant_quota_used",
+             "What the tenant's active tasks use of a quota resource (milli-devices, milli-CPU, "
+             "MiB, or milli H20-equivalents for h20e).");
+  prometheus::MetricFamily quota_max =
+      Family("manychip_tenant_quota_max", "The tenant's quota limit (max) of a resource.");
+  prometheus::MetricFamily quota_guaranteed = Family(
+      "manychip_tenant_quota_guaranteed", "The tenant's guaranteed share of a resource.");
+  for (const TenantQuotaSpec& q : s.quotas) {
+    const std::map<std::string, int64_t> used = TenantQuotaUse(catalog, s.nodes, s.jobs, q.tenant);
+    std::map<std::string, bool> keys;
+    for (const auto& [k, v] : q.max) {
+      keys[k] = true;
+      quota_max.metric.push_back(Gauge({{"tenant", q.tenant}, {"resource", k}}, v));
+    }
+    for (const auto& [k, v] : q.guaranteed) {
+      keys[k] = true;
+      quota_guaranteed.metric.push_back(Gauge({{"tenant", q.tenant}, {"resource", k}}, v));
+    }
+    for (const auto& [k, unused] : keys) {
+      auto it = used.find(k);
+      quota_used.metric.push_back(
+          Gauge({{"tenant", q.tenant}, {"resource", k}}, it == used.end() ? 0 : it->second));
+    }
+  }
+  out.push_back(std::move(quota_used));
+  out.push_back(std::move(quota_max));
+  out.push_back(std::move(quota_guaranteed));
   // Jobs by phase; every phase present so a rate over it never has gaps.
   std::map<std::string, int64_t> phases;
   for (int p = v1::PENDING; p <= v1::CANCELLED; ++p) {

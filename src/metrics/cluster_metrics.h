@@ -9,6 +9,9 @@
 //   manychip_node_{capacity,allocated}_milli_devices{node}, manychip_node_ready{node},
 //   manychip_node_schedulable{node}
 //   manychip_tenant_allocated_milli_devices{tenant}, manychip_tenant_allocated_h20e_milli{tenant}
+//   manychip_tenant_quota_{used,max,guaranteed}{tenant,resource} for each key a
+//     tenant's quota names (cpu, memory, devices, h20e, device:<id>, vendor:<v>),
+//     used counted as the core charges it (core/quota.h)
 //   manychip_jobs{phase}, manychip_pending_jobs{reason}, scheduler_pending_pods{queue}
 // H20-equivalents are the normalized units of core/normalized_units.h (1000 =
 // one reference card, the "h20e" quota key), at the training factor: a pool
@@ -17,10 +20,12 @@
 // Thread-safety: plain values and pure functions.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "manychip/core/catalog.h"
+#include "manychip/core/quota.h"
 #include "manychip/v1/scheduler.pb.h"
 #include "prometheus/metric_family.h"
 
@@ -44,7 +49,16 @@ struct ClusterSnapshot {
   std::vector<v1::JobStatus> jobs;                // by id
   std::vector<PendingJob> pending;                // the PENDING jobs
   std::vector<v1::ExplainResponse> explanations;  // pending jobs examined
+  std::vector<TenantQuotaSpec> quotas;            // by tenant, as configured
 };
+
+// What a tenant's active tasks use, per quota resource key, charged as the
+// core charges it: cpu and memory per task, devices, device:<id>,
+// vendor:<vendor> and h20e (at the job's kind) per device share.
+std::map<std::string, int64_t> TenantQuotaUse(const Catalog& catalog,
+                                              const std::vector<v1::NodeStatus>& nodes,
+                                              const std::vector<v1::JobStatus>& jobs,
+                                              const std::string& tenant);
 
 // One (vendor, model, arch) cell of the pool.
 struct PoolRow {

@@ -14,6 +14,7 @@
 #include "manychip/elide_input.h"
 #include "manychip/status.h"
 #include "spdlog/spdlog.h"
+#include "src/service/event_view.h"
 #include "src/service/task_outcome.h"
 
 namespace manychip::internal {
@@ -82,6 +83,8 @@ int64_t Controller::NowMs() const { return absl::ToUnixMillis(clock_.Now()); }
 
 absl::Status Controller::Restore() {
   MC_ASSIGN_OR_RETURN(StoreSnapshot snap, store_->Load());
+  registrar_.set_last_event_seq(snap.last_event_seq);
+  event_watches_.set_last_seq(snap.last_event_seq);
   const absl::Time now = clock_.Now();
   for (const NodeRecord& rec : snap.nodes) {
     auto spec = codec::NodeFromProto(rec.node, *catalog_);
@@ -219,6 +222,7 @@ absl::Status Controller::Flush() {
     // A node without a session gets its launches when it reconnects (Reconcile).
     nodes_.Deliver(node, msg);
   }
+  for (const EventRecord& e : out.events) event_watches_.Append(EventToProto(e));
   if (watches_.empty()) return absl::OkStatus();
   for (const auto& [id, reason] : out.notify) {
     auto it = jobs_.find(id);
@@ -272,8 +276,9 @@ void Controller::SubmitJob(const Caller& caller, JobSpec spec, SubmitDone done) 
   job.status.set_phase(v1::PENDING);
   job.status.set_submit_time_unix_ms(NowMs());
   job.spec = std::move(spec);
-  AddEvent("job.submitted", id, job.status.job().tenant());
+  const std::string tenant = job.status.job().tenant();
   jobs_[id] = std::move(job);
+  AddEvent("job.submitted", id, tenant, JobRefs(id));
   MarkJob(id, "submitted");
   submit_waiters_.emplace_back(id, std::move(done));
   FlushSoon();
@@ -330,7 +335,7 @@ absl::StatusOr<v1::JobPhase> Controller::CancelJob(const Caller& caller, const s
   for (auto& [tid, t] : job.tasks) {
     if (t.active()) StopTask(t.ref, v1::TASK_STOPPED, "job cancelled");
   }
-  AddEvent("job.cancelled", id, "");
+  AddEvent("job.cancelled", id, "", JobRefs(id));
   SyncJobPhase(id);
   if (!job.finished()) {
     // The core had not finished it; the cancel is still final for us.
@@ -408,7 +413,7 @@ void Controller::SyncJobPhase(const std::string& id) {
     job.status.set_message(message);
     if (IsFinal(phase)) job.status.set_finish_time_unix_ms(NowMs());
     MarkJob(id, absl::StrCat(v1::JobPhase_Name(before), " -> ", v1::JobPhase_Name(phase)));
-    if (phase != before) AddEvent("job.phase", id, v1::JobPhase_Name(phase));
+    if (phase != before) AddEvent("job.phase", id, v1::JobPhase_Name(phase), JobRefs(id));
   }
   if (job.finished()) {
     for (auto& [tid, t] : job.tasks) {
@@ -433,6 +438,7 @@ void Controller::RunCycle() {
   cycle_requested_ = false;
   last_cycle_ = clock_.Now();
   CycleResult r = scheduler_->RunCycle();
+  RecordPreemptions(r.preemptions);
   std::set<std::string> touched;
   for (const TaskRef& ref : r.to_stop) {
     auto j = jobs_.find(ref.job_id);
@@ -487,7 +493,8 @@ void Controller::ApplyBinding(const Binding& b) {
   MarkJob(job.spec.id, absl::StrCat("task ", tid, " placed on ", b.node));
   AddEvent(
       "task.bound", tid,
-      absl::StrCat(b.node, " devices [", absl::StrJoin(b.devices, ","), "] attempt ", attempt));
+      absl::StrCat(b.node, " devices [", absl::StrJoin(b.devices, ","), "] attempt ", attempt),
+      JobRefs(job.spec.id, b.node));
   v1::ControllerMessage msg;
   *msg.mutable_launch() = MakeLaunch(job, t);
   SendTo(b.node, std::move(msg));
@@ -531,7 +538,8 @@ void Controller::StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::st
   t->status.set_message(reason);
   MarkTask(tid);
   MarkJob(ref.job_id, absl::StrCat("task ", tid, " ", reason));
-  AddEvent(phase == v1::TASK_LOST ? "task.lost" : "task.stopped", tid, reason);
+  AddEvent(phase == v1::TASK_LOST ? "task.lost" : "task.stopped", tid, reason,
+           JobRefs(ref.job_id, node));
   v1::ControllerMessage msg;
   msg.mutable_stop()->set_task_id(tid);
   msg.mutable_stop()->set_grace_ms(absl::ToInt64Milliseconds(options_.stop_grace));
@@ -567,6 +575,7 @@ v1::NodeStatus Controller::NodeStatusOf(const std::string& name, const NodeEntry
   }
   s.set_allocated_milli_devices(allocated);
   s.set_draining(!n.schedulable && s.tasks_size() > 0);
+  for (std::string& w : MissingAdapterWarnings(n.proto)) s.add_warnings(std::move(w));
   for (const std::string& id : n.drain_evicted) s.add_evicted_jobs(id);
   if (quarantine_ != nullptr) {
     if (const Quarantine::NodeHold* h = quarantine_->FindHold(name); h != nullptr) {
@@ -595,7 +604,7 @@ absl::StatusOr<v1::NodeStatus> Controller::SetSchedulable(const std::string& nod
   if (schedulable || n.schedulable) n.drain_evicted.clear();
   n.schedulable = schedulable;
   MarkNode(node);
-  AddEvent(schedulable ? "node.uncordoned" : "node.drained", node, "");
+  AddEvent(schedulable ? "node.uncordoned" : "node.drained", node, "", NodeRefs(node));
   // The first evictions happen now (as tokens allow), the rest on later ticks.
   if (!schedulable) ProcessEvictions();
   MC_RETURN_IF_ERROR(Flush());
@@ -607,6 +616,13 @@ absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(NodeSpec spec, v1:
                                                               std::vector<v1::RunningTask> running,
                                                               std::vector<v1::TaskEvent> finished) {
   const std::string name = spec.name;
+  const std::vector<std::string> missing = MissingAdapterWarnings(proto);
+  if (!missing.empty() && options_.missing_adapter == ControllerOptions::MissingAdapter::kRefuse) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("node ", name, ": ", absl::StrJoin(missing, "; "),
+                     "; refused (manychipd --missing_adapter=refuse): load the vendor's adapter "
+                     "with --adapter_dir, or start with --missing_adapter=warn"));
+  }
   MC_RETURN_IF_ERROR(nodes_.CheckNoLiveSession(name));
   NodeEntry* known = nodes_.Find(name);
   if (known != nullptr && !SameInventory(known->proto, proto)) {
@@ -635,7 +651,11 @@ absl::StatusOr<v1::RegisterResponse> Controller::RegisterNode(NodeSpec spec, v1:
   NodeEntry& n = *known;
   nodes_.StartSession(n, now, std::move(running), std::move(finished));
   MarkNode(name);
-  AddEvent("node.registered", name, absl::StrCat("session ", n.session_id));
+  AddEvent("node.registered", name, absl::StrCat("session ", n.session_id), NodeRefs(name));
+  for (const std::string& w : missing) {
+    spdlog::warn("node {}: {} (admitted: manychipd --missing_adapter=warn)", name, w);
+    AddEvent("node.missing_adapter", name, w, NodeRefs(name));
+  }
   MC_RETURN_IF_ERROR(Flush());
   cycle_requested_ = true;
   v1::RegisterResponse resp;
@@ -700,7 +720,7 @@ void Controller::Reconcile(const std::string& node, const std::vector<v1::Runnin
     msg.mutable_stop()->set_grace_ms(absl::ToInt64Milliseconds(options_.stop_grace));
     msg.mutable_stop()->set_reason("not bound to this node");
     SendTo(node, std::move(msg));
-    AddEvent("task.stale_stopped", r.task_id(), node);
+    AddEvent("task.stale_stopped", r.task_id(), node, NodeRefs(node));
   }
   if (!full) return;
   std::set<std::string> lost_jobs;
@@ -735,7 +755,7 @@ void Controller::MarkTaskLost(const std::string& job_id, const std::string& task
   launches_.Forget(task_id);
   MarkTask(task_id);
   MarkJob(job_id, absl::StrCat("task ", task_id, " lost"));
-  AddEvent("task.lost", task_id, why);
+  AddEvent("task.lost", task_id, why, JobRefs(job_id, t.status.node()));
 }
 
 void Controller::CheckLiveness() {
@@ -753,7 +773,7 @@ void Controller::CheckLiveness() {
         }
       }
     }
-    AddEvent("node.not_ready", name, "");
+    AddEvent("node.not_ready", name, "", NodeRefs(name));
     cycle_requested_ = true;
   }
 }
@@ -797,7 +817,8 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
         t->status.set_phase(v1::TASK_RUNNING);
         MarkTask(ev.task_id());
         MarkJob(job_id, absl::StrCat("task ", ev.task_id(), " started"));
-        AddEvent("task.started", ev.task_id(), absl::StrCat("pid ", ev.pid()));
+        AddEvent("task.started", ev.task_id(), absl::StrCat("pid ", ev.pid()),
+                 JobRefs(job_id, node));
       }
       break;
     case v1::EXITED:
@@ -817,7 +838,7 @@ void Controller::OnTaskEvent(const std::string& node, const v1::TaskEvent& ev) {
               : absl::StrCat("task ", ev.task_id(), " exited ", ev.exit_code(),
                              ev.signal() != 0 ? absl::StrCat(" (signal ", ev.signal(), ")") : "");
       MarkJob(job_id, what);
-      AddEvent("task.exited", ev.task_id(), what);
+      AddEvent("task.exited", ev.task_id(), what, JobRefs(job_id, node));
       if (absl::Status s = scheduler_->ReportTaskExit(t->ref, ok); !s.ok()) {
         spdlog::warn("ReportTaskExit({}): {}", ev.task_id(), s.ToString());
       }
@@ -877,7 +898,7 @@ void Controller::OnDeviceHealth(const std::string& node, const v1::DeviceHealthU
   dev->set_health_reason(u.reason());
   MarkNode(node);
   AddEvent(healthy ? "device.healthy" : "device.unhealthy",
-           absl::StrCat(node, "/", u.device_index()), u.reason());
+           absl::StrCat(node, "/", u.device_index()), u.reason(), NodeRefs(node));
   if (healthy) {
     // A recovery cancels an isolation still waiting for its turn.
     std::erase_if(isolations_, [&](const PendingIsolation& p) {
@@ -925,7 +946,8 @@ void Controller::ProcessEvictions() {
       // Its tasks wait; the device itself takes no new work meanwhile.
       if (quarantine_ != nullptr && !quarantine_->ContainsDevice(p.node, p.device)) {
         quarantine_->AddDevice(p.node, p.device);
-        AddEvent("device.quarantined", absl::StrCat(p.node, "/", p.device), p.reason);
+        AddEvent("device.quarantined", absl::StrCat(p.node, "/", p.device), p.reason,
+                 NodeRefs(p.node));
         cycle_requested_ = true;
       }
       limited = true;
@@ -939,7 +961,7 @@ void Controller::ProcessEvictions() {
       continue;
     }
     if (NodeEntry* n = nodes_.Find(p.node)) n->isolated.insert(p.device);
-    AddEvent("device.isolated", absl::StrCat(p.node, "/", p.device), p.reason);
+    AddEvent("device.isolated", absl::StrCat(p.node, "/", p.device), p.reason, NodeRefs(p.node));
     cycle_requested_ = true;
   }
   for (auto& [name, n] : nodes_.all()) {
@@ -958,7 +980,7 @@ void Controller::ProcessEvictions() {
       if (!EvictJob(id, absl::StrCat("evicted: node ", name, " is draining"))) continue;
       evictions_.Take();
       n.drain_evicted.push_back(id);
-      AddEvent("node.drain_evicted", name, id);
+      AddEvent("node.drain_evicted", name, id, JobRefs(id, name));
     }
   }
   if (limited && !rate_limit_logged_) {
@@ -989,7 +1011,7 @@ bool Controller::EvictJob(const std::string& job_id, const std::string& reason) 
   for (auto& [tid, t] : j->second.tasks) {
     if (t.active()) StopTask(t.ref, v1::TASK_STOPPED, reason);
   }
-  AddEvent("job.evicted", job_id, reason);
+  AddEvent("job.evicted", job_id, reason, JobRefs(job_id));
   SyncJobPhase(job_id);
   cycle_requested_ = true;
   return true;
@@ -1015,7 +1037,8 @@ void Controller::RetryLaunches() {
     spdlog::warn("node {} did not acknowledge task {} attempt {}; sending it again ({}/{})",
                  t->status.node(), r.task_id, t->status.attempt(), r.send,
                  options_.launch_max_sends);
-    AddEvent("task.launch_resent", r.task_id, absl::StrCat("send ", r.send));
+    AddEvent("task.launch_resent", r.task_id, absl::StrCat("send ", r.send),
+             JobRefs(t->ref.job_id, t->status.node()));
     v1::ControllerMessage msg;
     *msg.mutable_launch() = MakeLaunch(jobs_.at(t->ref.job_id), *t);
     SendTo(t->status.node(), std::move(msg));
@@ -1044,14 +1067,14 @@ void Controller::HoldNodeAfterLaunchFailure(const std::string& node, absl::Time 
   if (!reason.has_value()) return;
   spdlog::warn("node {} {}; it takes no new work for {}", node, *reason,
                absl::FormatDuration(options_.launch_failure_hold));
-  AddEvent("node.held", node, *reason);
+  AddEvent("node.held", node, *reason, NodeRefs(node));
   MarkNode(node);
 }
 
 void Controller::ReleaseLaunchHold(const std::string& node, const char* why) {
   if (!launches_.Release(node)) return;
   spdlog::info("node {} takes new work again: {}", node, why);
-  AddEvent("node.released", node, why);
+  AddEvent("node.released", node, why, NodeRefs(node));
   MarkNode(node);
   AnnounceCapacity(node);
 }
@@ -1059,7 +1082,7 @@ void Controller::ReleaseLaunchHold(const std::string& node, const char* why) {
 void Controller::ExpireLaunchHolds(absl::Time now) {
   for (const std::string& node : launches_.ExpireHolds(now)) {
     spdlog::info("node {} takes new work again: its launch-failure hold ended", node);
-    AddEvent("node.released", node, "hold ended");
+    AddEvent("node.released", node, "hold ended", NodeRefs(node));
     MarkNode(node);
     AnnounceCapacity(node);
   }

@@ -31,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -40,11 +41,13 @@
 #include "manychip/adapters/adapter_registry.h"
 #include "manychip/clock.h"
 #include "manychip/core/catalog.h"
+#include "manychip/core/quota.h"
 #include "manychip/core/scheduler.h"
 #include "manychip/store/state_store.h"
 #include "manychip/v1/agent.pb.h"
 #include "manychip/v1/scheduler.pb.h"
 #include "src/service/caller.h"
+#include "src/service/event_hub.h"
 #include "src/service/eviction_budget.h"
 #include "src/service/executor.h"
 #include "src/service/job_ids.h"
@@ -73,6 +76,12 @@ struct ControllerOptions {
   absl::Duration launch_failure_hold = absl::Minutes(2);
   // WatchJobs streams one caller (a tenant, or the admin) may hold open.
   int32_t watch_max_per_caller = 256;
+  // Vendors a loaded device adapter serves; nullopt = not checked (tests,
+  // embedders without adapters). A node with devices of another vendor is
+  // refused at Register (kRefuse) or admitted with a warning (kWarn).
+  enum class MissingAdapter { kWarn, kRefuse };
+  MissingAdapter missing_adapter = MissingAdapter::kWarn;
+  std::optional<std::set<std::string>> adapter_vendors = std::nullopt;
 };
 
 class Controller {
@@ -127,6 +136,24 @@ class Controller {
   // Forgets the watcher once its stream has ended.
   void RemoveWatcher(const WatchLink* link);
   size_t WatchersForTest() const { return watches_.size(); }
+
+  // A page of the event log from the store, as `caller` may see it (see
+  // event_view.h). InvalidArgument for a negative after_seq or a limit out
+  // of [0, 10000]; a store error as it is.
+  absl::StatusOr<v1::ListEventsResponse> ListEvents(const Caller& caller,
+                                                    const v1::ListEventsRequest& req) const;
+  // Streams the events after `after_seq` (see EventHub::Add) and every new
+  // one. A caller over `watch_max_per_caller` event watchers, or a start
+  // the hub refuses, has `link` closed with the error instead.
+  void AddEventWatcher(const Caller& caller, const std::string& job_id, int64_t after_seq,
+                       std::shared_ptr<EventLink> link);
+  void RemoveEventWatcher(const EventLink* link);
+  size_t EventWatchersForTest() const { return event_watches_.size(); }
+
+  // Sets each tenant's quota in the core (replacing one set before) and
+  // keeps the list for the quota gauges (manychipd --tenant_quotas).
+  absl::Status SetTenantQuotas(std::vector<TenantQuotaSpec> quotas);
+  const std::vector<TenantQuotaSpec>& tenant_quotas() const { return tenant_quotas_; }
 
   // `finished` are the outcomes the agent holds unacknowledged; they are
   // applied when the session attaches, before `running` is reconciled.
@@ -189,9 +216,19 @@ class Controller {
   }
   void MarkTask(const std::string& task_id) { registrar_.MarkTask(task_id); }
   void MarkNode(const std::string& node) { registrar_.MarkNode(node); }
-  void AddEvent(std::string kind, std::string subject, std::string detail) {
-    registrar_.AddEvent(std::move(kind), std::move(subject), std::move(detail));
+  void AddEvent(std::string kind, std::string subject, std::string detail,
+                v1::EventRefs refs = {}) {
+    registrar_.AddEvent(std::move(kind), std::move(subject), std::move(detail), std::move(refs));
   }
+  // The refs of an event about `job_id` (its tenant and priority from the
+  // job table), on `node` if given; of an event about a node only.
+  v1::EventRefs JobRefs(const std::string& job_id, const std::string& node = "") const;
+  static v1::EventRefs NodeRefs(const std::string& node);
+  // "no adapter loaded for vendor X (N devices): ..." for each vendor of
+  // `node`'s devices that no loaded adapter serves (see ControllerOptions).
+  std::vector<std::string> MissingAdapterWarnings(const v1::Node& node) const;
+  // job.preempted events for the core's preemption decisions.
+  void RecordPreemptions(const std::vector<Preemption>& preemptions);
   void SendTo(const std::string& node, v1::ControllerMessage msg) {
     registrar_.Send(node, std::move(msg));
   }
@@ -246,6 +283,8 @@ class Controller {
   bool rate_limit_logged_ = false;
   LaunchTracker launches_;
   WatchHub watches_;
+  EventHub event_watches_;
+  std::vector<TenantQuotaSpec> tenant_quotas_;
 };
 
 }  // namespace manychip::internal

@@ -11,12 +11,14 @@ void Registrar::MarkJob(const std::string& id, std::string reason) {
   notify_[id] = std::move(reason);
 }
 
-void Registrar::AddEvent(std::string kind, std::string subject, std::string detail) {
+void Registrar::AddEvent(std::string kind, std::string subject, std::string detail,
+                         v1::EventRefs refs) {
   events_.push_back({.seq = 0,
                      .unix_ms = absl::ToUnixMillis(clock_.Now()),
                      .kind = std::move(kind),
                      .subject = std::move(subject),
-                     .detail = std::move(detail)});
+                     .detail = std::move(detail),
+                     .refs = std::move(refs)});
 }
 
 void Registrar::Send(const std::string& node, v1::ControllerMessage msg) {
@@ -26,7 +28,9 @@ void Registrar::Send(const std::string& node, v1::ControllerMessage msg) {
 void Registrar::ForgetJob(const std::string& id) {
   jobs_.erase(id);
   notify_.erase(id);
-  std::erase_if(events_, [&](const EventRecord& e) { return e.subject == id; });
+  std::erase_if(events_, [&](const EventRecord& e) {
+    return e.subject == id || e.refs.job().job_id() == id;
+  });
 }
 
 bool Registrar::pending() const {
@@ -50,8 +54,10 @@ absl::StatusOr<Registrar::Released> Registrar::Flush(const Source& source) {
   jobs_.clear();
   tasks_.clear();
   nodes_.clear();
-  events_.clear();
   Released out;
+  out.events = std::move(events_);
+  events_.clear();
+  for (EventRecord& e : out.events) e.seq = ++last_event_seq_;
   out.sends = std::move(sends_);
   sends_.clear();
   out.notify = std::move(notify_);

@@ -52,6 +52,7 @@ class Registrar {
   struct Released {
     std::vector<std::pair<std::string, v1::ControllerMessage>> sends;  // node, message
     std::map<std::string, std::string> notify;                         // job id -> last reason
+    std::vector<EventRecord> events;  // numbered as the store numbered them
   };
 
   // `store` and `clock` are not owned and must outlive the registrar.
@@ -62,7 +63,13 @@ class Registrar {
   void MarkTask(const std::string& task_id) { tasks_.insert(task_id); }
   void MarkNode(const std::string& name) { nodes_.insert(name); }
   // Appends to the event log, stamped now.
-  void AddEvent(std::string kind, std::string subject, std::string detail);
+  void AddEvent(std::string kind, std::string subject, std::string detail,
+                v1::EventRefs refs = {});
+  // The store's last event seq (StoreSnapshot::last_event_seq). The store
+  // numbers each write's events on from it and the daemon is its only
+  // writer, so counting here gives released events the seqs they got.
+  void set_last_event_seq(int64_t seq) { last_event_seq_ = seq; }
+  int64_t last_event_seq() const { return last_event_seq_; }
   // Queues `msg` for `node` until the next successful Flush.
   void Send(const std::string& node, v1::ControllerMessage msg);
 
@@ -91,6 +98,7 @@ class Registrar {
   std::vector<EventRecord> events_;
   std::vector<std::pair<std::string, v1::ControllerMessage>> sends_;
   std::map<std::string, std::string> notify_;
+  int64_t last_event_seq_ = 0;
 };
 
 }  // namespace manychip::internal

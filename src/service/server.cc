@@ -28,6 +28,7 @@
 #include "spdlog/spdlog.h"
 #include "src/service/auth.h"
 #include "src/service/controller.h"
+#include "src/service/event_stream.h"
 #include "src/service/expiry_queue.h"
 #include "src/service/grpc_status.h"
 #include "src/service/http_server.h"
@@ -164,6 +165,12 @@ class SchedulerService final : public v1::Scheduler::CallbackService {
 
   grpc::ServerWriteReactor<v1::JobEvent>* WatchJobs(grpc::CallbackServerContext* ctx,
                                                     const v1::WatchJobsRequest* req) override;
+  // The event log (defined with the event reactor below).
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
+                                       const v1::ListEventsRequest* req,
+                                       v1::ListEventsResponse* resp) override;
+  grpc::ServerWriteReactor<v1::Event>* WatchEvents(grpc::CallbackServerContext* ctx,
+                                                   const v1::WatchEventsRequest* req) override;
 
   grpc::ServerUnaryReactor* ListNodes(grpc::CallbackServerContext* ctx,
                                       const v1::ListNodesRequest* req,
@@ -313,6 +320,36 @@ grpc::ServerWriteReactor<v1::JobEvent>* SchedulerService::WatchJobs(
   }
   controller_->Post("api.watch", [this, link = r->link(), c = *caller, id = req->job_id()] {
     controller_->AddWatcher(c, id, link);
+  });
+  return r;
+}
+
+// ----------------------------------------------------------- event log --
+
+grpc::ServerUnaryReactor* SchedulerService::ListEvents(grpc::CallbackServerContext* ctx,
+                                                       const v1::ListEventsRequest* req,
+                                                       v1::ListEventsResponse* resp) {
+  auto* r = ctx->DefaultReactor();
+  auto caller = auth_->ClientCaller(*ctx);
+  if (!caller.ok()) return Fail(r, caller.status());
+  controller_->Post("api.list_events", [this, r, resp, c = *caller, q = *req] {
+    auto page = controller_->ListEvents(c, q);
+    if (page.ok()) *resp = *std::move(page);
+    r->Finish(ToGrpcStatus(page.status()));
+  });
+  return r;
+}
+
+grpc::ServerWriteReactor<v1::Event>* SchedulerService::WatchEvents(
+    grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest* req) {
+  auto* r = new EventWatchReactor(controller_, watch_limits_);
+  auto caller = auth_->ClientCaller(*ctx);
+  if (!caller.ok()) {
+    r->outbox().Close(caller.status());
+    return r;
+  }
+  controller_->Post("api.watch_events", [this, link = r->link(), c = *caller, q = *req] {
+    controller_->AddEventWatcher(c, q.job_id(), q.after_seq(), link);
   });
   return r;
 }

@@ -1,12 +1,16 @@
 #include "src/service/server_setup.h"
 
+#include <set>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/struct.pb.h"
 #include "manychip/adapters/builtin.h"
 #include "manychip/codec/json.h"
 #include "manychip/codec/model.h"
+#include "manychip/codec/profile.h"
 #include "manychip/status.h"
 #include "manychip/store/state_store.h"
 #include "manychip/store/state_url.h"
@@ -77,6 +81,10 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
     return absl::InvalidArgumentError(
         absl::StrCat("--watch_max_queued_bytes: must be >= 1024, got ", o.watch_max_queued_bytes));
   }
+  if (o.missing_adapter != "warn" && o.missing_adapter != "refuse") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--missing_adapter: must be warn or refuse, got \"", o.missing_adapter, "\""));
+  }
   if (o.watch_max_per_caller < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("--watch_max_per_caller: must be >= 1, got ", o.watch_max_per_caller));
@@ -121,10 +129,41 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
                        .launch_max_sends = o.launch_max_sends,
                        .launch_failure_hold = o.launch_failure_hold,
                        .watch_max_per_caller = o.watch_max_per_caller};
+  co.missing_adapter = o.missing_adapter == "refuse" ? ControllerOptions::MissingAdapter::kRefuse
+                                                     : ControllerOptions::MissingAdapter::kWarn;
+  co.adapter_vendors.emplace();
+  for (const DeviceAdapter* a : parts->registry->device_adapters()) {
+    co.adapter_vendors->insert(std::string(a->vendor()));
+  }
   parts->thread = std::make_unique<ControllerThread>(o.cycle_interval);
   parts->controller =
       std::make_unique<Controller>(co, parts->clock.get(), parts->thread.get(), parts->catalog,
                                    std::move(scheduler), std::move(store), std::move(quarantine));
+  if (!o.tenant_quotas_path.empty()) {
+    v1::Cluster file;
+    MC_RETURN_IF_ERROR(codec::ReadJsonFile(o.tenant_quotas_path, &file));
+    if (file.nodes_size() > 0 || file.node_groups_size() > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--tenant_quotas ", o.tenant_quotas_path,
+          ": only \"tenants\" is read; nodes come from the agents' registrations"));
+    }
+    std::vector<TenantQuotaSpec> quotas;
+    std::set<std::string> seen;
+    for (int i = 0; i < file.tenants_size(); ++i) {
+      auto q = codec::QuotaFromProto(file.tenants(i), *parts->catalog);
+      if (!q.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat("--tenant_quotas ", o.tenant_quotas_path,
+                                                       ": tenants[", i, "]: ", q.status().message()));
+      }
+      if (!seen.insert(q->tenant).second) {
+        return absl::InvalidArgumentError(absl::StrCat("--tenant_quotas ", o.tenant_quotas_path,
+                                                       ": tenants[", i, "].tenant: \"", q->tenant,
+                                                       "\" appears twice"));
+      }
+      quotas.push_back(*std::move(q));
+    }
+    MC_RETURN_IF_ERROR(parts->controller->SetTenantQuotas(std::move(quotas)));
+  }
   MC_RETURN_IF_ERROR(parts->controller->Restore());
   return parts;
 }

@@ -67,6 +67,7 @@ metrics::ClusterSnapshot TakeSnapshot(const Controller& c, int max_explained) {
   admin.admin = true;
   s.nodes = c.ListNodes();
   s.jobs = c.ListJobs(admin, v1::JOB_PHASE_UNSPECIFIED, "");
+  s.quotas = c.tenant_quotas();
   int explained = 0;
   for (const v1::JobStatus& j : s.jobs) {
     if (j.phase() != v1::PENDING) continue;

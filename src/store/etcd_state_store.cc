@@ -239,7 +239,8 @@ class EtcdStateStore final : public StateStore {
                      .unix_ms = e.unix_ms(),
                      .kind = e.kind(),
                      .subject = e.subject(),
-                     .detail = e.detail()});
+                     .detail = e.detail(),
+                     .refs = e.refs()});
     }
     return out;
   }
@@ -284,6 +285,7 @@ class EtcdStateStore final : public StateStore {
       v.set_kind(e.kind);
       v.set_subject(e.subject);
       v.set_detail(e.detail);
+      *v.mutable_refs() = e.refs;
       ops[keys_.event(seq)] = v.SerializeAsString();
     }
     return ops;

@@ -17,7 +17,8 @@
 namespace manychip {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 2: events.refs (a v1::EventRefs), added to version-1 files by Prepare.
+constexpr int kSchemaVersion = 2;
 
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS events (
   unix_ms INTEGER NOT NULL,
   kind TEXT NOT NULL,
   subject TEXT NOT NULL,
-  detail TEXT NOT NULL
+  detail TEXT NOT NULL,
+  refs BLOB NOT NULL DEFAULT x''
 );
 )sql";
 
@@ -191,7 +193,7 @@ class SqliteStateStore final : public StateStore {
   absl::StatusOr<std::vector<EventRecord>> Events(int64_t after_seq, int limit) const override {
     absl::MutexLock lock(&mu_);
     Stmt st(db_,
-            "SELECT seq, unix_ms, kind, subject, detail FROM events WHERE seq > ? "
+            "SELECT seq, unix_ms, kind, subject, detail, refs FROM events WHERE seq > ? "
             "ORDER BY seq LIMIT ?");
     if (st.prepare_rc() != SQLITE_OK) return SqliteError(db_, st.prepare_rc(), "events", path_);
     st.Int(1, after_seq);
@@ -205,6 +207,10 @@ class SqliteStateStore final : public StateStore {
       e.kind = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 2));
       e.subject = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 3));
       e.detail = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 4));
+      if (!e.refs.ParseFromString(st.ColumnBytes(5))) {
+        return absl::DataLossError(
+            absl::StrCat("state store ", path_, ": event ", e.seq, ": refs do not parse"));
+      }
       out.push_back(std::move(e));
     }
     if (rc != SQLITE_DONE) return SqliteError(db_, rc, "events", path_);
@@ -290,7 +296,7 @@ class SqliteStateStore final : public StateStore {
       }
     }
     if (!w.events.empty()) {
-      Stmt st(db_, "INSERT INTO events(unix_ms, kind, subject, detail) VALUES(?,?,?,?)");
+      Stmt st(db_, "INSERT INTO events(unix_ms, kind, subject, detail, refs) VALUES(?,?,?,?,?)");
       if (st.prepare_rc() != SQLITE_OK) {
         return SqliteError(db_, st.prepare_rc(), "append event", path_);
       }
@@ -299,6 +305,7 @@ class SqliteStateStore final : public StateStore {
         st.Text(2, e.kind);
         st.Text(3, e.subject);
         st.Text(4, e.detail);
+        st.Blob(5, e.refs.SerializeAsString());
         if (int rc = st.Run(); rc != SQLITE_DONE) {
           return SqliteError(db_, rc, "append event", path_);
         }
@@ -357,7 +364,14 @@ absl::Status Prepare(sqlite3* db, const std::string& path) {
   MC_RETURN_IF_ERROR(Exec(db, "PRAGMA synchronous=FULL", path));
   MC_RETURN_IF_ERROR(Exec(db, "PRAGMA foreign_keys=ON", path));
   MC_RETURN_IF_ERROR(Exec(db, kSchema, path));
-  MC_RETURN_IF_ERROR(Exec(db, "PRAGMA user_version=1", path));
+  // A version-1 file's events table predates `refs`; CREATE IF NOT EXISTS
+  // left it as it was. Old events get empty refs (admin-only, like node events).
+  if (version == 1) {
+    MC_RETURN_IF_ERROR(
+        Exec(db, "ALTER TABLE events ADD COLUMN refs BLOB NOT NULL DEFAULT x''", path));
+  }
+  const std::string set_version = absl::StrCat("PRAGMA user_version=", kSchemaVersion);
+  MC_RETURN_IF_ERROR(Exec(db, set_version.c_str(), path));
   return absl::OkStatus();
 }
 

@@ -64,6 +64,7 @@ absl::StatusOr<DiscoveredDevices> KunlunDeviceAdapter::Discover(
                                                      " Kunlun functions"));
     }
     found.devices.clear();
+    found.unrecognized.clear();  // the tool names what PCI ids alone could not
     for (const kunlun::XpuSmiDevice& x : report->devices) {
       const DeviceModelSpec* model = FindKunlunModel(catalog, x.name);
       if (model == nullptr) {

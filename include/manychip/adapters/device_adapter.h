@@ -104,6 +104,9 @@ struct DiscoveredDevices {
   std::vector<DeviceSpec> devices;
   std::map<std::string, std::string> software;  // e.g. "nvidia-driver" -> "550.54.15"
   std::string board;
+  // Accelerators of this vendor that map to no catalog model: reported in
+  // the inventory as not schedulable, never guessed into a model.
+  std::vector<UnrecognizedDeviceSpec> unrecognized = {};
 };
 
 class DeviceAdapter {

@@ -23,6 +23,18 @@ struct TaintSpec {
   bool prefer_no_schedule = false;  // soft taint: scored, not filtered
 };
 
+// An accelerator discovery found but could not map to a catalog model. The
+// core never schedules it (it is not in `devices`); it rides along in the
+// inventory so operators see it (v1.Node.unrecognized_devices).
+struct UnrecognizedDeviceSpec {
+  std::string vendor;
+  std::string pci_bus_id;
+  std::string pci_vendor_id;
+  std::string pci_device_id;
+  int32_t numa_node = -1;
+  std::string reason;
+};
+
 struct NodeSpec {
   std::string name;
   Arch arch = Arch::kX86_64;
@@ -38,6 +50,7 @@ struct NodeSpec {
   DeviceList devices;  // sorted by index, indexes 0..n-1
   std::map<std::string, std::string> software;
   bool unschedulable = false;
+  std::vector<UnrecognizedDeviceSpec> unrecognized_devices = {};
 };
 
 }  // namespace manychip

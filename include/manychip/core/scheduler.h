@@ -98,9 +98,25 @@ struct Binding {
   int32_t attempt = 0;
 };
 
+// One preemption decision: `preemptor` was placed by taking the capacity
+// of `victims` (their running tasks are in the same cycle's `to_stop`, or
+// their gang holds were released). Both sides as they were at the time,
+// for the embedder's event log and explain.
+struct PreemptedJob {
+  std::string job_id = {};
+  std::string tenant = {};
+  int32_t priority = 0;
+  bool gang_hold = false;  // its hold was taken, not running tasks
+};
+struct Preemption {
+  PreemptedJob preemptor;  // gang_hold unused
+  std::vector<PreemptedJob> victims = {};
+};
+
 struct CycleResult {
   std::vector<Binding> placed;
   std::vector<TaskRef> to_stop;  // preempted, failed over, or unhealthy device
+  std::vector<Preemption> preemptions = {};  // in decision order
 };
 
 enum class JobState : uint8_t { kPending, kRunning, kSucceeded, kFailed, kCancelled };

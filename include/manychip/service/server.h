@@ -83,6 +83,15 @@ struct ServerOptions {
   // mode every caller is the admin) may hold; more are refused with
   // ResourceExhausted.
   int32_t watch_max_per_caller = 256;
+  // A node reporting devices of a vendor no loaded adapter serves:
+  // "warn" (default) admits it with a warning (log, node.missing_adapter
+  // event, NodeStatus.warnings) and places with the generic device choice;
+  // "refuse" fails its Register with FAILED_PRECONDITION naming the vendor.
+  std::string missing_adapter = "warn";
+  // A JSON file {"tenants": [v1.TenantQuota, ...]} (the `tenants` of a
+  // v1.Cluster): each tenant's guaranteed and max per resource key. Empty =
+  // no quotas. Exported as manychip_tenant_quota_* gauges.
+  std::string tenant_quotas_path;
 
   // TLS (PEM file paths); all empty = plaintext, loopback only.
   std::string tls_cert;

@@ -53,6 +53,9 @@ struct EventRecord {
   std::string kind;     // e.g. "job.submitted", "task.exited", "node.not_ready"
   std::string subject;  // a job, task or node id
   std::string detail;
+  // Who it concerns (jobs with their tenants, the node): what visibility
+  // and the event API's structured fields are built from.
+  v1::EventRefs refs = {};
 };
 
 // One atomic change. Puts are upserts by key (job id, task id, node name).

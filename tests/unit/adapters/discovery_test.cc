@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "adapters/device/generic/generic_adapter.h"
 #include "gtest/gtest.h"
@@ -63,11 +64,20 @@ TEST(DiscoveryTest, PciOnlyWithoutTools) {
   auto node = DiscoverNode(registry, catalog, opts, Host("proc-x86-spr", "x86_64"), "pci-1");
   ASSERT_TRUE(node.ok()) << node.status();
   // Ascend by PCI id, Kunlun by PCI id; the PPU's PCI device id is in no
-  // catalog model, so it is left out rather than guessed.
+  // catalog model, so it is not a device (rather than guessed): it is
+  // reported as unrecognized, with the reason.
   ASSERT_EQ(node->devices.size(), 2u);
   EXPECT_EQ(catalog.model(node->devices[0].model).vendor, "ascend");
   EXPECT_EQ(node->devices[0].numa_node, 1);
   EXPECT_EQ(catalog.model(node->devices[1].model).id, "kunlun-p800");
+  ASSERT_EQ(node->unrecognized_devices.size(), 1u);
+  const UnrecognizedDeviceSpec& u = node->unrecognized_devices[0];
+  EXPECT_EQ(u.vendor, "ppu");
+  EXPECT_FALSE(u.pci_bus_id.empty());
+  EXPECT_FALSE(u.pci_device_id.empty());
+  EXPECT_EQ(u.reason, absl::StrCat("PCI device id ", u.pci_vendor_id, ":", u.pci_device_id,
+                                   " is in no catalog model of vendor ppu; not schedulable "
+                                   "until the catalog lists it"));
 }
 
 TEST(DiscoveryTest, KunlunNodeOfEightGetsItsBoardAndLinks) {

@@ -142,7 +142,29 @@ const BadNode kBadNodes[] = {
      "nodes[3].topology_path[2]: must not be empty"},
     {"EmptyLabelKey", [](v1::Node& n) { (*n.mutable_labels())[""] = "v"; },
      "nodes[3].labels[\"\"]: key must not be empty"},
+    {"UnrecognizedDeviceWithoutReason",
+     [](v1::Node& n) { n.add_unrecognized_devices()->set_vendor("kunlun"); },
+     "nodes[3].unrecognized_devices[0]: vendor and reason are required"},
 };
+
+TEST(NodeCodecTest, UnrecognizedDevicesRoundTripAndAreNotDevices) {
+  v1::Node p = BaseNode();
+  v1::UnrecognizedDevice* u = p.add_unrecognized_devices();
+  u->set_vendor("kunlun");
+  u->set_pci_bus_id("0000:c1:00.0");
+  u->set_pci_vendor_id("1d22");
+  u->set_pci_device_id("ffff");
+  u->set_numa_node(1);
+  u->set_reason("PCI device id 1d22:ffff is in no catalog model of vendor kunlun");
+  auto node = NodeFromProto(p, testing::TestCatalog());
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ(node->devices.size(), 4u);  // never a schedulable device
+  ASSERT_EQ(node->unrecognized_devices.size(), 1u);
+  EXPECT_EQ(node->unrecognized_devices[0].pci_device_id, "ffff");
+  const v1::Node back = NodeToProto(*node, testing::TestCatalog());
+  ASSERT_EQ(back.unrecognized_devices_size(), 1);
+  EXPECT_EQ(back.unrecognized_devices(0).SerializeAsString(), u->SerializeAsString());
+}
 
 INSTANTIATE_TEST_SUITE_P(Rules, BadNodeTest, ::testing::ValuesIn(kBadNodes),
                          [](const ::testing::TestParamInfo<BadNode>& info) {

@@ -43,6 +43,18 @@ TEST(PreemptionReportTest, VictimAndPreemptorNameEachOther) {
   CycleResult r = s->RunCycle();
   ASSERT_EQ(r.placed.size(), 1u);
   ASSERT_EQ(r.to_stop.size(), 2u);
+  // The cycle result carries the decision as data, both sides.
+  ASSERT_EQ(r.preemptions.size(), 1u);
+  const Preemption& p = r.preemptions[0];
+  EXPECT_EQ(p.preemptor.job_id, "urgent");
+  EXPECT_EQ(p.preemptor.tenant, "prod");
+  EXPECT_EQ(p.preemptor.priority, 9);
+  ASSERT_EQ(p.victims.size(), 2u);
+  EXPECT_EQ(p.victims[0].job_id, "low-1");
+  EXPECT_EQ(p.victims[1].job_id, "low-2");
+  EXPECT_EQ(p.victims[0].tenant, "batch");
+  EXPECT_EQ(p.victims[0].priority, 1);
+  EXPECT_FALSE(p.victims[0].gang_hold);
   for (const char* id : {"low-1", "low-2"}) {
     absl::StatusOr<JobView> v = s->GetJob(id);
     ASSERT_TRUE(v.ok());
@@ -53,6 +65,8 @@ TEST(PreemptionReportTest, VictimAndPreemptorNameEachOther) {
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->summary,
             "placed; preempted low-1 (tenant batch, priority 1), low-2 (tenant batch, priority 1)");
+  // Reported once: the next cycle has no preemption to report.
+  EXPECT_TRUE(s->RunCycle().preemptions.empty());
 }
 
 }  // namespace

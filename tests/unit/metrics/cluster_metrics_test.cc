@@ -124,5 +124,39 @@ TEST(ClusterFamiliesTest, RendersPoolNodePendingAndQueueGauges) {
   }
 }
 
+TEST(ClusterFamiliesTest, RendersEachTenantsQuotaUsedAndLimitPerResource) {
+  const Catalog& catalog = testing::TestCatalog();
+  ClusterSnapshot s;
+  s.nodes = {Node("gpu-1", "x86_64", "nvidia-h20", 8, 3000)};
+  v1::JobStatus j1 = Job("j1", "t1", "gpu-1", {0, 1}, 1000, v1::TASK_RUNNING);
+  j1.mutable_job()->mutable_task_groups(0)->mutable_flavors(0)->mutable_demand()->set_cpu_milli(
+      4000);
+  s.jobs = {j1, Job("j2", "t1", "gpu-1", {2}, 1000, v1::TASK_EXITED),  // holds nothing
+            Job("j3", "t2", "gpu-1", {3}, 1000, v1::TASK_RUNNING)};
+  s.quotas = {{.tenant = "t1",
+               .guaranteed = {{"devices", 1000}},
+               .max = {{"devices", 4000}, {"cpu", 16000}, {"device:nvidia-h20", 3000}},
+               .weight = 1},
+              {.tenant = "t3", .guaranteed = {}, .max = {{"h20e", 5000}}, .weight = 1}};
+  DaemonMetrics m("default");
+  const std::string text = m.Render(ClusterFamilies(catalog, s));
+  for (const char* want : {
+           "# TYPE manychip_tenant_quota_used gauge",
+           "manychip_tenant_quota_used{tenant=\"t1\",resource=\"devices\"} 2000",
+           "manychip_tenant_quota_used{tenant=\"t1\",resource=\"cpu\"} 4000",
+           "manychip_tenant_quota_used{tenant=\"t1\",resource=\"device:nvidia-h20\"} 2000",
+           "manychip_tenant_quota_max{tenant=\"t1\",resource=\"devices\"} 4000",
+           "manychip_tenant_quota_max{tenant=\"t1\",resource=\"cpu\"} 16000",
+           "manychip_tenant_quota_guaranteed{tenant=\"t1\",resource=\"devices\"} 1000",
+           // A tenant with a quota and nothing running uses 0.
+           "manychip_tenant_quota_used{tenant=\"t3\",resource=\"h20e\"} 0",
+           "manychip_tenant_quota_max{tenant=\"t3\",resource=\"h20e\"} 5000",
+       }) {
+    EXPECT_TRUE(absl::StrContains(text, want)) << "missing: " << want << "\n" << text;
+  }
+  // t2 has no quota: no quota series for it.
+  EXPECT_FALSE(absl::StrContains(text, "manychip_tenant_quota_used{tenant=\"t2\"")) << text;
+}
+
 }  // namespace
 }  // namespace manychip::metrics

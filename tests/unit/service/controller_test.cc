@@ -714,3 +714,208 @@ TEST_F(ControllerTest, RestoredNodeThatNeverReturnsFailsItsJobsOver) {
 
 }  // namespace
 }  // namespace manychip::internal
+
+// ------------------------------------------------------------- event log --
+
+namespace manychip::internal {
+namespace {
+
+// Records "seq kind subject" of what a WatchEvents stream was sent.
+class RecordingEvents final : public EventLink {
+ public:
+  bool Send(const v1::Event& ev) override {
+    got.push_back(absl::StrCat(ev.seq(), " ", ev.kind(), " ", ev.subject()));
+    events.push_back(ev);
+    return true;
+  }
+  bool SendHistory(const v1::Event& ev) override { return Send(ev); }
+  void Close(const absl::Status& s) override { closed = s; }
+  std::vector<std::string> got;
+  std::vector<v1::Event> events;
+  absl::Status closed;
+};
+
+class ControllerEventsTest : public ControllerTest {
+ protected:
+  std::vector<v1::Event> List(const Caller& caller, const std::string& job = "",
+                              int64_t after = 0) {
+    v1::ListEventsRequest req;
+    req.set_after_seq(after);
+    req.set_job_id(job);
+    auto page = controller_->ListEvents(caller, req);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) return {};
+    return {page->events().begin(), page->events().end()};
+  }
+  static std::vector<v1::Event> OfKind(const std::vector<v1::Event>& all,
+                                       const std::string& kind) {
+    std::vector<v1::Event> out;
+    for (const v1::Event& e : all) {
+      if (e.kind() == kind) out.push_back(e);
+    }
+    return out;
+  }
+  JobSpec Prioritized(const std::string& id, const std::string& tenant, int32_t priority,
+                      bool preemptible) const {
+    return testing::JobBuilder(*catalog_, id)
+        .Tenant(tenant)
+        .Priority(priority)
+        .Preemptible(preemptible)
+        .Group("workers")
+        .Flavor("h20", {"nvidia-h20"})
+        .Cards(kCards)
+        .Build();
+  }
+
+  const Caller admin_{.admin = true, .tenant = ""};
+  const Caller prod_{.admin = false, .tenant = "prod"};
+  const Caller batch_{.admin = false, .tenant = "batch"};
+  const Caller other_{.admin = false, .tenant = "other"};
+};
+
+TEST_F(ControllerEventsTest, APreemptionIsOneEventNamingBothSidesEachTenantSeeingItsOwn) {
+  StartController();
+  FakeAgent& a = Connect("n1");
+  auto live = std::make_shared<RecordingEvents>();
+  controller_->AddEventWatcher(admin_, "", /*after_seq=*/0, live);
+  ASSERT_TRUE(Submit(Prioritized("low", "batch", 1, true)).ok());
+  Tick();
+  Ack(a);
+  ASSERT_EQ(Job("low").phase(), v1::RUNNING);
+  ASSERT_TRUE(Submit(Prioritized("urgent", "prod", 9, false)).ok());
+  Tick();
+
+  const std::vector<v1::Event> all = List(admin_);
+  const std::vector<v1::Event> preempted = OfKind(all, "job.preempted");
+  ASSERT_EQ(preempted.size(), 1u);
+  const v1::Event& p = preempted[0];
+  EXPECT_EQ(p.subject(), "urgent");
+  EXPECT_EQ(p.refs().preemptor().job_id(), "urgent");
+  EXPECT_EQ(p.refs().preemptor().tenant(), "prod");
+  ASSERT_EQ(p.refs().victims_size(), 1);
+  EXPECT_EQ(p.refs().victims(0).job_id(), "low");
+  EXPECT_EQ(p.refs().victims(0).tenant(), "batch");
+  EXPECT_EQ(p.detail(), "urgent (tenant prod, priority 9) preempted low (tenant batch, priority 1)");
+  // The other kinds the issue names are there too, with their jobs' refs.
+  EXPECT_THAT(OfKind(all, "job.submitted"), SizeIs(2));
+  EXPECT_THAT(OfKind(all, "task.bound"), SizeIs(2));
+  EXPECT_EQ(OfKind(all, "task.bound")[0].refs().job().tenant(), "batch");
+  EXPECT_EQ(OfKind(all, "task.bound")[0].refs().node(), "n1");
+  EXPECT_THAT(OfKind(all, "task.stopped"), SizeIs(1));
+  EXPECT_THAT(OfKind(all, "node.registered"), SizeIs(1));
+
+  // The watcher got exactly what the store holds, same seqs, same order.
+  ASSERT_EQ(live->events.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(live->events[i].seq(), all[i].seq());
+  EXPECT_EQ(all.back().seq(), static_cast<int64_t>(all.size()));
+
+  // Each side sees the preemption with the other side redacted; a third
+  // tenant sees none of it, and no tenant sees node events.
+  const std::vector<v1::Event> batch = OfKind(List(batch_), "job.preempted");
+  ASSERT_EQ(batch.size(), 1u);
+  EXPECT_EQ(batch[0].subject(), "");
+  EXPECT_EQ(batch[0].refs().victims(0).job_id(), "low");
+  EXPECT_EQ(batch[0].detail(),
+            "a job of another tenant (priority 9) preempted low (tenant batch, priority 1)");
+  const std::vector<v1::Event> prod = OfKind(List(prod_), "job.preempted");
+  ASSERT_EQ(prod.size(), 1u);
+  EXPECT_EQ(prod[0].refs().victims(0).job_id(), "");
+  EXPECT_THAT(List(other_), IsEmpty());
+  EXPECT_THAT(OfKind(List(batch_), "node.registered"), IsEmpty());
+  for (const v1::Event& e : List(batch_)) {
+    EXPECT_EQ(e.detail().find("urgent"), std::string::npos) << e.DebugString();
+    EXPECT_NE(e.subject(), "urgent");
+  }
+
+  // A job filter keeps the events naming the job, on either side.
+  const std::vector<v1::Event> about_low = List(admin_, "low");
+  EXPECT_THAT(OfKind(about_low, "job.preempted"), SizeIs(1));
+  EXPECT_THAT(OfKind(about_low, "job.submitted"), SizeIs(1));
+  EXPECT_THAT(OfKind(about_low, "node.registered"), IsEmpty());
+}
+
+TEST_F(ControllerEventsTest, ListEventsRefusesBadPagesNamingTheField) {
+  StartController();
+  v1::ListEventsRequest req;
+  req.set_after_seq(-1);
+  auto page = controller_->ListEvents(admin_, req);
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(page.status().message()), StartsWith("after_seq:"));
+  req.set_after_seq(0);
+  req.set_limit(10001);
+  page = controller_->ListEvents(admin_, req);
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(page.status().message()), StartsWith("limit:"));
+}
+
+TEST_F(ControllerEventsTest, SeqsContinueAcrossARestartAndSinceReadsTheStoredHistory) {
+  StartController(SqliteStore());
+  Connect("n1");
+  ASSERT_TRUE(Submit(SmallJob("a", 2)).ok());
+  Tick();
+  const int64_t before = List(admin_).back().seq();
+  ASSERT_GT(before, 2);
+
+  StartController(SqliteStore());
+  auto since = std::make_shared<RecordingEvents>();
+  controller_->AddEventWatcher(admin_, "", /*after_seq=*/1, since);
+  ASSERT_TRUE(since->closed.ok()) << since->closed;
+  ASSERT_EQ(since->events.size(), static_cast<size_t>(before - 1));
+  EXPECT_EQ(since->events.front().seq(), 2);
+  ASSERT_TRUE(Submit(SmallJob("b", 2)).ok());
+  // Numbered on from the stored log, without a gap or a repeat, the same
+  // in the stream as in the store.
+  for (size_t i = 0; i < since->events.size(); ++i) {
+    EXPECT_EQ(since->events[i].seq(), static_cast<int64_t>(i) + 2);
+  }
+  ASSERT_GT(since->events.back().seq(), before);
+  EXPECT_THAT(OfKind(List(admin_, "b"), "job.submitted"), SizeIs(1));
+  const std::vector<v1::Event> after = List(admin_, "", before);
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(after.front().seq(), before + 1);
+  EXPECT_EQ(after.back().seq(), since->events.back().seq());
+}
+
+// ---------------------------------------------------- --missing_adapter --
+
+TEST_F(ControllerEventsTest, ANodeOfAVendorWithoutAdapterIsRefusedNamingTheVendor) {
+  options_.adapter_vendors = std::set<std::string>{"ascend"};  // no nvidia adapter loaded
+  options_.missing_adapter = ControllerOptions::MissingAdapter::kRefuse;
+  StartController();
+  NodeSpec spec =
+      testing::ClusterBuilder(*catalog_).Node("n1").Devices("nvidia-h20", kCards).Build().front();
+  v1::Node proto = codec::NodeToProto(spec, *catalog_);
+  auto resp = controller_->RegisterNode(std::move(spec), std::move(proto), {}, {});
+  ASSERT_EQ(resp.status().code(), absl::StatusCode::kFailedPrecondition) << resp.status();
+  EXPECT_EQ(resp.status().message(),
+            "node n1: no adapter loaded for vendor nvidia (8 devices): generic device choice, "
+            "nvidia's pairing rules are not enforced; refused (manychipd "
+            "--missing_adapter=refuse): load the vendor's adapter with --adapter_dir, or start "
+            "with --missing_adapter=warn");
+  EXPECT_THAT(controller_->ListNodes(), IsEmpty());
+}
+
+TEST_F(ControllerEventsTest, WarnAdmitsTheNodeWithTheReasonInItsStatusAndTheLog) {
+  options_.adapter_vendors = std::set<std::string>{"ascend"};
+  options_.missing_adapter = ControllerOptions::MissingAdapter::kWarn;
+  StartController();
+  Connect("n1");
+  const v1::NodeStatus n = Node("n1");
+  EXPECT_EQ(n.condition(), v1::READY);
+  ASSERT_EQ(n.warnings_size(), 1);
+  EXPECT_EQ(n.warnings(0),
+            "no adapter loaded for vendor nvidia (8 devices): generic device choice, nvidia's "
+            "pairing rules are not enforced");
+  const std::vector<v1::Event> ev = OfKind(List(admin_), "node.missing_adapter");
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].subject(), "n1");
+  EXPECT_EQ(ev[0].detail(), n.warnings(0));
+  // With the adapter loaded there is nothing to warn about.
+  options_.adapter_vendors = std::set<std::string>{"nvidia"};
+  StartController();
+  Connect("n2");
+  EXPECT_EQ(Node("n2").warnings_size(), 0);
+}
+
+}  // namespace
+}  // namespace manychip::internal

@@ -1,5 +1,6 @@
 #include "manychip/store/state_store.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -234,6 +235,27 @@ TEST_P(StateStoreContractTest, EventsPageInSeqOrder) {
   EXPECT_TRUE(none->empty());
 }
 
+TEST_P(StateStoreContractTest, EventsKeepTheirRefs) {
+  StoreWrite w;
+  EventRecord e{.unix_ms = 7, .kind = "job.preempted", .subject = "urgent", .detail = "d"};
+  e.refs.mutable_preemptor()->set_job_id("urgent");
+  e.refs.mutable_preemptor()->set_tenant("prod");
+  v1::EventJob* v = e.refs.add_victims();
+  v->set_job_id("low");
+  v->set_tenant("batch");
+  v->set_gang_hold(true);
+  e.refs.set_node("n1");
+  w.events = {e, {.unix_ms = 8, .kind = "node.not_ready", .subject = "n1", .detail = ""}};
+  ASSERT_TRUE(store_->Write(w).ok());
+  if (GetParam().durable) Reopen();  // refs survive a reopen too
+  auto got = store_->Events(0, 10);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 2u);
+  EXPECT_EQ((*got)[0].refs.SerializeAsString(), e.refs.SerializeAsString());
+  EXPECT_EQ((*got)[0].refs.victims(0).job_id(), "low");
+  EXPECT_FALSE((*got)[1].refs.has_job());
+}
+
 // More records than one etcd Txn carries (128 ops): the write still lands
 // whole on every backend.
 TEST_P(StateStoreContractTest, LargeWriteLandsWhole) {
@@ -341,6 +363,54 @@ TEST(SqliteStateStoreTest, MissingDirectoryIsFailedPrecondition) {
 TEST(SqliteStateStoreTest, EmptyPathIsInvalidArgument) {
   auto s = OpenSqliteStateStore("");
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace manychip
+
+namespace manychip {
+namespace {
+
+// A file written by a build before events had refs (schema version 1)
+// opens: its events keep their seqs (with empty refs), new ones get refs.
+TEST(SqliteStateStoreTest, Version1FileGainsEventRefsAndKeepsItsEvents) {
+  TempDir dir;
+  const std::string path = dir.File("state.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const char* v1_schema = R"sql(
+      CREATE TABLE jobs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, phase INTEGER NOT NULL,
+                         status BLOB NOT NULL);
+      CREATE TABLE bindings (task_id TEXT PRIMARY KEY, job_id TEXT NOT NULL, node TEXT NOT NULL,
+                             task BLOB NOT NULL);
+      CREATE TABLE nodes (name TEXT PRIMARY KEY, schedulable INTEGER NOT NULL, node BLOB NOT NULL);
+      CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, unix_ms INTEGER NOT NULL,
+                           kind TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL);
+      INSERT INTO events(unix_ms, kind, subject, detail) VALUES(1, 'job.submitted', 'j1', 'a');
+      INSERT INTO events(unix_ms, kind, subject, detail) VALUES(2, 'job.submitted', 'j2', 'a');
+      PRAGMA user_version=1;)sql";
+    ASSERT_EQ(sqlite3_exec(db, v1_schema, nullptr, nullptr, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  auto store = OpenSqliteStateStore(path);
+  ASSERT_TRUE(store.ok()) << store.status();
+  StoreWrite w;
+  EventRecord e{.unix_ms = 3, .kind = "job.submitted", .subject = "j3", .detail = "a"};
+  e.refs.mutable_job()->set_job_id("j3");
+  w.events = {e};
+  ASSERT_TRUE((*store)->Write(w).ok());
+  auto got = (*store)->Events(0, 10);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[1].subject, "j2");
+  EXPECT_FALSE((*got)[1].refs.has_job());
+  EXPECT_EQ((*got)[2].seq, 3);
+  EXPECT_EQ((*got)[2].refs.job().job_id(), "j3");
+  auto snap = (*store)->Load();
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->last_event_seq, 3);
 }
 
 }  // namespace
