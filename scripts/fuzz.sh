@@ -11,8 +11,9 @@
 # file; replay it with build-fuzz/bin/<name>_fuzzer FILE). A crash worth
 # keeping as a regression seed is copied into fuzz/corpus/<name>/ by hand.
 #
-# Only the parser layers are built (core, codec, adapters, sim, and the
-# generated protos they read); no tests, apps or gRPC service layer.
+# Only the layers the targets reach are built (core, codec, adapters, sim,
+# the generated protos, and for agent_stream the service layer); no tests or
+# apps.
 # CI does not run this script: the gcc build replays every seed corpus
 # instead (ctest -L fuzz, well under a second), because the clang build of
 # the layers alone takes minutes on CI's 2 cores (README in fuzz/).
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 build_dir="${MANYCHIP_FUZZ_BUILD_DIR:-build-fuzz}"
-all=(job node catalog profile workload openb_csv vendor_tools c_abi)
+all=(job node catalog profile workload openb_csv vendor_tools c_abi agent_stream)
 targets=("${@:-${all[@]}}")
 if [ ! -f "$build_dir/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
