@@ -85,6 +85,7 @@ class FrameworkScheduler final : public Scheduler {
   absl::Status Evict(absl::string_view job_id, absl::string_view reason) override;
   absl::Status ReportTaskExit(const TaskRef& task, bool succeeded) override;
   absl::Status RestoreBinding(const Binding& binding) override;
+  absl::Status RestoreTaskExit(const Binding& binding) override;
   CycleResult RunCycle() override;
   absl::StatusOr<JobView> GetJob(absl::string_view id) const override;
   std::vector<JobView> ListJobs() const override;
@@ -92,6 +93,11 @@ class FrameworkScheduler final : public Scheduler {
   const ClusterState& cluster() const override { return cluster_; }
 
  private:
+  // The job a restored binding names, with its group, flavor and task
+  // checked against the spec and the flavor the group already runs, and
+  // the group's per-task tables sized for that flavor.
+  absl::StatusOr<JobRecord*> JobForRestore(const Binding& b);
+
   // Placement.
   bool Eligible(const JobRecord& j, absl::Time now) const;
   bool TryJob(JobRecord& j);

@@ -198,7 +198,7 @@ absl::Status FrameworkScheduler::ReportTaskExit(const TaskRef& task, bool succee
   return absl::OkStatus();
 }
 
-absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
+absl::StatusOr<JobRecord*> FrameworkScheduler::JobForRestore(const Binding& b) {
   JobRecord* j = jobs_.Find(b.task.job_id);
   if (j == nullptr) {
     return absl::NotFoundError(
@@ -234,6 +234,18 @@ absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
     return absl::AlreadyExistsError(
         absl::StrCat("binding.task: task ", b.task.task, " of job '", spec.id, "' already bound"));
   }
+  if (j->finished[b.task.group][b.task.task]) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("binding.task: task ", b.task.task, " of job '", spec.id, "' already exited"));
+  }
+  return j;
+}
+
+absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
+  MC_ASSIGN_OR_RETURN(JobRecord * j, JobForRestore(b));
+  const JobSpec& spec = j->spec;
+  const FlavorSpec& f = spec.task_groups[b.task.group].flavors[b.flavor];
+  auto& allocs = j->allocs[b.task.group];
   MC_ASSIGN_OR_RETURN(NodeIndex n, cluster_.FindNode(b.node));
   AllocationRequest r;
   r.task = b.task;
@@ -264,6 +276,25 @@ absl::Status FrameworkScheduler::RestoreBinding(const Binding& b) {
     jobs_.SetState(*j, JobState::kRunning);
     j->started = options_.clock->Now();
   }
+  jobs_.TrackIncomplete(*j);
+  return absl::OkStatus();
+}
+
+absl::Status FrameworkScheduler::RestoreTaskExit(const Binding& b) {
+  {
+    const JobRecord* j = jobs_.Find(b.task.job_id);
+    if (j != nullptr && j->state != JobState::kRunning) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("job '", b.task.job_id, "' is ", JobStateName(j->state),
+                       ", not RUNNING: restore its running tasks first"));
+    }
+  }
+  MC_ASSIGN_OR_RETURN(JobRecord * j, JobForRestore(b));
+  // What ReportTaskExit leaves behind for a task that succeeded: no
+  // allocation, finished, its placement counted.
+  j->finished[b.task.group][b.task.task] = true;
+  CountPlacement(*j, b.task.group, b.task.task, std::max(1, b.attempt));
+  j->chosen_flavor[b.task.group] = b.flavor;
   jobs_.TrackIncomplete(*j);
   return absl::OkStatus();
 }

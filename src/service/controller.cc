@@ -135,19 +135,7 @@ absl::Status Controller::Restore() {
     MC_RETURN_IF_ERROR(scheduler_->Submit(job.spec));
     for (auto& [task_id, t] : job.tasks) {
       if (!t.active()) continue;
-      Binding b;
-      b.task = t.ref;
-      b.node = t.status.node();
-      b.flavor_name = t.status.flavor();
-      const TaskGroupSpec& group = job.spec.task_groups[t.ref.group];
-      for (size_t f = 0; f < group.flavors.size(); ++f) {
-        if (group.flavors[f].name == b.flavor_name) b.flavor = static_cast<int32_t>(f);
-      }
-      const DemandSpec& demand = group.flavors[b.flavor].demand;
-      b.share = demand.is_fractional() ? demand.devices : MilliDevices::FromRaw(kMilliPerDevice);
-      b.devices.assign(t.status.devices().begin(), t.status.devices().end());
-      b.attempt = t.status.attempt();
-      for (const auto& [k, v] : t.status.env()) b.visibility.env[k] = v;
+      const Binding b = BindingOf(job, t);
       if (absl::Status s = scheduler_->RestoreBinding(b); !s.ok()) {
         spdlog::error("restore: task {} on {} cannot be restored: {}", task_id, b.node,
                       s.ToString());
@@ -157,12 +145,46 @@ absl::Status Controller::Restore() {
         MarkJob(id, "task lost at restart");
       }
     }
+    // A gang's task that exited 0 while its siblings still run: unless the
+    // core hears of the exit it takes the task for a replica never placed
+    // and runs it again under a new attempt. A gang with nothing left
+    // running (none restored) is pending in the core and restarts whole,
+    // as after a failover.
+    const bool running = [&] {
+      auto view = scheduler_->GetJob(id);
+      return view.ok() && view->state == JobState::kRunning;
+    }();
+    for (auto& [task_id, t] : job.tasks) {
+      if (!running || t.status.phase() != v1::TASK_EXITED) continue;
+      if (absl::Status s = scheduler_->RestoreTaskExit(BindingOf(job, t)); !s.ok()) {
+        spdlog::error("restore: the exit of task {} cannot be restored; it runs again: {}",
+                      task_id, s.ToString());
+      }
+    }
     SyncJobPhase(id);
   }
   spdlog::info("restored {} jobs, {} bindings, {} nodes (event seq {})", jobs_.size(),
                snap.bindings.size(), nodes_.all().size(), snap.last_event_seq);
   cycle_requested_ = true;
   return absl::OkStatus();
+}
+
+// The binding a stored task was placed with, as the core takes it back.
+Binding Controller::BindingOf(const JobEntry& job, const TaskEntry& t) const {
+  Binding b;
+  b.task = t.ref;
+  b.node = t.status.node();
+  b.flavor_name = t.status.flavor();
+  const TaskGroupSpec& group = job.spec.task_groups[t.ref.group];
+  for (size_t f = 0; f < group.flavors.size(); ++f) {
+    if (group.flavors[f].name == b.flavor_name) b.flavor = static_cast<int32_t>(f);
+  }
+  const DemandSpec& demand = group.flavors[b.flavor].demand;
+  b.share = demand.is_fractional() ? demand.devices : MilliDevices::FromRaw(kMilliPerDevice);
+  b.devices.assign(t.status.devices().begin(), t.status.devices().end());
+  b.attempt = t.status.attempt();
+  for (const auto& [k, v] : t.status.env()) b.visibility.env[k] = v;
+  return b;
 }
 
 // ------------------------------------------------------------ persistence --

@@ -236,6 +236,8 @@ class Controller {
   class StoreRecords;
 
   void ApplyBinding(const Binding& b);
+  // The binding a restored task was placed with, for the core's Restore* calls.
+  Binding BindingOf(const JobEntry& job, const TaskEntry& t) const;
   void StopTask(const TaskRef& ref, v1::TaskPhase phase, const std::string& reason);
   void OnTaskEvent(const std::string& node, const v1::TaskEvent& ev);
   // Queues a TaskEventAck for the outcomes among `events`; like every send

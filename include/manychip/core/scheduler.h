@@ -167,6 +167,14 @@ class Scheduler {
   virtual absl::Status ReportTaskExit(const TaskRef& task, bool succeeded) = 0;
   // Daemon restart: re-assume a running task exactly as it was bound.
   virtual absl::Status RestoreBinding(const Binding& binding) = 0;
+  // Daemon restart: a task of a RUNNING job (its siblings already restored
+  // with RestoreBinding) that had exited 0 under `binding`. Like after
+  // ReportTaskExit, it holds no capacity and is not placed again; without
+  // this call the core takes it for a replica never placed and places it
+  // under a new attempt. FailedPrecondition unless the job is RUNNING (a
+  // gang with nothing left running restarts whole, as after a failover);
+  // AlreadyExists if the task is bound or already recorded as exited.
+  virtual absl::Status RestoreTaskExit(const Binding& binding) = 0;
 
   virtual CycleResult RunCycle() = 0;
 

@@ -533,6 +533,34 @@ TEST_F(SchedulerTest, RestoreBindingReassumesExactDevices) {
   Consistent();
 }
 
+// A restarted daemon's gang: task 1 still runs, task 0 had exited 0. The
+// exit is restored, so task 0 is not placed again and task 1's exit ends
+// the job.
+TEST_F(SchedulerTest, RestoredTaskExitIsNotPlacedAgain) {
+  Make();
+  Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());
+  ASSERT_TRUE(s_->Submit(Job("j").Flavor("f", {"nvidia-h20"}).Cards(1).Replicas(2).Build()).ok());
+  Binding exited;
+  exited.task = TaskRef{"j", 0, 0};
+  exited.node = "n-0";
+  exited.devices = {0};
+  exited.attempt = 1;
+  EXPECT_EQ(s_->RestoreTaskExit(exited).code(), absl::StatusCode::kFailedPrecondition)
+      << "nothing of the job runs yet";
+  Binding running = exited;
+  running.task.task = 1;
+  running.devices = {1};
+  ASSERT_TRUE(s_->RestoreBinding(running).ok());
+  ASSERT_TRUE(s_->RestoreTaskExit(exited).ok());
+  EXPECT_EQ(s_->RestoreTaskExit(exited).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(s_->RestoreBinding(exited).code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(s_->RunCycle().placed.empty());
+  EXPECT_EQ(s_->cluster().runtime(0).free_whole, 7) << "the exited task holds nothing";
+  ASSERT_TRUE(s_->ReportTaskExit(running.task, true).ok());
+  EXPECT_EQ(State("j"), JobState::kSucceeded);
+  Consistent();
+}
+
 TEST_F(SchedulerTest, CancelReleasesCapacity) {
   Make();
   Add(ClusterBuilder(*catalog_).Node("n").Devices("nvidia-h20", 8).Repeat(1).Build());

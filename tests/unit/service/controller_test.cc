@@ -676,6 +676,56 @@ TEST_F(ControllerTest, SecondControllerOnTheSameStoreResumes) {
   EXPECT_EQ(*next_id, "job-000002");
 }
 
+// A gang with one task exited 0 and its sibling still running when the
+// daemon dies (the chaos test's seed 1): the stored exit must reach the new
+// core, or it takes the task for never placed and runs it again under a new
+// attempt while the gang's other task still runs its first.
+TEST_F(ControllerTest, RestartKeepsTheExitOfAGangTaskWhoseSiblingStillRuns) {
+  StartController(SqliteStore());
+  FakeAgent& a = Connect("n1");
+  ASSERT_TRUE(Submit(testing::JobBuilder(*catalog_, "gang-1")
+                         .Tenant("team-a")
+                         .Group("workers")
+                         .Flavor("h20", {"nvidia-h20"})
+                         .Cards(1)
+                         .Replicas(2)
+                         .Build())
+                  .ok());
+  Tick();
+  Ack(a);
+  ASSERT_EQ(Job("gang-1").phase(), v1::RUNNING);
+  v1::AgentMessage exited;
+  exited.mutable_task_event()->set_task_id("gang-1/workers/0");
+  exited.mutable_task_event()->set_attempt(1);
+  exited.mutable_task_event()->set_kind(v1::EXITED);
+  exited.mutable_task_event()->set_exit_code(0);
+  Send(a, exited);
+  a.running.erase("gang-1/workers/0");
+  ASSERT_TRUE(a.link->sent.back().has_ack()) << "the exit was written and acknowledged";
+  const std::map<std::string, int32_t> still_running = a.running;
+  ASSERT_THAT(still_running, SizeIs(1));
+
+  // The daemon restarts; the agent comes back with the sibling running.
+  StartController(SqliteStore());
+  Tick();
+  FakeAgent& back = Connect("n1", still_running);
+  Tick();
+  EXPECT_THAT(back.Launches(), IsEmpty()) << "nothing of the gang is launched again";
+  v1::JobStatus job = Job("gang-1");
+  ASSERT_EQ(job.tasks_size(), 2) << job.DebugString();
+  EXPECT_EQ(job.tasks(0).phase(), v1::TASK_EXITED) << job.DebugString();
+  EXPECT_EQ(job.tasks(0).attempt(), 1);
+  EXPECT_EQ(job.tasks(1).phase(), v1::TASK_RUNNING);
+  EXPECT_EQ(job.phase(), v1::RUNNING);
+
+  // The sibling's exit then finishes the job.
+  exited.mutable_task_event()->set_task_id("gang-1/workers/1");
+  Send(back, exited);
+  Tick();
+  EXPECT_EQ(Job("gang-1").phase(), v1::SUCCEEDED);
+  EXPECT_THAT(back.Launches(), IsEmpty());
+}
+
 // An assigned id tells a tenant how many jobs it submitted, not how many the
 // pool has seen: each tenant numbers its own, and the numbers survive a restart.
 TEST_F(ControllerTest, AssignedIdsAreNumberedPerTenantAndSurviveARestart) {
