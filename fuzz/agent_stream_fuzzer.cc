@@ -85,7 +85,8 @@ struct ControlPlane {
     if (!executor.RunUntilIdle()) return absl::InternalError("the first tick never settled");
     int launches = 0;
     for (const v1::ControllerMessage& m : link->sent) launches += m.has_launch() ? 1 : 0;
-    if (launches != 2) return absl::InternalError(absl::StrCat("launched ", launches, " tasks, not 2"));
+    if (launches != 2)
+      return absl::InternalError(absl::StrCat("launched ", launches, " tasks, not 2"));
     return absl::OkStatus();
   }
 };

@@ -110,10 +110,9 @@ std::vector<DeviceSpec> PciDevicesOfVendor(const std::vector<PciFunction>& funct
       if (model != nullptr) break;
     }
     if (model == nullptr) {
-      const std::string reason =
-          absl::StrCat("PCI device id ", f.vendor_id, ":", f.device_id,
-                       " is in no catalog model of vendor ", vendor,
-                       "; not schedulable until the catalog lists it");
+      const std::string reason = absl::StrCat("PCI device id ", f.vendor_id, ":", f.device_id,
+                                              " is in no catalog model of vendor ", vendor,
+                                              "; not schedulable until the catalog lists it");
       spdlog::warn("pci {}: {}", f.address, reason);
       if (unrecognized != nullptr) {
         unrecognized->push_back({.vendor = std::string(vendor),

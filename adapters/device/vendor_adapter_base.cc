@@ -16,7 +16,8 @@ absl::StatusOr<DiscoveredDevices> VendorAdapterBase::DiscoverByPci(
   auto functions = ScanPci(options.sysfs_root);
   if (!functions.ok()) return functions.status();
   DiscoveredDevices out;
-  out.devices = PciDevicesOfVendor(*functions, vendor_, pci_vendor_ids_, catalog, &out.unrecognized);
+  out.devices =
+      PciDevicesOfVendor(*functions, vendor_, pci_vendor_ids_, catalog, &out.unrecognized);
   return out;
 }
 

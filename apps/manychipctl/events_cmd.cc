@@ -17,8 +17,8 @@ void Print(const v1::Event& ev, bool json) {
     if (j.ok()) std::cout << *j << std::endl;
     return;
   }
-  const std::string when = absl::FormatTime("%Y-%m-%dT%H:%M:%E3S", absl::FromUnixMillis(ev.unix_ms()),
-                                            absl::LocalTimeZone());
+  const std::string when = absl::FormatTime(
+      "%Y-%m-%dT%H:%M:%E3S", absl::FromUnixMillis(ev.unix_ms()), absl::LocalTimeZone());
   std::cout << absl::StrFormat("%-6d %-23s %-20s %-28s %s", ev.seq(), when, ev.kind(),
                                ev.subject().empty() ? "-" : ev.subject(), ev.detail())
             << std::endl;

@@ -18,7 +18,7 @@ struct EventsOptions {
   std::string job_id;  // empty: every event the caller may see
   int64_t since = 0;   // events with seq > since
   bool follow = false;
-  bool json = false;   // one JSON object per line instead of the table
+  bool json = false;  // one JSON object per line instead of the table
 };
 
 struct EventsCalls {

@@ -140,9 +140,9 @@ int ParseFlags(int argc, char** argv, Flags* f) {
       f->follow = true;
       continue;
     }
-    static const std::vector<std::string> kValued = {
-        "server", "token",   "token_file", "o",    "output", "tls_ca",
-        "tls_cert", "tls_key", "timeout",  "wait", "since"};
+    static const std::vector<std::string> kValued = {"server",  "token",  "token_file", "o",
+                                                     "output",  "tls_ca", "tls_cert",   "tls_key",
+                                                     "timeout", "wait",   "since"};
     if (std::find(kValued.begin(), kValued.end(), name) == kValued.end()) {
       return Usage(absl::StrCat("unknown flag ", a));
     }
@@ -476,8 +476,8 @@ class Cli {
   static void PrintUnrecognized(const v1::Node& node, const std::string& indent) {
     for (const v1::UnrecognizedDevice& u : node.unrecognized_devices()) {
       std::cout << indent << "UNSCHEDULABLE " << (u.pci_bus_id().empty() ? "-" : u.pci_bus_id())
-                << " " << u.vendor() << " " << u.pci_vendor_id() << ":" << u.pci_device_id()
-                << ": " << u.reason() << "\n";
+                << " " << u.vendor() << " " << u.pci_vendor_id() << ":" << u.pci_device_id() << ": "
+                << u.reason() << "\n";
     }
   }
 
@@ -593,10 +593,9 @@ class Cli {
         .stub = stub_.get(),
         .context = [this](bool deadline) { return Context(deadline); },
         .server_error = [](const grpc::Status& s) { return ServerError(s); }};
-    return manychipctl::RunEvents(calls, {.job_id = job,
-                                          .since = f_.since,
-                                          .follow = f_.follow,
-                                          .json = f_.output == "json"});
+    return manychipctl::RunEvents(
+        calls,
+        {.job_id = job, .since = f_.since, .follow = f_.follow, .json = f_.output == "json"});
   }
 
   Flags f_;

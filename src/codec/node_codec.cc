@@ -248,9 +248,9 @@ absl::StatusOr<NodeSpec> NodeFromProto(const v1::Node& proto, const Catalog& cat
   node.unschedulable = proto.unschedulable();
   constexpr int kMaxUnrecognized = 1024;
   if (proto.unrecognized_devices_size() > kMaxUnrecognized) {
-    return FieldError(at("unrecognized_devices"),
-                      absl::StrCat(proto.unrecognized_devices_size(), " entries; at most ",
-                                   kMaxUnrecognized));
+    return FieldError(
+        at("unrecognized_devices"),
+        absl::StrCat(proto.unrecognized_devices_size(), " entries; at most ", kMaxUnrecognized));
   }
   for (int i = 0; i < proto.unrecognized_devices_size(); ++i) {
     const v1::UnrecognizedDevice& u = proto.unrecognized_devices(i);

@@ -596,10 +596,9 @@ bool FrameworkScheduler::TryJob(JobRecord& j) {
     // Both sides say who: the victim names its preemptor, the preemptor
     // keeps the list of jobs it displaced (explain, log).
     j.displaced.clear();
-    Preemption record{.preemptor = {.job_id = j.spec.id,
-                                    .tenant = j.spec.tenant,
-                                    .priority = j.spec.priority},
-                      .victims = {}};
+    Preemption record{
+        .preemptor = {.job_id = j.spec.id, .tenant = j.spec.tenant, .priority = j.spec.priority},
+        .victims = {}};
     for (const EvictedJob& e : evicted) {
       JobRecord* v = jobs_.Find(e.job_id);
       record.victims.push_back({.job_id = v->spec.id,

@@ -255,8 +255,8 @@ std::vector<prometheus::MetricFamily> ClusterFamilies(const Catalog& catalog,
              "MiB, or milli H20-equivalents for h20e).");
   prometheus::MetricFamily quota_max =
       Family("manychip_tenant_quota_max", "The tenant's quota limit (max) of a resource.");
-  prometheus::MetricFamily quota_guaranteed = Family(
-      "manychip_tenant_quota_guaranteed", "The tenant's guaranteed share of a resource.");
+  prometheus::MetricFamily quota_guaranteed =
+      Family("manychip_tenant_quota_guaranteed", "The tenant's guaranteed share of a resource.");
   for (const TenantQuotaSpec& q : s.quotas) {
     const std::map<std::string, int64_t> used = TenantQuotaUse(catalog, s.nodes, s.jobs, q.tenant);
     std::map<std::string, bool> keys;

@@ -115,7 +115,7 @@ struct Preemption {
 
 struct CycleResult {
   std::vector<Binding> placed;
-  std::vector<TaskRef> to_stop;  // preempted, failed over, or unhealthy device
+  std::vector<TaskRef> to_stop;              // preempted, failed over, or unhealthy device
   std::vector<Preemption> preemptions = {};  // in decision order
 };
 
