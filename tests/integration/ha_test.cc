@@ -237,6 +237,33 @@ std::string LaunchScript(const std::string& launches, const std::string& then = 
   return absl::StrCat(R"(echo "$MANYCHIP_TASK_ID:$MANYCHIP_ATTEMPT" >> )", launches, "; ", then);
 }
 
+// The established TCP connections on local port `port`, by remote port, with
+// the bytes the kernel holds unread on each (/proc/net/tcp and tcp6). A
+// stopped process cannot read, so a request sent to it stays counted here.
+std::map<int, int64_t> UnreadBytesByPeer(int port) {
+  std::map<int, int64_t> out;
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    for (const std::string& line : Lines(Slurp(table))) {
+      // sl local_address rem_address st tx_queue:rx_queue ...
+      std::vector<std::string> f = absl::StrSplit(line, ' ', absl::SkipEmpty());
+      if (f.size() < 5 || f[3] != "01") continue;  // 01: ESTABLISHED
+      const size_t local = f[1].rfind(':');
+      const size_t remote = f[2].rfind(':');
+      const size_t q = f[4].find(':');
+      int local_port = 0, remote_port = 0;
+      int64_t rx = 0;
+      if (local == std::string::npos || remote == std::string::npos || q == std::string::npos ||
+          !absl::SimpleHexAtoi(f[1].substr(local + 1), &local_port) || local_port != port ||
+          !absl::SimpleHexAtoi(f[2].substr(remote + 1), &remote_port) ||
+          !absl::SimpleHexAtoi(f[4].substr(q + 1), &rx)) {
+        continue;
+      }
+      out[remote_port] += rx;
+    }
+  }
+  return out;
+}
+
 void ExpectNoLaunchTwice(const std::string& launches) {
   std::set<std::string> seen;
   for (const std::string& line : Lines(Slurp(launches))) {
@@ -373,6 +400,11 @@ TEST(HaTest, PausedLeaderIsFencedAndStepsDownLaunchingNothing) {
   ASSERT_TRUE(WaitFor([&] { return ha.Leader() == standby; }, absl::Seconds(15))) << ha.Logs();
   // A write for the paused leader: its request waits in the socket and is
   // handled the moment it wakes, under its old term.
+  int port = 0;
+  const std::string old_address = ha.address(old);
+  ASSERT_TRUE(absl::SimpleAtoi(old_address.substr(old_address.rfind(':') + 1), &port))
+      << old_address;
+  const std::map<int, int64_t> before = UnreadBytesByPeer(port);
   std::atomic<int> paused_code{-1};
   std::thread paused_submit([&] {
     v1::Job j = job;
@@ -382,10 +414,25 @@ TEST(HaTest, PausedLeaderIsFencedAndStepsDownLaunchingNothing) {
     v1::SubmitJobRequest req;
     *req.mutable_job() = j;
     v1::SubmitJobResponse resp;
-    paused_code =
-        static_cast<int>(ha.Stub(ha.address(old))->SubmitJob(&ctx, req, &resp).error_code());
+    // A connection of its own (not a pooled one), so the wait below can
+    // tell this request's bytes from other callers'.
+    grpc::ChannelArguments own;
+    own.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto stub = v1::Scheduler::NewStub(
+        grpc::CreateCustomChannel(old_address, grpc::InsecureChannelCredentials(), own));
+    paused_code = static_cast<int>(stub->SubmitJob(&ctx, req, &resp).error_code());
   });
-  absl::SleepFor(absl::Milliseconds(300));  // pacing only: lets the request reach the socket
+  // SIGCONT once the request waits unread in the paused leader's socket: a
+  // connection that was not there before, holding bytes.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        for (const auto& [peer, unread] : UnreadBytesByPeer(port)) {
+          if (!before.contains(peer) && unread > 0) return true;
+        }
+        return false;
+      },
+      absl::Seconds(10)))
+      << "the request never reached " << old_address;
   ::kill(ha.replica(old)->pid(), SIGCONT);
   EXPECT_EQ(ha.replica(old)->Wait(absl::Seconds(15)), 3) << "the old leader did not step down\n"
                                                          << ha.Logs();
