@@ -50,7 +50,6 @@ bool SameInventory(v1::Node a, v1::Node b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
 
-
 }  // namespace
 
 bool Controller::JobEntry::finished() const { return IsFinal(status.phase()); }
@@ -157,8 +156,8 @@ absl::Status Controller::Restore() {
     for (auto& [task_id, t] : job.tasks) {
       if (!running || t.status.phase() != v1::TASK_EXITED) continue;
       if (absl::Status s = scheduler_->RestoreTaskExit(BindingOf(job, t)); !s.ok()) {
-        spdlog::error("restore: the exit of task {} cannot be restored; it runs again: {}",
-                      task_id, s.ToString());
+        spdlog::error("restore: the exit of task {} cannot be restored; it runs again: {}", task_id,
+                      s.ToString());
       }
     }
     SyncJobPhase(id);
@@ -513,10 +512,9 @@ void Controller::ApplyBinding(const Binding& b) {
   t.status.set_flavor(b.flavor_name);
   MarkTask(tid);
   MarkJob(job.spec.id, absl::StrCat("task ", tid, " placed on ", b.node));
-  AddEvent(
-      "task.bound", tid,
-      absl::StrCat(b.node, " devices [", absl::StrJoin(b.devices, ","), "] attempt ", attempt),
-      JobRefs(job.spec.id, b.node));
+  AddEvent("task.bound", tid,
+           absl::StrCat(b.node, " devices [", absl::StrJoin(b.devices, ","), "] attempt ", attempt),
+           JobRefs(job.spec.id, b.node));
   v1::ControllerMessage msg;
   *msg.mutable_launch() = MakeLaunch(job, t);
   SendTo(b.node, std::move(msg));

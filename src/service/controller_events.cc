@@ -67,8 +67,8 @@ absl::StatusOr<v1::ListEventsResponse> Controller::ListEvents(
   return resp;
 }
 
-void Controller::AddEventWatcher(const Caller& caller, const std::string& job_id,
-                                 int64_t after_seq, std::shared_ptr<EventLink> link) {
+void Controller::AddEventWatcher(const Caller& caller, const std::string& job_id, int64_t after_seq,
+                                 std::shared_ptr<EventLink> link) {
   const size_t open = event_watches_.CountFor(caller);
   if (open >= static_cast<size_t>(options_.watch_max_per_caller)) {
     link->Close(absl::ResourceExhaustedError(

@@ -26,10 +26,10 @@ absl::Status EventHub::Add(const Caller& caller, const std::string& job_id, int6
   if (after + 1 < ring_from) {
     const int64_t missing = ring_from - 1 - after;
     if (missing > static_cast<int64_t>(capacity_)) {
-      return absl::OutOfRangeError(absl::StrCat(
-          "after_seq: ", after_seq, " is ", last_seq_ - after,
-          " events back, more than the daemon keeps for watchers (", capacity_,
-          "); page through ListEvents first, then watch from its last_seq"));
+      return absl::OutOfRangeError(
+          absl::StrCat("after_seq: ", after_seq, " is ", last_seq_ - after,
+                       " events back, more than the daemon keeps for watchers (", capacity_,
+                       "); page through ListEvents first, then watch from its last_seq"));
     }
     MC_ASSIGN_OR_RETURN(gap, store.Events(after, static_cast<int>(missing)));
   }

@@ -15,8 +15,7 @@ std::string DescribeJob(const v1::EventJob& j) {
   if (j.job_id().empty()) {
     return absl::StrCat("a job of another tenant (priority ", j.priority(), extra, ")");
   }
-  return absl::StrCat(j.job_id(), " (tenant ", j.tenant(), ", priority ", j.priority(), extra,
-                      ")");
+  return absl::StrCat(j.job_id(), " (tenant ", j.tenant(), ", priority ", j.priority(), extra, ")");
 }
 
 v1::EventJob ToEventJob(const PreemptedJob& j) {

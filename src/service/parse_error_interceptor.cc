@@ -31,13 +31,12 @@ class ParseErrorInterceptor : public grpc::experimental::Interceptor {
         OneRequest() && methods->GetRecvMessage() == nullptr) {
       unparsed_ = true;
     }
-    if (unparsed_ &&
-        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
+    if (unparsed_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
         methods->GetSendStatus().error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-      methods->ModifySendStatus(grpc::Status(
-          grpc::StatusCode::INVALID_ARGUMENT,
-          absl::StrCat("request: the bytes sent are not a valid ", RequestTypeOf(info_->method()),
-                       " (protobuf parse failed)")));
+      methods->ModifySendStatus(
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                       absl::StrCat("request: the bytes sent are not a valid ",
+                                    RequestTypeOf(info_->method()), " (protobuf parse failed)")));
     }
     methods->Proceed();
   }

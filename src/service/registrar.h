@@ -63,8 +63,7 @@ class Registrar {
   void MarkTask(const std::string& task_id) { tasks_.insert(task_id); }
   void MarkNode(const std::string& name) { nodes_.insert(name); }
   // Appends to the event log, stamped now.
-  void AddEvent(std::string kind, std::string subject, std::string detail,
-                v1::EventRefs refs = {});
+  void AddEvent(std::string kind, std::string subject, std::string detail, v1::EventRefs refs = {});
   // The store's last event seq (StoreSnapshot::last_event_seq). The store
   // numbers each write's events on from it and the daemon is its only
   // writer, so counting here gives released events the seqs they got.

@@ -82,8 +82,8 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
         absl::StrCat("--watch_max_queued_bytes: must be >= 1024, got ", o.watch_max_queued_bytes));
   }
   if (o.missing_adapter != "warn" && o.missing_adapter != "refuse") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--missing_adapter: must be warn or refuse, got \"", o.missing_adapter, "\""));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--missing_adapter: must be warn or refuse, got \"", o.missing_adapter, "\""));
   }
   if (o.watch_max_per_caller < 1) {
     return absl::InvalidArgumentError(
@@ -143,9 +143,9 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
     v1::Cluster file;
     MC_RETURN_IF_ERROR(codec::ReadJsonFile(o.tenant_quotas_path, &file));
     if (file.nodes_size() > 0 || file.node_groups_size() > 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--tenant_quotas ", o.tenant_quotas_path,
-          ": only \"tenants\" is read; nodes come from the agents' registrations"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--tenant_quotas ", o.tenant_quotas_path,
+                       ": only \"tenants\" is read; nodes come from the agents' registrations"));
     }
     std::vector<TenantQuotaSpec> quotas;
     std::set<std::string> seen;
@@ -153,7 +153,8 @@ absl::StatusOr<std::unique_ptr<ServerParts>> BuildServerParts(const ServerOption
       auto q = codec::QuotaFromProto(file.tenants(i), *parts->catalog);
       if (!q.ok()) {
         return absl::InvalidArgumentError(absl::StrCat("--tenant_quotas ", o.tenant_quotas_path,
-                                                       ": tenants[", i, "]: ", q.status().message()));
+                                                       ": tenants[", i,
+                                                       "]: ", q.status().message()));
       }
       if (!seen.insert(q->tenant).second) {
         return absl::InvalidArgumentError(absl::StrCat("--tenant_quotas ", o.tenant_quotas_path,

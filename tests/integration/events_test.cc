@@ -23,9 +23,8 @@ namespace {
 std::string PriorityJob(const std::string& tenant, int priority, bool preemptible) {
   return absl::StrReplaceAll(
       ShellJob(tenant, 1, 8, "sleep 120"),
-      {{"\"kind\"", absl::StrCat("\"priority\": ", priority,
-                                 ", \"preemptible\": ", preemptible ? "true" : "false",
-                                 ", \"kind\"")}});
+      {{"\"kind\"", absl::StrCat("\"priority\": ", priority, ", \"preemptible\": ",
+                                 preemptible ? "true" : "false", ", \"kind\"")}});
 }
 
 std::string SubmitOk(Cluster& c, const std::string& name, const std::string& json) {
@@ -60,9 +59,9 @@ TEST(EventsTest, ManychipctlEventsShowsAPreemptionWithBothSides) {
   ASSERT_TRUE(c.WaitNodes(1, absl::Seconds(15))) << c.Logs();
 
   // A follower from the start of the log: history, then live events.
-  Process follow({Bin("manychipctl"), "--server=" + c.address(), "-o", "json", "events",
-                  "--follow"},
-                 c.File("follow.log"));
+  Process follow(
+      {Bin("manychipctl"), "--server=" + c.address(), "-o", "json", "events", "--follow"},
+      c.File("follow.log"));
   ASSERT_GT(follow.pid(), 0);
 
   const std::string low = SubmitOk(c, "low.json", PriorityJob("team-b", 1, true));
@@ -79,9 +78,9 @@ TEST(EventsTest, ManychipctlEventsShowsAPreemptionWithBothSides) {
     if (absl::StrContains(l, "job.preempted")) line = std::string(l);
   }
   ASSERT_FALSE(line.empty()) << table.out;
-  EXPECT_TRUE(absl::StrContains(
-      line, absl::StrCat(urgent, " (tenant team-a, priority 9) preempted ", low,
-                         " (tenant team-b, priority 1)")))
+  EXPECT_TRUE(
+      absl::StrContains(line, absl::StrCat(urgent, " (tenant team-a, priority 9) preempted ", low,
+                                           " (tenant team-b, priority 1)")))
       << line;
   for (const char* kind : {"job.submitted", "task.bound", "task.started", "task.stopped"}) {
     EXPECT_TRUE(absl::StrContains(table.out, kind)) << kind << "\n" << table.out;

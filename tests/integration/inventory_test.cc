@@ -39,8 +39,9 @@ TEST(InventoryTest, AnUnrecognizedCardIsListedUnschedulableWithItsReason) {
   ASSERT_EQ(nodes.code, 0) << nodes.out;
   EXPECT_TRUE(absl::StrContains(nodes.out, " +1 unschedulable")) << nodes.out;
   EXPECT_TRUE(absl::StrContains(
-      nodes.out, "  UNSCHEDULABLE 0000:9a:00.0 nvidia 10de:2bff: PCI device id 10de:2bff is in no "
-                 "catalog model of vendor nvidia; not schedulable until the catalog lists it"))
+      nodes.out,
+      "  UNSCHEDULABLE 0000:9a:00.0 nvidia 10de:2bff: PCI device id 10de:2bff is in no "
+      "catalog model of vendor nvidia; not schedulable until the catalog lists it"))
       << nodes.out;
   CtlResult describe = c.Ctl({"describe", "node", "gpu-1"});
   ASSERT_EQ(describe.code, 0) << describe.out;

@@ -197,7 +197,8 @@ class ControllerTest : public ::testing::Test {
     }
   }
 
-  absl::StatusOr<std::string> Submit(JobSpec spec, Caller caller = Caller{.admin = true, .tenant = ""}) {
+  absl::StatusOr<std::string> Submit(JobSpec spec,
+                                     Caller caller = Caller{.admin = true, .tenant = ""}) {
     std::optional<absl::StatusOr<std::string>> result;
     controller_->Post("test.submit", [&] {
       controller_->SubmitJob(caller, std::move(spec),
@@ -797,8 +798,7 @@ class ControllerEventsTest : public ControllerTest {
     if (!page.ok()) return {};
     return {page->events().begin(), page->events().end()};
   }
-  static std::vector<v1::Event> OfKind(const std::vector<v1::Event>& all,
-                                       const std::string& kind) {
+  static std::vector<v1::Event> OfKind(const std::vector<v1::Event>& all, const std::string& kind) {
     std::vector<v1::Event> out;
     for (const v1::Event& e : all) {
       if (e.kind() == kind) out.push_back(e);
@@ -845,7 +845,8 @@ TEST_F(ControllerEventsTest, APreemptionIsOneEventNamingBothSidesEachTenantSeein
   ASSERT_EQ(p.refs().victims_size(), 1);
   EXPECT_EQ(p.refs().victims(0).job_id(), "low");
   EXPECT_EQ(p.refs().victims(0).tenant(), "batch");
-  EXPECT_EQ(p.detail(), "urgent (tenant prod, priority 9) preempted low (tenant batch, priority 1)");
+  EXPECT_EQ(p.detail(),
+            "urgent (tenant prod, priority 9) preempted low (tenant batch, priority 1)");
   // The other kinds the issue names are there too, with their jobs' refs.
   EXPECT_THAT(OfKind(all, "job.submitted"), SizeIs(2));
   EXPECT_THAT(OfKind(all, "task.bound"), SizeIs(2));

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/service/event_view.h"
@@ -41,7 +40,9 @@ EventRecord Record(int64_t seq, const std::string& job, const std::string& tenan
 }
 
 // Event `seq` of a log alternating tenants a and b (jobs ja, jb).
-EventRecord Nth(int64_t seq) { return seq % 2 == 1 ? Record(seq, "ja", "a") : Record(seq, "jb", "b"); }
+EventRecord Nth(int64_t seq) {
+  return seq % 2 == 1 ? Record(seq, "ja", "a") : Record(seq, "jb", "b");
+}
 
 // A store holding events 1..n of that log.
 std::unique_ptr<StateStore> StoreWith(int n) {

@@ -11,10 +11,10 @@ const Caller kBatch{.admin = false, .tenant = "batch"};
 const Caller kOther{.admin = false, .tenant = "other"};
 
 v1::Event Preempted() {
-  Preemption p{.preemptor = {.job_id = "prod.urgent", .tenant = "prod", .priority = 9},
-               .victims = {{.job_id = "batch.low", .tenant = "batch", .priority = 1},
-                           {.job_id = "prod.old", .tenant = "prod", .priority = 0,
-                            .gang_hold = true}}};
+  Preemption p{
+      .preemptor = {.job_id = "prod.urgent", .tenant = "prod", .priority = 9},
+      .victims = {{.job_id = "batch.low", .tenant = "batch", .priority = 1},
+                  {.job_id = "prod.old", .tenant = "prod", .priority = 0, .gang_hold = true}}};
   EventRecord r{.seq = 7,
                 .unix_ms = 1000,
                 .kind = "job.preempted",

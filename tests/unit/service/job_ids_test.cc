@@ -23,7 +23,7 @@ TEST(JobIdSequenceTest, ObservedIdsAreNeverHandedOutAgain) {
   JobIdSequence ids;
   ids.Observe("job-000041");
   ids.Observe("org.team-a.job-000007");  // a tenant name with a dot
-  ids.Observe("team-b.train-1");          // chosen ids do not move a counter
+  ids.Observe("team-b.train-1");         // chosen ids do not move a counter
   ids.Observe("job-x");
   ids.Observe("job--5");
   EXPECT_EQ(ids.Next("", Never), "job-000042");

@@ -1,6 +1,8 @@
 // BuildServerParts' checks of the event-log era options: --missing_adapter
 // and --tenant_quotas, each refused with the flag named and the reason.
 
+#include "src/service/server_setup.h"
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -8,7 +10,6 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "src/service/controller.h"
-#include "src/service/server_setup.h"
 #include "tests/testing/paths.h"
 
 namespace manychip::internal {
@@ -70,8 +71,7 @@ TEST(ServerSetupTest, BadTenantQuotaFilesNameTheEntryAndTheReason) {
     auto parts = BuildServerParts(o);
     ASSERT_FALSE(parts.ok()) << c.file;
     EXPECT_EQ(parts.status().code(), absl::StatusCode::kInvalidArgument) << parts.status();
-    EXPECT_TRUE(absl::StrContains(parts.status().message(), "--tenant_quotas"))
-        << parts.status();
+    EXPECT_TRUE(absl::StrContains(parts.status().message(), "--tenant_quotas")) << parts.status();
     EXPECT_TRUE(absl::StrContains(parts.status().message(), c.want)) << parts.status();
   }
 }
